@@ -1,0 +1,1 @@
+"""Model backends: one module per wire protocol behind :class:`base.Backend`."""

@@ -1,0 +1,130 @@
+"""The backend protocol: a request in, an async stream of text deltas out.
+
+Every backend returns the same stream shape, so the completion pipeline never
+knows which wire protocol (or in-process model) produced the text. Stop sequences
+are enforced here, client-side, as well as being sent to the backend: some servers
+ignore ``stop``, and the stream must end the moment the answer is complete.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class GenerationRequest:
+    prefix: str
+    suffix: str
+    #: The rendered FIM prompt (template mode), or the prefix (suffix mode).
+    prompt: str
+    stop: tuple[str, ...]
+    max_tokens: int
+    temperature: float
+    n: int = 1
+    #: Other files as ``(path, text)``, for backends that take them separately.
+    extra: tuple[tuple[str, str], ...] = ()
+    logprobs: bool = False
+    #: Chat messages for code actions; empty for FIM.
+    messages: tuple[tuple[str, str], ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class Delta:
+    """A piece of text for one choice; the last delta of a choice has ``finish_reason``."""
+
+    text: str
+    index: int = 0
+    finish_reason: str | None = None
+    #: Sum of the token log-probabilities in ``text`` and their count, if known.
+    logprob: float | None = None
+    tokens: int = 0
+
+
+class Backend(Protocol):
+    """A model behind one wire protocol."""
+
+    name: str
+
+    def stream(self, request: GenerationRequest) -> AsyncGenerator[Delta, None]:
+        """Stream the answer; closing the iterator must close the connection."""
+        ...
+
+    async def check(self) -> str:
+        """Say what is reachable (for ``codex-ls doctor``); raise BackendError if not."""
+        ...
+
+    async def aclose(self) -> None: ...
+
+
+class StopMatcher:
+    """Finds stop sequences in streamed text, even when split across deltas.
+
+    ``feed`` returns the text that is safe to emit now: text that might be the start
+    of a stop sequence is held back until the next delta decides it.
+    """
+
+    def __init__(self, stops: Sequence[str]) -> None:
+        self._stops = tuple(s for s in stops if s)
+        self._longest = max((len(s) for s in self._stops), default=0)
+        self._pending = ""
+        self.stopped = False
+
+    def feed(self, text: str) -> str:
+        if self.stopped:
+            return ""
+        buffer = self._pending + text
+        cut = min((i for i in (buffer.find(s) for s in self._stops) if i >= 0), default=-1)
+        if cut >= 0:
+            self.stopped = True
+            self._pending = ""
+            return buffer[:cut]
+        keep = self._held_back(buffer)
+        self._pending = buffer[len(buffer) - keep :] if keep else ""
+        return buffer[: len(buffer) - keep]
+
+    def flush(self) -> str:
+        text, self._pending = self._pending, ""
+        return "" if self.stopped else text
+
+    def _held_back(self, buffer: str) -> int:
+        for size in range(min(self._longest - 1, len(buffer)), 0, -1):
+            tail = buffer[-size:]
+            if any(s.startswith(tail) for s in self._stops):
+                return size
+        return 0
+
+
+async def with_stops(deltas: AsyncGenerator[Delta, None], stops: Sequence[str], n: int = 1) -> AsyncGenerator[Delta, None]:
+    """Cut each choice at its first stop sequence; end the stream once all choices stop.
+
+    Leaving the ``async for`` early closes ``deltas``, which closes the connection.
+    """
+    matchers = [StopMatcher(stops) for _ in range(n)]
+    finished: set[int] = set()
+    try:
+        async for delta in deltas:
+            if delta.index >= n or delta.index in finished:
+                continue
+            matcher = matchers[delta.index]
+            text = matcher.feed(delta.text)
+            if matcher.stopped:
+                finished.add(delta.index)
+                yield Delta(text, delta.index, "stop", delta.logprob, delta.tokens)
+            elif delta.finish_reason is not None:
+                finished.add(delta.index)
+                yield Delta(text + matcher.flush(), delta.index, delta.finish_reason, delta.logprob, delta.tokens)
+            elif text or delta.tokens:
+                yield Delta(text, delta.index, None, delta.logprob, delta.tokens)
+            if len(finished) == n:
+                return
+        for index in range(n):
+            if index not in finished:
+                # The stream ended without saying why: treat it like a length cut
+                # so the caller does not mistake a truncated answer for a complete one.
+                yield Delta(matchers[index].flush(), index, "length")
+    finally:
+        aclose = getattr(deltas, "aclose", None)
+        if aclose is not None:
+            await aclose()

@@ -1,0 +1,218 @@
+"""Streaming HTTP shared by the HTTP backends: one client, errors, retries, secrets.
+
+A request is retried (429, 5xx, timeouts, refused connections) only before its
+first byte of answer: once text has been shown, a retry would show different
+text. ``Retry-After`` is honoured up to ``backend.maxRetryWait``; otherwise the
+wait is 0.5·2ⁿ s with jitter, capped at 8 s. The response is always closed in a
+``finally``, so a consumer that stops reading closes the connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import json
+import logging
+import os
+import random
+import ssl
+import time
+from collections.abc import AsyncGenerator, Callable, Mapping
+from contextlib import aclosing
+from typing import Any
+
+import httpx
+
+from ..config import BackendConfig
+from ..errors import (
+    BackendError,
+    BackendStatusError,
+    BackendTimeoutError,
+    BackendUnavailableError,
+    ConfigError,
+    StreamProtocolError,
+    status_error,
+)
+
+log = logging.getLogger(__name__)
+
+#: Secret values currently in use, so that log filters can redact them.
+SECRETS: set[str] = set()
+
+
+def retry_after_seconds(headers: Mapping[str, str], now: float | None = None) -> float | None:
+    """``Retry-After`` (or ``retry-after-ms``) in seconds: delta-seconds or an HTTP date."""
+    if value := headers.get("retry-after-ms"):
+        try:
+            return max(0.0, float(value) / 1000)
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value).timestamp()
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when - (time.time() if now is None else now))
+
+
+def backoff(attempt: int, retry_after: float | None) -> float:
+    if retry_after is not None:
+        return retry_after
+    delay: float = min(8.0, 0.5 * 2**attempt) * (0.75 + random.random() / 2)
+    return delay
+
+
+def error_message(body: bytes) -> str:
+    """The human part of an error body in the OpenAI, llama.cpp or Ollama shape."""
+    try:
+        data: Any = json.loads(body)
+    except ValueError:
+        return body.decode("utf-8", "replace").strip()[:300] or "no details"
+    error = data.get("error", data) if isinstance(data, dict) else data
+    if isinstance(error, dict):
+        return str(error.get("message") or error)[:300]
+    return str(error)[:300]
+
+
+async def resolve_api_key(config: BackendConfig, environ: Mapping[str, str] = os.environ) -> str | None:
+    """The API key from the named environment variable or the configured command."""
+    key: str | None = None
+    if config.api_key_command:
+        try:
+            process = await asyncio.create_subprocess_exec(
+                *config.api_key_command,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.DEVNULL,
+            )
+            out, _ = await asyncio.wait_for(process.communicate(), timeout=10)
+        except (OSError, TimeoutError) as exc:
+            raise ConfigError(f"backend.apiKeyCommand could not be run: {type(exc).__name__}") from None
+        if process.returncode != 0:
+            raise ConfigError(f"backend.apiKeyCommand exited with status {process.returncode}")
+        key = out.decode().strip() or None
+    elif config.api_key_env:
+        key = environ.get(config.api_key_env) or None
+    if key:
+        SECRETS.add(key)
+    return key
+
+
+def _verify(config: BackendConfig) -> ssl.SSLContext | bool:
+    if config.ca_bundle:
+        return ssl.create_default_context(cafile=config.ca_bundle)
+    return True
+
+
+class HttpTransport:
+    """One pooled client per backend; streams a POST body with retries."""
+
+    def __init__(self, config: BackendConfig, *, sleep: Callable[[float], Any] = asyncio.sleep) -> None:
+        self.config = config
+        self._sleep = sleep
+        self._client: httpx.AsyncClient | None = None
+        self._api_key: str | None = None
+        self._key_loaded = False
+
+    async def _get_client(self) -> httpx.AsyncClient:
+        if self._client is None:
+            c = self.config
+            self._client = httpx.AsyncClient(
+                timeout=httpx.Timeout(c.read_timeout, connect=c.connect_timeout),
+                verify=_verify(c),
+                trust_env=True,
+                headers={"user-agent": "codex-ls", **dict(c.headers)},
+            )
+        if not self._key_loaded:
+            self._api_key = await resolve_api_key(self.config)
+            self._key_loaded = True
+        return self._client
+
+    def _headers(self) -> dict[str, str]:
+        return {"authorization": f"Bearer {self._api_key}"} if self._api_key else {}
+
+    async def get_json(self, path: str) -> Any:
+        client = await self._get_client()
+        try:
+            response = await client.get(self.config.base_url + path, headers=self._headers())
+        except httpx.HTTPError as exc:
+            raise _transport_error(exc, self.config.base_url) from None
+        if response.status_code != 200:
+            raise status_error(response.status_code, error_message(response.content))
+        try:
+            return response.json()
+        except ValueError:
+            raise StreamProtocolError(f"{path} did not answer with JSON") from None
+
+    async def stream(self, path: str, body: dict[str, Any]) -> AsyncGenerator[bytes, None]:
+        """POST ``body`` and yield the response body's bytes as they arrive."""
+        attempt = 0
+        while True:
+            started = False
+            try:
+                async with aclosing(self._stream_once(path, body)) as chunks:
+                    async for chunk in chunks:
+                        started = True
+                        yield chunk
+                return
+            except BackendError as exc:
+                if started or not exc.retryable or attempt >= self.config.max_retries:
+                    raise
+                retry_after = exc.retry_after if isinstance(exc, BackendStatusError) else None
+                if retry_after is not None and retry_after > self.config.max_retry_wait:
+                    raise
+                delay = backoff(attempt, retry_after)
+                log.info("retrying %s in %.1fs after %s", path, delay, type(exc).__name__)
+                await self._sleep(delay)
+                attempt += 1
+
+    async def _stream_once(self, path: str, body: dict[str, Any]) -> AsyncGenerator[bytes, None]:
+        client = await self._get_client()
+        url = self.config.base_url + path
+        deadline = time.monotonic() + self.config.request_timeout
+        request = client.build_request("POST", url, json=body, headers=self._headers())
+        try:
+            response = await client.send(request, stream=True)
+        except httpx.HTTPError as exc:
+            raise _transport_error(exc, self.config.base_url) from None
+        try:
+            if response.status_code != 200:
+                content = await response.aread()
+                raise status_error(
+                    response.status_code,
+                    error_message(content),
+                    retry_after_seconds(response.headers),
+                )
+            async for chunk in response.aiter_raw():
+                if time.monotonic() > deadline:
+                    raise BackendTimeoutError(
+                        f"the answer took longer than backend.requestTimeout ({self.config.request_timeout:g}s)"
+                    )
+                yield chunk
+        except httpx.HTTPError as exc:
+            raise _transport_error(exc, self.config.base_url, mid_stream=True) from None
+        finally:
+            await response.aclose()
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+
+def _transport_error(exc: httpx.HTTPError, url: str, *, mid_stream: bool = False) -> BackendError:
+    name = type(exc).__name__
+    if isinstance(exc, httpx.TimeoutException):
+        return BackendTimeoutError(f"{url} did not answer in time ({name})")
+    if mid_stream:
+        return StreamProtocolError(f"the stream from {url} broke off ({name})")
+    if isinstance(exc, httpx.ConnectError) and "CERTIFICATE" in str(exc).upper():
+        return BackendUnavailableError(
+            f"TLS certificate of {url} was not accepted; set backend.caBundle for a private CA"
+        )
+    return BackendUnavailableError(f"cannot connect to {url} ({name})")

@@ -1,0 +1,249 @@
+"""Backend ``local``: a GGUF model run in-process by llama.cpp (``llama-cpp-python``).
+
+The model runs in a worker thread, never on the event loop. One model instance
+per file is shared by every request and used by one generation at a time. A
+generation checks a stop flag between prompt batches and between tokens, so a
+cancelled or superseded request frees the model within one batch or token.
+
+The prompt is tokenized with special tokens parsed (the FIM markers are tokens),
+and the evaluated prompt stays in the KV cache: the next keystroke re-evaluates
+only the tokens after the first one that changed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import codecs
+import logging
+import os
+import threading
+import time
+from collections.abc import AsyncGenerator, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+from ..config import ModelConfig
+from ..errors import BackendError, BackendUnavailableError
+from .base import Delta, GenerationRequest, with_stops
+
+log = logging.getLogger(__name__)
+
+#: Prompt tokens evaluated between two looks at the stop flag.
+PROMPT_BATCH = 128
+
+
+def available_cores() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+@dataclass
+class GenerationStats:
+    prompt_tokens: int = 0
+    reused_tokens: int = 0
+    generated_tokens: int = 0
+    prompt_seconds: float = 0.0
+    generate_seconds: float = 0.0
+
+
+class LoadedModel:
+    """A llama.cpp model and the lock that makes its use exclusive."""
+
+    _cache: ClassVar[dict[tuple[str, int, int], LoadedModel]] = {}
+    _cache_lock: ClassVar[threading.Lock] = threading.Lock()
+
+    def __init__(self, llm: Any, path: Path) -> None:
+        self.llm = llm
+        self.path = path
+        self.lock = threading.Lock()
+        self.last = GenerationStats()
+
+    @classmethod
+    def get(cls, path: Path, n_ctx: int, n_threads: int) -> LoadedModel:
+        key = (str(path), n_ctx, n_threads)
+        with cls._cache_lock:
+            if key not in cls._cache:
+                try:
+                    from llama_cpp import Llama
+                except ImportError:
+                    raise BackendUnavailableError(
+                        "the local backend needs llama-cpp-python: pip install 'codex-ls[local]'"
+                    ) from None
+                started = time.perf_counter()
+                llm = Llama(
+                    model_path=str(path),
+                    n_ctx=n_ctx,
+                    n_threads=n_threads,
+                    n_threads_batch=n_threads,
+                    n_batch=512,
+                    verbose=False,
+                )
+                log.info("loaded %s in %.1fs (%d threads)", path.name, time.perf_counter() - started, n_threads)
+                cls._cache[key] = LoadedModel(llm, path)
+            return cls._cache[key]
+
+    def evaluate_prompt(self, tokens: list[int], stopped: Callable[[], bool]) -> int:
+        """Bring the KV cache to all but the last prompt token; return the reused count."""
+        llm = self.llm
+        cached = llm.input_ids[: llm.n_tokens].tolist()
+        reused = 0
+        for a, b in zip(cached, tokens[:-1], strict=False):
+            if a != b:
+                break
+            reused += 1
+        llm.n_tokens = reused
+        for start in range(reused, len(tokens) - 1, PROMPT_BATCH):
+            if stopped():
+                break
+            llm.eval(tokens[start : min(start + PROMPT_BATCH, len(tokens) - 1)])
+        return reused
+
+    def generate(
+        self,
+        request: GenerationRequest,
+        emit: Callable[[Delta], None],
+        stopped: Callable[[], bool],
+    ) -> None:
+        """Run one generation, sending deltas through ``emit``; runs in a worker thread."""
+        with self.lock:
+            llm = self.llm
+            stats = GenerationStats()
+            started = time.perf_counter()
+            tokens = llm.tokenize(request.prompt.encode("utf-8"), add_bos=False, special=True)
+            room = llm.n_ctx() - len(tokens)
+            if room < 8:
+                raise BackendError(
+                    f"the prompt ({len(tokens)} tokens) does not fit the model context ({llm.n_ctx()}); "
+                    "lower completion.contextTokens or raise model.nCtx"
+                )
+            stats.prompt_tokens = len(tokens)
+            stats.reused_tokens = self.evaluate_prompt(tokens, stopped)
+            stats.prompt_seconds = time.perf_counter() - started
+            if stopped():
+                self.last = stats
+                return
+            self._sample(request, tokens, min(request.max_tokens, room), emit, stopped, stats)
+            stats.generate_seconds = time.perf_counter() - started - stats.prompt_seconds
+            self.last = stats
+
+    def _sample(
+        self,
+        request: GenerationRequest,
+        tokens: list[int],
+        max_tokens: int,
+        emit: Callable[[Delta], None],
+        stopped: Callable[[], bool],
+        stats: GenerationStats,
+    ) -> None:
+        llm = self.llm
+        is_end = _end_of_generation(llm)
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        finish = "length"
+        generator = llm.generate(tokens, temp=request.temperature, top_p=0.95, top_k=40, repeat_penalty=1.0)
+        try:
+            for count, token in enumerate(generator, start=1):
+                if stopped():
+                    finish = "cancelled"
+                    break
+                if is_end(token):
+                    finish = "stop"
+                    break
+                text = decoder.decode(llm.detokenize([token], special=True))
+                stats.generated_tokens = count
+                if text:
+                    emit(Delta(text, tokens=1))
+                if count >= max_tokens:
+                    break
+        finally:
+            generator.close()
+        emit(Delta(decoder.decode(b"", final=True), finish_reason=finish))
+
+
+def _end_of_generation(llm: Any) -> Callable[[int], bool]:
+    """A test for end-of-generation tokens (EOS, EOT, FIM pad…) as the model's vocabulary marks them."""
+    import llama_cpp
+
+    vocab = llm._model.vocab
+    return lambda token: bool(llama_cpp.llama_vocab_is_eog(vocab, token))
+
+
+class LocalBackend:
+    name = "local"
+
+    def __init__(self, config: ModelConfig, resolve_path: Callable[[ModelConfig], Path] | None = None) -> None:
+        self.config = config
+        self._resolve_path = resolve_path or model_path
+        self._model: LoadedModel | None = None
+
+    async def load(self) -> LoadedModel:
+        if self._model is None:
+            path = await asyncio.to_thread(self._resolve_path, self.config)
+            threads = self.config.n_threads or available_cores()
+            self._model = await asyncio.to_thread(LoadedModel.get, path, self.config.n_ctx, threads)
+        return self._model
+
+    def stream(self, request: GenerationRequest) -> AsyncGenerator[Delta, None]:
+        return with_stops(self._stream(request), request.stop, 1)
+
+    async def _stream(self, request: GenerationRequest) -> AsyncGenerator[Delta, None]:
+        model = await self.load()
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[Delta | BaseException | None] = asyncio.Queue()
+        stop = threading.Event()
+
+        def emit(item: Delta | BaseException | None) -> None:
+            loop.call_soon_threadsafe(queue.put_nowait, item)
+
+        def work() -> None:
+            try:
+                model.generate(request, emit, stop.is_set)
+            except BaseException as exc:
+                emit(exc)
+            finally:
+                emit(None)
+
+        worker = loop.run_in_executor(None, work)
+        try:
+            while (item := await queue.get()) is not None:
+                if isinstance(item, BaseException):
+                    if isinstance(item, BackendError):
+                        raise item
+                    raise BackendError(f"the local model failed: {item!r}") from item
+                yield item
+        finally:
+            # The worker sees the flag within one token and releases the model;
+            # nobody waits for it here, so cancellation is immediate.
+            stop.set()
+            worker.add_done_callback(_log_worker_failure)
+
+    async def check(self) -> str:
+        model = await self.load()
+        return f"{model.path} loaded ({model.llm.n_ctx()} tokens of context)"
+
+    async def aclose(self) -> None:
+        self._model = None
+
+
+def _log_worker_failure(future: asyncio.Future[None]) -> None:
+    if not future.cancelled() and future.exception() is not None:
+        log.error("local generation failed: %r", future.exception())
+
+
+def model_path(config: ModelConfig) -> Path:
+    """The GGUF to load: ``model.path`` if set, else the verified embedded model."""
+    if config.path:
+        path = Path(config.path).expanduser()
+        if not path.is_file():
+            raise BackendUnavailableError(f"model.path {path} does not exist")
+        return path
+    from ..models import MODELS, ModelError, ensure_model
+
+    if config.name not in MODELS:
+        raise BackendUnavailableError(f"model.name {config.name!r} is unknown; known: {', '.join(MODELS)}")
+    try:
+        return ensure_model(config.name)
+    except ModelError as exc:
+        raise BackendUnavailableError(str(exc)) from None

@@ -1,0 +1,115 @@
+"""Backend ``openai``: ``POST {url}/completions`` streamed as Server-Sent Events.
+
+Serves OpenAI, vLLM, llama.cpp server, LM Studio, LiteLLM and any other server
+with the OpenAI completions API. FIM goes through the family's template in the
+prompt (``fim: template``) or through the API's ``suffix`` field (``fim: suffix``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncGenerator
+from contextlib import aclosing
+from typing import Any
+
+from ..config import BackendConfig
+from ..errors import BackendError, StreamProtocolError
+from .base import Delta, GenerationRequest, with_stops
+from .http import HttpTransport
+from .sse import ServerSentEvent, SSEDecoder
+
+
+def _error_from_event(data: dict[str, Any]) -> BackendError:
+    error = data.get("error")
+    message = error.get("message") if isinstance(error, dict) else error
+    return BackendError(f"the backend reported an error mid-stream: {message}")
+
+
+def parse_completion_event(event: ServerSentEvent) -> list[Delta] | None:
+    """Deltas in one completions event; ``None`` at ``[DONE]``."""
+    if event.data.strip() == "[DONE]":
+        return None
+    try:
+        data = json.loads(event.data)
+    except ValueError:
+        raise StreamProtocolError(f"malformed event in the stream: {event.data[:80]!r}") from None
+    if not isinstance(data, dict):
+        raise StreamProtocolError(f"unexpected event in the stream: {event.data[:80]!r}")
+    if "error" in data:
+        raise _error_from_event(data)
+    deltas = []
+    for choice in data.get("choices") or []:
+        text = choice.get("text")
+        if text is None:  # chat-shaped servers answering on /completions
+            text = (choice.get("delta") or {}).get("content") or ""
+        logprob, tokens = _logprob(choice.get("logprobs"))
+        deltas.append(Delta(text, int(choice.get("index", 0)), choice.get("finish_reason"), logprob, tokens))
+    return deltas
+
+
+def _logprob(logprobs: Any) -> tuple[float | None, int]:
+    if not isinstance(logprobs, dict):
+        return None, 0
+    values = [x for x in logprobs.get("token_logprobs") or [] if isinstance(x, (int, float))]
+    return (sum(values), len(values)) if values else (None, 0)
+
+
+async def decode_sse(chunks: AsyncGenerator[bytes, None], parse: Any = parse_completion_event) -> AsyncGenerator[Delta, None]:
+    decoder = SSEDecoder()
+    async with aclosing(chunks):
+        async for chunk in chunks:
+            for event in decoder.feed(chunk):
+                deltas = parse(event)
+                if deltas is None:
+                    return
+                for delta in deltas:
+                    yield delta
+    for event in decoder.close():
+        deltas = parse(event)
+        if deltas is None:
+            return
+        for delta in deltas:
+            yield delta
+
+
+class OpenAIBackend:
+    name = "openai"
+
+    def __init__(self, config: BackendConfig, transport: HttpTransport | None = None) -> None:
+        self.config = config
+        self.transport = transport or HttpTransport(config)
+
+    def body(self, request: GenerationRequest) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "model": self.config.model,
+            "prompt": request.prompt,
+            "max_tokens": request.max_tokens,
+            "temperature": request.temperature,
+            "stream": True,
+        }
+        if self.config.fim == "suffix":
+            body["prompt"], body["suffix"] = request.prefix, request.suffix
+        if request.stop and self.config.max_stop_sequences:
+            body["stop"] = list(request.stop[: self.config.max_stop_sequences])
+        if request.n > 1:
+            body["n"] = request.n
+        if request.logprobs:
+            body["logprobs"] = 1
+        return body
+
+    def stream(self, request: GenerationRequest) -> AsyncGenerator[Delta, None]:
+        raw = self.transport.stream("/completions", self.body(request))
+        return with_stops(decode_sse(raw), request.stop, request.n)
+
+    async def check(self) -> str:
+        data = await self.transport.get_json("/models")
+        ids = [m.get("id") for m in data.get("data", []) if isinstance(m, dict)]
+        if self.config.model and ids and self.config.model not in ids:
+            raise BackendError(
+                f"backend.model {self.config.model!r} is not served at {self.config.base_url}; "
+                f"it serves: {', '.join(map(str, ids[:10]))}"
+            )
+        return f"{self.config.base_url} answers; models: {', '.join(map(str, ids[:10])) or 'none listed'}"
+
+    async def aclose(self) -> None:
+        await self.transport.aclose()

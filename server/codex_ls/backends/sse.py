@@ -1,0 +1,94 @@
+"""Incremental decoders for streamed bodies: Server-Sent Events and NDJSON.
+
+Bytes arrive in arbitrary pieces: an event, a line, a ``\\r\\n`` pair or a UTF-8
+character may be split across two of them. The decoders keep what is incomplete
+until the next piece arrives.
+"""
+
+from __future__ import annotations
+
+import codecs
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ServerSentEvent:
+    data: str
+    event: str = "message"
+
+
+class _LineSplitter:
+    """Bytes in, complete lines out (``\\n``, ``\\r\\n`` and ``\\r`` all end a line)."""
+
+    def __init__(self) -> None:
+        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self._buffer = ""
+
+    def feed(self, chunk: bytes, *, final: bool = False) -> list[str]:
+        self._buffer += self._decoder.decode(chunk, final=final)
+        lines: list[str] = []
+        start = 0
+        while True:
+            cr = self._buffer.find("\r", start)
+            lf = self._buffer.find("\n", start)
+            ends = [i for i in (cr, lf) if i >= 0]
+            if not ends:
+                break
+            end = min(ends)
+            if end == cr and end + 1 == len(self._buffer) and not final:
+                break  # a "\r" whose "\n" may be in the next chunk
+            lines.append(self._buffer[start:end])
+            start = end + (2 if self._buffer.startswith("\r\n", end) else 1)
+        self._buffer = self._buffer[start:]
+        if final and self._buffer:
+            lines.append(self._buffer)
+            self._buffer = ""
+        return lines
+
+
+class SSEDecoder:
+    """Decodes a ``text/event-stream`` body into events, per the WHATWG rules we need."""
+
+    def __init__(self) -> None:
+        self._lines = _LineSplitter()
+        self._data: list[str] = []
+        self._event = ""
+
+    def feed(self, chunk: bytes) -> list[ServerSentEvent]:
+        return self._consume(self._lines.feed(chunk))
+
+    def close(self) -> list[ServerSentEvent]:
+        """Flush at end of body; an event without its blank line is still delivered."""
+        events = self._consume(self._lines.feed(b"", final=True))
+        return events + self._consume([""]) if self._data else events
+
+    def _consume(self, lines: list[str]) -> list[ServerSentEvent]:
+        events: list[ServerSentEvent] = []
+        for line in lines:
+            if not line:
+                if self._data:
+                    events.append(ServerSentEvent("\n".join(self._data), self._event or "message"))
+                self._data, self._event = [], ""
+                continue
+            if line.startswith(":"):
+                continue  # a comment, used as keep-alive
+            name, _, value = line.partition(":")
+            value = value[1:] if value.startswith(" ") else value
+            if name == "data":
+                self._data.append(value)
+            elif name == "event":
+                self._event = value
+        return events
+
+
+class NDJSONDecoder:
+    """Decodes newline-delimited JSON (Ollama) into raw lines, skipping blank ones."""
+
+    def __init__(self) -> None:
+        self._lines = _LineSplitter()
+
+    def feed(self, chunk: bytes) -> list[str]:
+        return [line for line in self._lines.feed(chunk) if line.strip()]
+
+    def close(self) -> list[str]:
+        return [line for line in self._lines.feed(b"", final=True) if line.strip()]

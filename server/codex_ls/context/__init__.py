@@ -1,0 +1,1 @@
+"""What the model is shown: windows around the cursor, FIM templates, prompts."""

@@ -1,0 +1,115 @@
+"""Cursor positions and the prefix/suffix window shown to the model.
+
+Positions arrive in the client's units (UTF-16 unless negotiated otherwise) and
+are converted with pygls' position codec. Only the lines around the cursor are
+visited, so a keystroke in a huge file costs the size of the window, not of the file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+from lsprotocol import types
+from pygls.uris import to_fs_path
+from pygls.workspace.position_codec import PositionCodec
+
+
+class PositionOutOfRangeError(ValueError):
+    """The position names a line the document does not have."""
+
+
+@dataclass(frozen=True)
+class Window:
+    prefix: str
+    suffix: str
+    #: Offsets (code points) of the window in the document.
+    start: int
+    end: int
+
+
+def _line_bounds(text: str, line: int) -> tuple[int, int]:
+    """Start and end offsets (end excludes the line break) of ``line``."""
+    start = 0
+    for _ in range(line):
+        newline = text.find("\n", start)
+        if newline < 0:
+            raise PositionOutOfRangeError(f"line {line} is past the end of the document")
+        start = newline + 1
+    end = text.find("\n", start)
+    end = len(text) if end < 0 else end
+    if end > start and text[end - 1] == "\r":
+        end -= 1
+    return start, end
+
+
+def offset_at(text: str, position: types.Position, codec: PositionCodec) -> int:
+    """The code-point offset of a client position; a column past the line end means the end."""
+    if position.line < 0 or position.character < 0:
+        raise PositionOutOfRangeError(f"negative position {position.line}:{position.character}")
+    start, end = _line_bounds(text, position.line)
+    line = text[start:end]
+    if position.character >= codec.client_num_units(line):
+        return end
+    column = codec.position_from_client_units([line], types.Position(0, position.character))
+    return start + column.character
+
+
+def position_at(text: str, offset: int, codec: PositionCodec) -> types.Position:
+    """The client position of a code-point offset."""
+    line = text.count("\n", 0, offset)
+    start = text.rfind("\n", 0, offset) + 1
+    return types.Position(line=line, character=codec.client_num_units(text[start:offset]))
+
+
+def _prefix_start(text: str, offset: int, budget: int) -> int:
+    start = text.rfind("\n", 0, offset) + 1
+    if offset - start > budget:
+        return offset - budget
+    while start > 0:
+        previous = text.rfind("\n", 0, start - 1) + 1
+        if offset - previous > budget:
+            break
+        start = previous
+    return start
+
+
+def _suffix_end(text: str, offset: int, budget: int) -> int:
+    end = text.find("\n", offset)
+    end = len(text) if end < 0 else end + 1
+    if end - offset > budget:
+        return offset + budget
+    while end < len(text):
+        following = text.find("\n", end)
+        following = len(text) if following < 0 else following + 1
+        if following - offset > budget:
+            break
+        end = following
+    return end
+
+
+def window(text: str, offset: int, budget_chars: int, prefix_ratio: float = 0.75) -> Window:
+    """Whole lines around ``offset``: about ``prefix_ratio`` of the budget before it.
+
+    Budget the other side cannot use (near the top or the end of the file) is
+    given to the side that can.
+    """
+    prefix_budget = int(budget_chars * prefix_ratio)
+    suffix_budget = budget_chars - prefix_budget
+    end = _suffix_end(text, offset, suffix_budget)
+    start = _prefix_start(text, offset, prefix_budget + suffix_budget - (end - offset))
+    end = _suffix_end(text, offset, budget_chars - (offset - start))
+    return Window(prefix=text[start:offset], suffix=text[offset:end], start=start, end=end)
+
+
+def relative_path(uri: str, roots: list[str]) -> str:
+    """The document's path relative to the workspace folder holding it, else its name."""
+    path = to_fs_path(uri) or uri
+    pure = PurePosixPath(path.replace("\\", "/"))
+    for root in roots:
+        root_path = to_fs_path(root) or root
+        try:
+            return str(pure.relative_to(PurePosixPath(root_path.replace("\\", "/"))))
+        except ValueError:
+            continue
+    return pure.name

@@ -1,0 +1,32 @@
+"""``codex-ls doctor``: check the configured backend and say exactly what is wrong."""
+
+from __future__ import annotations
+
+import os
+
+from .backends.registry import make_backend
+from .config import Config
+from .errors import AuthenticationError, CodexError
+
+
+async def run_doctor(config: Config, errors: list[str]) -> int:
+    b = config.backend
+    print(f"backend: {b.kind} {b.base_url or '(in-process)'} model={b.model or config.model.name}")
+    for error in errors:
+        print(f"setting: {error}")
+    if b.api_key_env:
+        present = "set" if os.environ.get(b.api_key_env) else "NOT set"
+        print(f"api key: environment variable {b.api_key_env} is {present}")
+    backend = make_backend(config)
+    try:
+        print(f"ok: {await backend.check()}")
+        return 1 if errors else 0
+    except AuthenticationError as exc:
+        print(
+            f"problem: the backend refused the API key ({exc.status}); check backend.apiKeyEnv or backend.apiKeyCommand"
+        )
+    except CodexError as exc:
+        print(f"problem: {exc.user_message}")
+    finally:
+        await backend.aclose()
+    return 1

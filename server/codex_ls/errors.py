@@ -1,0 +1,90 @@
+"""The errors codex-ls raises, as one tree.
+
+    CodexError
+    ├── ConfigError                  a setting is invalid
+    └── BackendError                 a model call failed
+        ├── BackendUnavailableError  connection refused, DNS, TLS handshake
+        ├── BackendTimeoutError      connect/read timeout or overall deadline
+        ├── StreamProtocolError      the body is not the stream we expect
+        └── BackendStatusError       the backend answered with an HTTP error
+            ├── AuthenticationError  401, 403
+            ├── NotFoundError        404 (usually a wrong model name or URL)
+            ├── RateLimitError       429
+            └── ServerError          5xx
+
+Every error carries a one-sentence ``user_message`` fit for an editor popup and
+never contains credentials.
+"""
+
+from __future__ import annotations
+
+
+class CodexError(Exception):
+    """Base class of everything codex-ls raises on purpose."""
+
+    @property
+    def user_message(self) -> str:
+        return str(self)
+
+
+class ConfigError(CodexError):
+    """A setting has a value codex-ls cannot use."""
+
+
+class BackendError(CodexError):
+    """A request to the model backend failed."""
+
+    #: Whether trying the same request again may succeed.
+    retryable: bool = False
+
+
+class BackendUnavailableError(BackendError):
+    retryable = True
+
+
+class BackendTimeoutError(BackendError):
+    retryable = True
+
+
+class StreamProtocolError(BackendError):
+    """The backend's response body could not be understood."""
+
+
+class BackendStatusError(BackendError):
+    def __init__(self, status: int, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(f"HTTP {status}: {message}")
+        self.status = status
+        self.message = message
+        self.retry_after = retry_after
+
+
+class AuthenticationError(BackendStatusError):
+    pass
+
+
+class NotFoundError(BackendStatusError):
+    pass
+
+
+class RateLimitError(BackendStatusError):
+    retryable = True
+
+
+class ServerError(BackendStatusError):
+    retryable = True
+
+
+def status_error(status: int, message: str, retry_after: float | None = None) -> BackendStatusError:
+    """Map an HTTP status to the matching error class."""
+    cls: type[BackendStatusError]
+    if status in (401, 403):
+        cls = AuthenticationError
+    elif status == 404:
+        cls = NotFoundError
+    elif status == 429:
+        cls = RateLimitError
+    elif status >= 500 or status in (408, 409):
+        cls = ServerError
+    else:
+        cls = BackendStatusError
+    return cls(status, message, retry_after=retry_after)

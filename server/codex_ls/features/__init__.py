@@ -1,0 +1,1 @@
+"""LSP handlers, one concern per module; each module has a ``register(server)``."""

@@ -1,0 +1,34 @@
+"""``initialize`` / ``shutdown``: settings from ``initializationOptions`` and a clean exit."""
+
+from __future__ import annotations
+
+import logging
+
+from lsprotocol import types
+
+from ..config import load_env_config, merge
+from ..server import CodexLanguageServer
+
+log = logging.getLogger(__name__)
+
+
+def initialize(ls: CodexLanguageServer, params: types.InitializeParams) -> None:
+    file_settings, errors = load_env_config()
+    for error in errors:
+        ls.notifier.notify("config-file", error, types.MessageType.Error)
+    options = params.initialization_options
+    if isinstance(options, dict) and isinstance(options.get("codexLs"), dict):
+        options = options["codexLs"]
+    ls.apply_settings(merge(file_settings, options))
+    client = params.client_info.name if params.client_info else "unknown client"
+    log.info("codex-ls initialised for %s", client)
+
+
+async def shutdown(ls: CodexLanguageServer, params: None) -> None:
+    ls.scheduler.cancel_all()
+    await ls.engine.backend.aclose()
+
+
+def register(server: CodexLanguageServer) -> None:
+    server.feature(types.INITIALIZE)(initialize)
+    server.feature(types.SHUTDOWN)(shutdown)

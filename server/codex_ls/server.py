@@ -1,0 +1,175 @@
+"""The language server object: settings, backend, engine and the feature modules.
+
+``create_server`` builds a server from its parts, so tests and benchmarks can
+give it a different backend or clock; ``features/`` modules add the handlers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from lsprotocol import types
+from pygls.lsp.server import LanguageServer
+from pygls.workspace import TextDocument
+
+from . import __version__
+from .backends.base import Backend
+from .backends.registry import make_backend
+from .config import Config, parse_config
+from .context.fim import TEMPLATES, template_for
+from .context.window import PositionOutOfRangeError, offset_at, relative_path
+from .engine import CompletionContext, CompletionEngine, Outcome
+from .errors import AuthenticationError, BackendError, CodexError
+from .scheduler import LatestWins
+
+log = logging.getLogger(__name__)
+
+BackendFactory = Callable[[Config], Backend]
+
+
+class Notifier:
+    """User-facing messages, at most one per kind per interval; everything is logged."""
+
+    def __init__(
+        self,
+        show: Callable[[types.MessageType, str], None],
+        clock: Callable[[], float] = time.monotonic,
+        interval: float = 60.0,
+    ) -> None:
+        self._show = show
+        self._clock = clock
+        self._interval = interval
+        self._last: dict[str, float] = {}
+
+    def notify(self, key: str, message: str, kind: types.MessageType = types.MessageType.Warning) -> bool:
+        log.warning("%s", message)
+        now = self._clock()
+        last = self._last.get(key)
+        if last is not None and now - last < self._interval:
+            return False
+        self._last[key] = now
+        self._show(kind, message)
+        return True
+
+    def reset(self) -> None:
+        self._last.clear()
+
+
+class CodexLanguageServer(LanguageServer):
+    def __init__(
+        self,
+        config: Config,
+        backend_factory: BackendFactory = make_backend,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__("codex-ls", __version__)
+        self.backend_factory = backend_factory
+        self.notifier = Notifier(self._show_message, clock)
+        self.scheduler = LatestWins()
+        self.tasks: set[asyncio.Task[Any]] = set()
+        self.config = config
+        self.engine = self._build_engine(config)
+
+    def _show_message(self, kind: types.MessageType, message: str) -> None:
+        self.window_show_message(types.ShowMessageParams(type=kind, message=f"codex-ls: {message}"))
+
+    def _build_engine(self, config: Config) -> CompletionEngine:
+        try:
+            template = template_for(config.backend.fim_family, config.backend.model)
+        except ValueError as exc:
+            self.notifier.notify("config", f"backend.fimFamily: {exc}; using qwen")
+            template = TEMPLATES["qwen"]
+        return CompletionEngine(config, self.backend_factory(config), template)
+
+    def apply_settings(self, raw: Any, source: str = "codexLs") -> None:
+        """Replace the settings; invalid ones are named once and fall back to defaults."""
+        config, errors = parse_config(raw, source)
+        if errors:
+            self.notifier.notify("config", "invalid settings: " + "; ".join(errors), types.MessageType.Error)
+        if config == self.config:
+            return
+        old = self.engine
+        self.scheduler.cancel_all()
+        self.config = config
+        self.engine = self._build_engine(config)
+        self.run_task(old.backend.aclose())
+        log.info("settings applied: backend %s %s", config.backend.kind, config.backend.base_url)
+
+    async def complete_at(
+        self, uri: str, position: types.Position, *, manual: bool
+    ) -> tuple[Outcome, TextDocument] | None:
+        """Run the completion pipeline at a client position; ``None`` when there is nothing.
+
+        Failures are reported (rate-limited) and answered with nothing: a
+        completion request never fails the client and never hangs.
+        """
+        if not self.config.completion.enabled:
+            return None
+        document = self.workspace.get_text_document(uri)
+        text = document.source
+        try:
+            offset = offset_at(text, position, document.position_codec)
+        except PositionOutOfRangeError as exc:
+            log.info("completion at %s:%s ignored: %s", position.line, position.character, exc)
+            return None
+        context = CompletionContext(
+            uri=uri,
+            text=text,
+            offset=offset,
+            language_id=document.language_id or "",
+            path=relative_path(uri, [f.uri for f in self.workspace.folders.values()]),
+            version=document.version,
+            manual=manual,
+        )
+        try:
+            outcome = await self.scheduler.run(uri, self.engine.complete(context))
+        except (CodexError, ValueError, OSError) as exc:
+            self.report_backend_error(exc)
+            return None
+        return None if outcome is None else (outcome, document)
+
+    def report_backend_error(self, exc: BaseException) -> None:
+        if isinstance(exc, AuthenticationError):
+            setting = "backend.apiKeyEnv / backend.apiKeyCommand"
+            self.notifier.notify(
+                "auth",
+                f"the backend refused the API key ({exc.status}); check {setting}",
+                types.MessageType.Error,
+            )
+        elif isinstance(exc, CodexError):
+            self.notifier.notify(type(exc).__name__, exc.user_message)
+        else:
+            log.exception("unexpected error in a completion", exc_info=exc)
+            self.notifier.notify("internal", f"internal error: {type(exc).__name__}: {exc}", types.MessageType.Error)
+
+    def run_task(self, work: Any) -> asyncio.Task[Any]:
+        """Run a background job; its failure is logged, never lost."""
+        task: asyncio.Task[Any] = asyncio.ensure_future(work)
+        self.tasks.add(task)
+        task.add_done_callback(self._task_done)
+        return task
+
+    def _task_done(self, task: asyncio.Task[Any]) -> None:
+        self.tasks.discard(task)
+        if not task.cancelled() and (exc := task.exception()) is not None:
+            log.error("background task failed: %r", exc)
+
+
+def create_server(
+    config: Config | None = None,
+    backend_factory: BackendFactory = make_backend,
+    clock: Callable[[], float] = time.monotonic,
+) -> CodexLanguageServer:
+    from .features import completion, configuration, inline_completion, lifecycle
+
+    server = CodexLanguageServer(config or Config(), backend_factory, clock)
+    for feature in (lifecycle, configuration, inline_completion, completion):
+        feature.register(server)
+    return server
+
+
+__all__ = ["BackendError", "CodexLanguageServer", "create_server"]
