@@ -96,7 +96,9 @@ class StopMatcher:
         return 0
 
 
-async def with_stops(deltas: AsyncGenerator[Delta, None], stops: Sequence[str], n: int = 1) -> AsyncGenerator[Delta, None]:
+async def with_stops(
+    deltas: AsyncGenerator[Delta, None], stops: Sequence[str], n: int = 1
+) -> AsyncGenerator[Delta, None]:
     """Cut each choice at its first stop sequence; end the stream once all choices stop.
 
     Leaving the ``async for`` early closes ``deltas``, which closes the connection.

@@ -36,6 +36,8 @@ from ..errors import (
 
 log = logging.getLogger(__name__)
 
+_STREAM_TYPES = {"text/event-stream", "application/x-ndjson", "application/json", "application/octet-stream"}
+
 #: Secret values currently in use, so that log filters can redact them.
 SECRETS: set[str] = set()
 
@@ -149,13 +151,17 @@ class HttpTransport:
         except ValueError:
             raise StreamProtocolError(f"{path} did not answer with JSON") from None
 
-    async def stream(self, path: str, body: dict[str, Any]) -> AsyncGenerator[bytes, None]:
-        """POST ``body`` and yield the response body's bytes as they arrive."""
+    async def stream(self, path: str, body: dict[str, Any], *, sse: bool = True) -> AsyncGenerator[bytes, None]:
+        """POST ``body`` and yield the response body's bytes as they arrive.
+
+        ``sse`` says the answer should be an event stream; a server that ignores
+        ``stream: true`` and answers with one JSON object is accepted as one event.
+        """
         attempt = 0
         while True:
             started = False
             try:
-                async with aclosing(self._stream_once(path, body)) as chunks:
+                async with aclosing(self._stream_once(path, body, sse)) as chunks:
                     async for chunk in chunks:
                         started = True
                         yield chunk
@@ -171,7 +177,7 @@ class HttpTransport:
                 await self._sleep(delay)
                 attempt += 1
 
-    async def _stream_once(self, path: str, body: dict[str, Any]) -> AsyncGenerator[bytes, None]:
+    async def _stream_once(self, path: str, body: dict[str, Any], sse: bool) -> AsyncGenerator[bytes, None]:
         client = await self._get_client()
         url = self.config.base_url + path
         deadline = time.monotonic() + self.config.request_timeout
@@ -188,6 +194,12 @@ class HttpTransport:
                     error_message(content),
                     retry_after_seconds(response.headers),
                 )
+            kind = response.headers.get("content-type", "").split(";")[0].strip().lower()
+            if kind == "application/json" and sse:
+                yield b"data: " + (await response.aread()).replace(b"\n", b" ") + b"\n\n"
+                return
+            if kind and kind not in _STREAM_TYPES:
+                raise StreamProtocolError(f"{url} answered with {kind}, not a stream; is backend.url right?")
             async for chunk in response.aiter_raw():
                 if time.monotonic() > deadline:
                     raise BackendTimeoutError(

@@ -47,6 +47,13 @@ class GenerationStats:
     generated_tokens: int = 0
     prompt_seconds: float = 0.0
     generate_seconds: float = 0.0
+    finish: str = "cancelled"
+
+    def __str__(self) -> str:
+        return (
+            f"finish={self.finish}, prompt {self.prompt_tokens} tokens ({self.reused_tokens} reused) "
+            f"in {self.prompt_seconds:.2f}s, {self.generated_tokens} tokens in {self.generate_seconds:.2f}s"
+        )
 
 
 class LoadedModel:
@@ -106,7 +113,7 @@ class LoadedModel:
         request: GenerationRequest,
         emit: Callable[[Delta], None],
         stopped: Callable[[], bool],
-    ) -> None:
+    ) -> GenerationStats:
         """Run one generation, sending deltas through ``emit``; runs in a worker thread."""
         with self.lock:
             llm = self.llm
@@ -122,12 +129,11 @@ class LoadedModel:
             stats.prompt_tokens = len(tokens)
             stats.reused_tokens = self.evaluate_prompt(tokens, stopped)
             stats.prompt_seconds = time.perf_counter() - started
-            if stopped():
-                self.last = stats
-                return
-            self._sample(request, tokens, min(request.max_tokens, room), emit, stopped, stats)
+            if not stopped():
+                stats.finish = self._sample(request, tokens, min(request.max_tokens, room), emit, stopped, stats)
             stats.generate_seconds = time.perf_counter() - started - stats.prompt_seconds
             self.last = stats
+            return stats
 
     def _sample(
         self,
@@ -137,7 +143,7 @@ class LoadedModel:
         emit: Callable[[Delta], None],
         stopped: Callable[[], bool],
         stats: GenerationStats,
-    ) -> None:
+    ) -> str:
         llm = self.llm
         is_end = _end_of_generation(llm)
         decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
@@ -160,6 +166,7 @@ class LoadedModel:
         finally:
             generator.close()
         emit(Delta(decoder.decode(b"", final=True), finish_reason=finish))
+        return finish
 
 
 def _end_of_generation(llm: Any) -> Callable[[int], bool]:
@@ -197,11 +204,12 @@ class LocalBackend:
         def emit(item: Delta | BaseException | None) -> None:
             loop.call_soon_threadsafe(queue.put_nowait, item)
 
-        def work() -> None:
+        def work() -> GenerationStats | None:
             try:
-                model.generate(request, emit, stop.is_set)
+                return model.generate(request, emit, stop.is_set)
             except BaseException as exc:
                 emit(exc)
+                return None
             finally:
                 emit(None)
 
@@ -217,7 +225,7 @@ class LocalBackend:
             # The worker sees the flag within one token and releases the model;
             # nobody waits for it here, so cancellation is immediate.
             stop.set()
-            worker.add_done_callback(_log_worker_failure)
+            worker.add_done_callback(_log_generation)
 
     async def check(self) -> str:
         model = await self.load()
@@ -227,9 +235,14 @@ class LocalBackend:
         self._model = None
 
 
-def _log_worker_failure(future: asyncio.Future[None]) -> None:
-    if not future.cancelled() and future.exception() is not None:
-        log.error("local generation failed: %r", future.exception())
+def _log_generation(future: asyncio.Future[GenerationStats | None]) -> None:
+    """Runs on the event loop once the worker is done, so logging reaches the client safely."""
+    if future.cancelled():
+        return
+    if (exc := future.exception()) is not None:
+        log.error("local generation failed: %r", exc)
+    elif (stats := future.result()) is not None:
+        log.info("local generation ended: %s", stats)
 
 
 def model_path(config: ModelConfig) -> Path:

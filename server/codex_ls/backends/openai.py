@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncGenerator
-from contextlib import aclosing
 from typing import Any
 
 from ..config import BackendConfig
 from ..errors import BackendError, StreamProtocolError
 from .base import Delta, GenerationRequest, with_stops
 from .http import HttpTransport
-from .sse import ServerSentEvent, SSEDecoder
+from .sse import ServerSentEvent, decode_sse
 
 
 def _error_from_event(data: dict[str, Any]) -> BackendError:
@@ -54,24 +53,6 @@ def _logprob(logprobs: Any) -> tuple[float | None, int]:
     return (sum(values), len(values)) if values else (None, 0)
 
 
-async def decode_sse(chunks: AsyncGenerator[bytes, None], parse: Any = parse_completion_event) -> AsyncGenerator[Delta, None]:
-    decoder = SSEDecoder()
-    async with aclosing(chunks):
-        async for chunk in chunks:
-            for event in decoder.feed(chunk):
-                deltas = parse(event)
-                if deltas is None:
-                    return
-                for delta in deltas:
-                    yield delta
-    for event in decoder.close():
-        deltas = parse(event)
-        if deltas is None:
-            return
-        for delta in deltas:
-            yield delta
-
-
 class OpenAIBackend:
     name = "openai"
 
@@ -99,7 +80,7 @@ class OpenAIBackend:
 
     def stream(self, request: GenerationRequest) -> AsyncGenerator[Delta, None]:
         raw = self.transport.stream("/completions", self.body(request))
-        return with_stops(decode_sse(raw), request.stop, request.n)
+        return with_stops(decode_sse(raw, parse_completion_event), request.stop, request.n)
 
     async def check(self) -> str:
         data = await self.transport.get_json("/models")

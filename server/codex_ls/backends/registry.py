@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..config import Config
+from ..errors import ConfigError
 from .base import Backend
 
 
@@ -13,8 +14,16 @@ def make_backend(config: Config) -> Backend:
         from .openai import OpenAIBackend
 
         return OpenAIBackend(config.backend)
+    if kind == "llamacpp":
+        from .llamacpp import LlamaCppBackend
+
+        return LlamaCppBackend(config.backend)
+    if kind == "ollama":
+        from .ollama import OllamaBackend
+
+        return OllamaBackend(config.backend)
     if kind == "local":
         from .local import LocalBackend
 
         return LocalBackend(config.model)
-    raise NotImplementedError(f"backend.kind {kind!r} is not available yet")
+    raise ConfigError(f"backend.kind {kind!r} cannot serve completions yet")

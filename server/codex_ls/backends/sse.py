@@ -8,7 +8,15 @@ until the next piece arrives.
 from __future__ import annotations
 
 import codecs
+from collections.abc import AsyncGenerator, Callable
+from contextlib import aclosing
 from dataclasses import dataclass
+
+from .base import Delta
+
+#: Turns one event (or NDJSON line) into deltas; ``None`` means the stream is done.
+Parser = Callable[["ServerSentEvent"], "list[Delta] | None"]
+LineParser = Callable[[str], "list[Delta] | None"]
 
 
 @dataclass(frozen=True)
@@ -92,3 +100,37 @@ class NDJSONDecoder:
 
     def close(self) -> list[str]:
         return [line for line in self._lines.feed(b"", final=True) if line.strip()]
+
+
+async def decode_sse(chunks: AsyncGenerator[bytes, None], parse: Parser) -> AsyncGenerator[Delta, None]:
+    """Deltas from an SSE body; closing this generator closes ``chunks``."""
+    decoder = SSEDecoder()
+    async with aclosing(chunks):
+        async for chunk in chunks:
+            for event in decoder.feed(chunk):
+                if (deltas := parse(event)) is None:
+                    return
+                for delta in deltas:
+                    yield delta
+        for event in decoder.close():
+            if (deltas := parse(event)) is None:
+                return
+            for delta in deltas:
+                yield delta
+
+
+async def decode_ndjson(chunks: AsyncGenerator[bytes, None], parse: LineParser) -> AsyncGenerator[Delta, None]:
+    """Deltas from a newline-delimited JSON body; closing this generator closes ``chunks``."""
+    decoder = NDJSONDecoder()
+    async with aclosing(chunks):
+        async for chunk in chunks:
+            for line in decoder.feed(chunk):
+                if (deltas := parse(line)) is None:
+                    return
+                for delta in deltas:
+                    yield delta
+        for line in decoder.close():
+            if (deltas := parse(line)) is None:
+                return
+            for delta in deltas:
+                yield delta

@@ -1,0 +1,71 @@
+"""Backend ``llamacpp``: llama.cpp server's ``POST {url}/infill``, streamed as SSE.
+
+The server applies the model's own FIM template; other open files travel as
+``input_extra`` chunks, and ``cache_prompt`` keeps the evaluated prompt in the
+server's KV cache between keystrokes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncGenerator
+from typing import Any
+
+from ..config import BackendConfig
+from ..errors import BackendError, StreamProtocolError
+from .base import Delta, GenerationRequest, with_stops
+from .http import HttpTransport
+from .sse import ServerSentEvent, decode_sse
+
+#: llama.cpp's ``stop_type`` → OpenAI's ``finish_reason``.
+FINISH = {"eos": "stop", "word": "stop", "limit": "length", "none": "length"}
+
+
+def parse_infill_event(event: ServerSentEvent) -> list[Delta] | None:
+    if event.data.strip() == "[DONE]":
+        return None
+    try:
+        data = json.loads(event.data)
+    except ValueError:
+        raise StreamProtocolError(f"malformed event in the stream: {event.data[:80]!r}") from None
+    if not isinstance(data, dict):
+        raise StreamProtocolError(f"unexpected event in the stream: {event.data[:80]!r}")
+    if "error" in data:
+        error = data["error"]
+        message = error.get("message") if isinstance(error, dict) else error
+        raise BackendError(f"llama.cpp server reported an error mid-stream: {message}")
+    text = str(data.get("content") or "")
+    if data.get("stop"):
+        return [Delta(text, finish_reason=FINISH.get(str(data.get("stop_type", "eos")), "stop"))]
+    return [Delta(text, tokens=1)]
+
+
+class LlamaCppBackend:
+    name = "llamacpp"
+
+    def __init__(self, config: BackendConfig, transport: HttpTransport | None = None) -> None:
+        self.config = config
+        self.transport = transport or HttpTransport(config)
+
+    def body(self, request: GenerationRequest) -> dict[str, Any]:
+        return {
+            "input_prefix": request.prefix,
+            "input_suffix": request.suffix,
+            "input_extra": [{"filename": path, "text": text} for path, text in request.extra],
+            "n_predict": request.max_tokens,
+            "temperature": request.temperature,
+            "stop": list(request.stop),
+            "stream": True,
+            "cache_prompt": True,
+        }
+
+    def stream(self, request: GenerationRequest) -> AsyncGenerator[Delta, None]:
+        raw = self.transport.stream("/infill", self.body(request))
+        return with_stops(decode_sse(raw, parse_infill_event), request.stop, 1)
+
+    async def check(self) -> str:
+        data = await self.transport.get_json("/health")
+        return f"{self.config.base_url} answers: {data.get('status', data) if isinstance(data, dict) else data}"
+
+    async def aclose(self) -> None:
+        await self.transport.aclose()

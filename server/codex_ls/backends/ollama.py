@@ -1,0 +1,72 @@
+"""Backend ``ollama``: ``POST {url}/api/generate``, streamed as NDJSON.
+
+With ``fim: template`` (the default) the prompt is our FIM template sent with
+``raw: true``, so Ollama applies no template of its own; with ``fim: suffix``
+the prefix and ``suffix`` go separately and Ollama's model template does FIM.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncGenerator
+from typing import Any
+
+from ..config import BackendConfig
+from ..errors import BackendError, StreamProtocolError
+from .base import Delta, GenerationRequest, with_stops
+from .http import HttpTransport
+from .sse import decode_ndjson
+
+
+def parse_generate_line(line: str) -> list[Delta] | None:
+    try:
+        data = json.loads(line)
+    except ValueError:
+        raise StreamProtocolError(f"malformed line in the stream: {line[:80]!r}") from None
+    if not isinstance(data, dict):
+        raise StreamProtocolError(f"unexpected line in the stream: {line[:80]!r}")
+    if "error" in data:
+        raise BackendError(f"Ollama reported an error mid-stream: {data['error']}")
+    text = str(data.get("response") or "")
+    if data.get("done"):
+        reason = "length" if data.get("done_reason") == "length" else "stop"
+        return [Delta(text, finish_reason=reason)]
+    return [Delta(text, tokens=1)]
+
+
+class OllamaBackend:
+    name = "ollama"
+
+    def __init__(self, config: BackendConfig, transport: HttpTransport | None = None) -> None:
+        self.config = config
+        self.transport = transport or HttpTransport(config)
+
+    def body(self, request: GenerationRequest) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "model": self.config.model,
+            "stream": True,
+            "options": {
+                "temperature": request.temperature,
+                "num_predict": request.max_tokens,
+                "stop": list(request.stop),
+            },
+        }
+        if self.config.fim == "suffix":
+            body.update(prompt=request.prefix, suffix=request.suffix)
+        else:
+            body.update(prompt=request.prompt, raw=True)
+        return body
+
+    def stream(self, request: GenerationRequest) -> AsyncGenerator[Delta, None]:
+        raw = self.transport.stream("/api/generate", self.body(request), sse=False)
+        return with_stops(decode_ndjson(raw, parse_generate_line), request.stop, 1)
+
+    async def check(self) -> str:
+        data = await self.transport.get_json("/api/tags")
+        names = [m.get("name") for m in data.get("models", []) if isinstance(m, dict)]
+        if self.config.model and self.config.model not in names:
+            raise BackendError(f"backend.model {self.config.model!r} is not pulled; `ollama pull {self.config.model}`")
+        return f"{self.config.base_url} answers; models: {', '.join(map(str, names[:10])) or 'none'}"
+
+    async def aclose(self) -> None:
+        await self.transport.aclose()

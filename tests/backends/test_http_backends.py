@@ -1,0 +1,282 @@
+"""The HTTP backends against the fake server: wire formats, errors, retries, closing."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+import pytest
+
+from codex_ls.backends.base import Backend, Delta, GenerationRequest
+from codex_ls.backends.http import HttpTransport, retry_after_seconds
+from codex_ls.backends.llamacpp import LlamaCppBackend
+from codex_ls.backends.ollama import OllamaBackend
+from codex_ls.backends.openai import OpenAIBackend
+from codex_ls.config import BackendConfig
+from codex_ls.errors import (
+    AuthenticationError,
+    BackendError,
+    BackendTimeoutError,
+    BackendUnavailableError,
+    NotFoundError,
+    RateLimitError,
+    ServerError,
+    StreamProtocolError,
+)
+from tests.fakes.fake_backend import FakeBackend, Reply
+
+REQUEST = GenerationRequest(
+    prefix="def f():\n    return ",
+    suffix="\n",
+    prompt="<|fim_prefix|>def f():\n    return <|fim_suffix|>\n<|fim_middle|>",
+    stop=("\n", "<|endoftext|>"),
+    max_tokens=32,
+    temperature=0.1,
+    extra=(("util.py", "X = 1\n"),),
+)
+
+
+class Sleeps:
+    """Records backoff waits instead of sleeping them."""
+
+    def __init__(self) -> None:
+        self.waits: list[float] = []
+
+    async def __call__(self, seconds: float) -> None:
+        self.waits.append(seconds)
+
+
+def make(kind: str, fake: FakeBackend, sleeps: Sleeps | None = None, **settings: Any) -> Backend:
+    url = fake.openai_url if kind == "openai" else fake.url
+    settings = {"model": "m", "read_timeout": 1.0, "request_timeout": 3.0, **settings}
+    config = BackendConfig(kind=kind, url=url, **settings)  # type: ignore[arg-type]
+    transport = HttpTransport(config, sleep=sleeps or Sleeps())
+    backends = {"openai": OpenAIBackend, "llamacpp": LlamaCppBackend, "ollama": OllamaBackend}
+    backend: Backend = backends[kind](config, transport)
+    return backend
+
+
+async def collect(backend: Backend, request: GenerationRequest = REQUEST) -> list[Delta]:
+    try:
+        return [d async for d in backend.stream(request)]
+    finally:
+        await backend.aclose()
+
+
+def joined(deltas: list[Delta]) -> tuple[str, str | None]:
+    return "".join(d.text for d in deltas), deltas[-1].finish_reason
+
+
+KINDS = [pytest.param(k, id=k) for k in ("openai", "llamacpp", "ollama")]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+async def test_a_stream_is_decoded(kind: str, fake: FakeBackend) -> None:
+    fake.push(Reply(chunks=["x ", "+ ", "1"], finish_reason="stop"))
+    assert joined(await collect(make(kind, fake))) == ("x + 1", "stop")
+
+
+@pytest.mark.parametrize("kind", KINDS)
+async def test_length_finish_is_reported(kind: str, fake: FakeBackend) -> None:
+    fake.push(Reply(chunks=["x"], finish_reason="length"))
+    assert joined(await collect(make(kind, fake)))[1] == "length"
+
+
+async def test_openai_body(fake: FakeBackend) -> None:
+    await collect(make("openai", fake, max_stop_sequences=1))
+    body = fake.requests[0].body or {}
+    assert body == {
+        "model": "m",
+        "prompt": REQUEST.prompt,
+        "max_tokens": 32,
+        "temperature": 0.1,
+        "stream": True,
+        "stop": ["\n"],
+    }
+
+
+async def test_openai_suffix_mode_sends_prefix_and_suffix(fake: FakeBackend) -> None:
+    await collect(make("openai", fake, fim="suffix"))
+    body = fake.requests[0].body or {}
+    assert (body["prompt"], body["suffix"]) == (REQUEST.prefix, REQUEST.suffix)
+
+
+async def test_llamacpp_infill_body(fake: FakeBackend) -> None:
+    await collect(make("llamacpp", fake))
+    request = fake.requests[0]
+    assert request.path == "/infill"
+    body = request.body or {}
+    assert body["input_prefix"] == REQUEST.prefix
+    assert body["input_suffix"] == REQUEST.suffix
+    assert body["input_extra"] == [{"filename": "util.py", "text": "X = 1\n"}]
+    assert body["cache_prompt"] is True
+    assert body["stream"] is True
+    assert body["n_predict"] == 32
+
+
+@pytest.mark.parametrize(
+    ("fim", "expected"),
+    [
+        pytest.param("template", {"prompt": REQUEST.prompt, "raw": True}, id="template-raw"),
+        pytest.param("suffix", {"prompt": REQUEST.prefix, "suffix": REQUEST.suffix}, id="suffix"),
+    ],
+)
+async def test_ollama_generate_body(fake: FakeBackend, fim: str, expected: dict[str, Any]) -> None:
+    await collect(make("ollama", fake, fim=fim))
+    body = fake.requests[0].body or {}
+    assert fake.requests[0].path == "/api/generate"
+    assert {k: body[k] for k in expected} == expected
+    assert body["options"] == {"temperature": 0.1, "num_predict": 32, "stop": ["\n", "<|endoftext|>"]}
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize(
+    ("status", "error"),
+    [
+        pytest.param(401, AuthenticationError, id="401"),
+        pytest.param(403, AuthenticationError, id="403"),
+        pytest.param(404, NotFoundError, id="404"),
+    ],
+)
+async def test_client_errors_are_not_retried(kind: str, status: int, error: type, fake: FakeBackend) -> None:
+    fake.push(Reply(status=status))
+    with pytest.raises(error) as caught:
+        await collect(make(kind, fake))
+    assert "fake backend" in str(caught.value)  # the server's own message, in its own error shape
+    assert len(fake.requests) == 1
+
+
+@pytest.mark.parametrize("kind", KINDS)
+async def test_429_honours_retry_after(kind: str, fake: FakeBackend) -> None:
+    fake.push(Reply(status=429, headers={"Retry-After": "2"}), Reply(chunks=["ok"]))
+    sleeps = Sleeps()
+    assert joined(await collect(make(kind, fake, sleeps)))[0] == "ok"
+    assert sleeps.waits == [2.0]
+
+
+async def test_5xx_retries_with_growing_backoff_then_gives_up(fake: FakeBackend) -> None:
+    fake.push(Reply(status=500), Reply(status=503), Reply(status=500))
+    sleeps = Sleeps()
+    with pytest.raises(ServerError):
+        await collect(make("openai", fake, sleeps, max_retries=2))
+    assert len(fake.requests) == 3
+    assert len(sleeps.waits) == 2
+    assert 0.375 <= sleeps.waits[0] <= 0.625
+    assert 0.75 <= sleeps.waits[1] <= 1.25
+
+
+async def test_a_retry_after_longer_than_the_limit_fails_at_once(fake: FakeBackend) -> None:
+    fake.push(Reply(status=429, headers={"Retry-After": "120"}))
+    with pytest.raises(RateLimitError):
+        await collect(make("openai", fake))
+    assert len(fake.requests) == 1
+
+
+async def test_no_retry_after_the_first_token(fake: FakeBackend) -> None:
+    fake.push(Reply(chunks=["a", "b", "c"], disconnect_after=2))
+    with pytest.raises(StreamProtocolError, match="broke off"):
+        await collect(make("openai", fake))
+    assert len(fake.requests) == 1
+
+
+@pytest.mark.parametrize("kind", KINDS)
+async def test_malformed_event_is_an_error(kind: str, fake: FakeBackend) -> None:
+    fake.push(Reply(chunks=["a", "b"], malformed_at=1))
+    with pytest.raises(StreamProtocolError, match="malformed"):
+        await collect(make(kind, fake))
+
+
+async def test_hang_times_out(fake: FakeBackend) -> None:
+    fake.push(Reply(hang=True))
+    started = time.monotonic()
+    with pytest.raises(BackendTimeoutError):
+        await collect(make("openai", fake, max_retries=0))
+    assert time.monotonic() - started < 2.5
+
+
+async def test_slow_drip_hits_the_request_deadline(fake: FakeBackend) -> None:
+    fake.push(Reply(chunks=["abcdefghijklmnop"] * 4, drip=0.05))
+    started = time.monotonic()
+    with pytest.raises(BackendTimeoutError, match="requestTimeout"):
+        await collect(make("openai", fake, request_timeout=1.0))
+    assert time.monotonic() - started < 2.5
+    assert (await asyncio.to_thread(fake.wait_for_disconnect, 0)).completed is False
+
+
+async def test_refused_connection_is_unavailable(fake: FakeBackend) -> None:
+    url = fake.openai_url
+    fake.stop()
+    config = BackendConfig(kind="openai", url=url, max_retries=1)
+    sleeps = Sleeps()
+    with pytest.raises(BackendUnavailableError, match="cannot connect"):
+        await collect(OpenAIBackend(config, HttpTransport(config, sleep=sleeps)))
+    assert len(sleeps.waits) == 1
+
+
+async def test_closing_the_stream_early_disconnects(fake: FakeBackend) -> None:
+    fake.push(Reply(chunks=["a"] * 100, chunk_delay=0.05))
+    backend = make("openai", fake)
+    stream = backend.stream(REQUEST)
+    first = await anext(stream)
+    assert first.text == "a"
+    await stream.aclose()
+    await backend.aclose()
+    request = await asyncio.to_thread(fake.wait_for_disconnect, 0)
+    assert not request.completed
+
+
+async def test_n_choices_are_kept_apart(fake: FakeBackend) -> None:
+    fake.push(Reply(choices=[["a", "1"], ["b", "2"], ["c", "3"]], choice_finish=["stop", "length", "stop"]))
+    request = GenerationRequest(**{**REQUEST.__dict__, "n": 3, "stop": ()})
+    deltas = await collect(make("openai", fake), request)
+    by_choice = {i: "".join(d.text for d in deltas if d.index == i) for i in range(3)}
+    assert by_choice == {0: "a1", 1: "b2", 2: "c3"}
+    finishes = {d.index: d.finish_reason for d in deltas if d.finish_reason}
+    assert finishes == {0: "stop", 1: "length", 2: "stop"}
+
+
+async def test_mid_stream_error_event_is_reported(fake: FakeBackend) -> None:
+    body = b'data: {"choices":[{"text":"a","index":0}]}\n\ndata: {"error": {"message": "overloaded"}}\n\n'
+    fake.push(Reply(raw_body=body, content_type="text/event-stream"))
+    with pytest.raises(BackendError, match="overloaded"):
+        await collect(make("openai", fake))
+
+
+async def test_a_non_sse_body_is_an_error(fake: FakeBackend) -> None:
+    fake.push(Reply(raw_body=b"<html>gateway</html>", content_type="text/html"))
+    with pytest.raises(StreamProtocolError):
+        await collect(make("openai", fake))
+
+
+async def test_api_key_is_sent_only_as_a_bearer_header(fake: FakeBackend, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MY_KEY", "sk-secret-value")
+    await collect(make("openai", fake, api_key_env="MY_KEY"))
+    request = fake.requests[0]
+    assert request.headers["authorization"] == "Bearer sk-secret-value"
+    assert "sk-secret-value" not in str(request.body)
+
+
+async def test_api_key_from_a_command(fake: FakeBackend) -> None:
+    await collect(make("openai", fake, api_key_command=("echo", "sk-from-command")))
+    assert fake.requests[0].headers["authorization"] == "Bearer sk-from-command"
+
+
+@pytest.mark.parametrize(
+    ("headers", "seconds"),
+    [
+        pytest.param({"retry-after": "3"}, 3.0, id="seconds"),
+        pytest.param({"retry-after-ms": "250"}, 0.25, id="ms"),
+        pytest.param({"retry-after": "Thu, 01 Jan 1970 00:00:10 GMT"}, 5.0, id="date"),
+        pytest.param({"retry-after": "soon"}, None, id="junk"),
+        pytest.param({}, None, id="absent"),
+    ],
+)
+def test_retry_after_parsing(headers: dict[str, str], seconds: float | None) -> None:
+    assert retry_after_seconds(headers, now=5.0) == seconds
+
+
+async def test_a_server_that_ignores_stream_true_is_understood(fake: FakeBackend) -> None:
+    body = b'{"choices": [{"text": "x + 1", "index": 0, "finish_reason": "stop"}]}'
+    fake.push(Reply(raw_body=body, content_type="application/json"))
+    assert joined(await collect(make("openai", fake))) == ("x + 1", "stop")
