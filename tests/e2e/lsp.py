@@ -1,0 +1,90 @@
+"""Helpers for end-to-end tests: a pytest-lsp client talking to the real server process."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import sys
+from typing import Any
+
+from lsprotocol import types
+from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+
+from tests.fakes.fake_backend import FakeBackend
+
+API_KEY = "sk-test-" + "9f8e7d6c5b4a" * 3
+_ids = itertools.count()
+
+
+def server_config(**env: str) -> ClientServerConfig:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("CODEX_LS_")}
+    environment.update(CODEX_TEST_API_KEY=API_KEY, **env)
+    return ClientServerConfig(
+        server_command=[sys.executable, "-m", "codex_ls", "--log-level", "debug"],
+        server_env=environment,
+    )
+
+
+def openai_settings(fake: FakeBackend, **completion: Any) -> dict[str, Any]:
+    return {
+        "backend": {
+            "kind": "openai",
+            "url": fake.openai_url,
+            "model": "qwen2.5-coder-1.5b",
+            "apiKeyEnv": "CODEX_TEST_API_KEY",
+            "maxRetries": 2,
+            "readTimeout": 2.0,
+            "requestTimeout": 5.0,
+        },
+        "completion": completion,
+    }
+
+
+async def start(client: LanguageClient, settings: dict[str, Any] | None) -> None:
+    capabilities = client_capabilities("visual-studio-code")
+    capabilities.text_document.inline_completion = types.InlineCompletionClientCapabilities()  # type: ignore[union-attr]
+    await client.initialize_session(
+        types.InitializeParams(
+            capabilities=capabilities,
+            initialization_options=settings,
+            workspace_folders=[types.WorkspaceFolder(uri="file:///work/project", name="project")],
+        )
+    )
+
+
+def open_document(client: LanguageClient, text: str, uri: str = "file:///work/project/src/app.py") -> str:
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(types.TextDocumentItem(uri=uri, language_id="python", version=1, text=text))
+    )
+    return uri
+
+
+def inline_params(uri: str, line: int, character: int, *, manual: bool = False) -> types.InlineCompletionParams:
+    kind = types.InlineCompletionTriggerKind.Invoked if manual else types.InlineCompletionTriggerKind.Automatic
+    return types.InlineCompletionParams(
+        context=types.InlineCompletionContext(trigger_kind=kind),
+        text_document=types.TextDocumentIdentifier(uri),
+        position=types.Position(line, character),
+    )
+
+
+async def inline(client: LanguageClient, uri: str, line: int, character: int) -> list[types.InlineCompletionItem]:
+    result = await client.text_document_inline_completion_async(inline_params(uri, line, character))
+    assert isinstance(result, types.InlineCompletionList)
+    return list(result.items)
+
+
+def send_inline(client: LanguageClient, uri: str, line: int, character: int) -> tuple[str, Any]:
+    """Send an inline request with a known id (so a test can cancel it)."""
+    msg_id = f"inline-{next(_ids)}"
+    future = asyncio.ensure_future(
+        client.protocol.send_request_async(
+            types.TEXT_DOCUMENT_INLINE_COMPLETION, inline_params(uri, line, character), msg_id=msg_id
+        )
+    )
+    return msg_id, future
+
+
+def texts(items: list[types.InlineCompletionItem]) -> list[str]:
+    return [i.insert_text if isinstance(i.insert_text, str) else i.insert_text.value for i in items]

@@ -1,0 +1,158 @@
+"""Inline completion end to end: the real server process, the fake backend over HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+import pytest
+import pytest_lsp
+from lsprotocol import types
+from pytest_lsp import LanguageClient
+
+from tests.e2e.lsp import (
+    API_KEY,
+    inline,
+    open_document,
+    openai_settings,
+    send_inline,
+    server_config,
+    start,
+    texts,
+)
+from tests.fakes.fake_backend import FakeBackend, Reply
+
+SOURCE = "def add(a, b):\n    return \n\nprint(add(1, 2))\n"
+
+
+@pytest_lsp.fixture(config=server_config())
+async def client(lsp_client: LanguageClient, fake: FakeBackend) -> Any:
+    await start(lsp_client, openai_settings(fake))
+    yield
+    await lsp_client.shutdown_session()
+
+
+async def test_inline_completion_arrives_with_the_right_range_and_request(
+    client: LanguageClient, fake: FakeBackend
+) -> None:
+    fake.push(Reply(chunks=["a + ", "b"], finish_reason="stop"))
+    uri = open_document(client, SOURCE)
+    items = await inline(client, uri, 1, 11)
+    assert texts(items) == ["a + b"]
+    assert items[0].range == types.Range(types.Position(1, 11), types.Position(1, 11))
+    (request,) = fake.requests
+    body = request.body or {}
+    assert request.path == "/v1/completions"
+    cursor = SOURCE.index("return ") + len("return ")
+    assert body["prompt"] == f"<|fim_prefix|>{SOURCE[:cursor]}<|fim_suffix|>{SOURCE[cursor:]}<|fim_middle|>"
+    assert body["stream"] is True
+    assert body["temperature"] == 0.1
+    assert body["stop"][0] == "\n"
+    assert body["model"] == "qwen2.5-coder-1.5b"
+    assert request.headers["authorization"] == f"Bearer {API_KEY}"
+
+
+async def test_a_backend_that_ignores_stop_is_cut_client_side(client: LanguageClient, fake: FakeBackend) -> None:
+    fake.push(Reply(chunks=["a + b", "\n", "    x = 1", "\n"] * 20, chunk_delay=0.05))
+    uri = open_document(client, SOURCE)
+    started = time.monotonic()
+    assert texts(await inline(client, uri, 1, 11)) == ["a + b"]
+    assert time.monotonic() - started < 1.0
+    request = fake.wait_for_disconnect(0)
+    assert not request.completed
+
+
+async def test_emoji_and_cjk_before_the_cursor_give_utf16_positions(client: LanguageClient, fake: FakeBackend) -> None:
+    fake.push(Reply(chunks=[")"]))
+    text = 's = "😀中文" + str(\n'
+    uri = open_document(client, text)
+    character = len(text.rstrip("\n").encode("utf-16-le")) // 2  # 17 UTF-16 units for 16 code points
+    items = await inline(client, uri, 0, character)
+    assert texts(items) == [")"]
+    assert items[0].range.start == types.Position(0, character)
+    prompt = fake.requests[0].body["prompt"]  # type: ignore[index]
+    assert prompt.startswith('<|fim_prefix|>s = "😀中文" + str(<|fim_suffix|>')
+
+
+async def test_auto_closed_bracket_is_replaced_through_the_range(client: LanguageClient, fake: FakeBackend) -> None:
+    fake.push(Reply(chunks=["a, b)"]))
+    uri = open_document(client, "print(max()\n")
+    items = await inline(client, uri, 0, 10)
+    assert texts(items) == ["a, b)"]
+    assert items[0].range == types.Range(types.Position(0, 10), types.Position(0, 11))
+
+
+async def test_cancel_request_closes_the_backend_stream(client: LanguageClient, fake: FakeBackend) -> None:
+    fake.push(Reply(chunks=["x"] * 50, chunk_delay=0.2))
+    uri = open_document(client, SOURCE)
+    msg_id, future = send_inline(client, uri, 1, 11)
+    await asyncio.to_thread(fake.wait_for_requests, 1)
+    await asyncio.sleep(0.3)
+    client.protocol.notify("$/cancelRequest", types.CancelParams(id=msg_id))
+    with pytest.raises(Exception, match="cancel"):
+        await asyncio.wait_for(future, 5)
+    request = await asyncio.to_thread(fake.wait_for_disconnect, 0)
+    assert request.disconnected_at is not None
+    assert not request.completed
+
+
+async def test_a_newer_request_supersedes_the_older_one(client: LanguageClient, fake: FakeBackend) -> None:
+    fake.push(Reply(chunks=["slow"], first_delay=3.0), Reply(chunks=["a + b"]))
+    uri = open_document(client, SOURCE)
+    _, first = send_inline(client, uri, 1, 11)
+    await asyncio.to_thread(fake.wait_for_requests, 1)
+    second = await inline(client, uri, 1, 11)
+    assert texts(second) == ["a + b"]
+    assert list((await asyncio.wait_for(first, 5)).items) == []
+    assert (await asyncio.to_thread(fake.wait_for_disconnect, 0)).completed is False
+
+
+async def test_completion_popup_fallback_carries_the_same_text(client: LanguageClient, fake: FakeBackend) -> None:
+    fake.push(Reply(chunks=["a + b"]))
+    uri = open_document(client, SOURCE)
+    result = await client.text_document_completion_async(
+        types.CompletionParams(types.TextDocumentIdentifier(uri), types.Position(1, 11))
+    )
+    assert isinstance(result, types.CompletionList)
+    assert result.is_incomplete
+    (item,) = result.items
+    assert isinstance(item.text_edit, types.TextEdit)
+    assert item.text_edit.new_text == "a + b"
+    assert item.text_edit.range == types.Range(types.Position(1, 11), types.Position(1, 11))
+
+
+async def test_incremental_edits_are_applied_before_completing(client: LanguageClient, fake: FakeBackend) -> None:
+    fake.push(Reply(chunks=["b"]))
+    uri = open_document(client, SOURCE)
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
+            content_changes=[
+                types.TextDocumentContentChangePartial(
+                    range=types.Range(types.Position(1, 11), types.Position(1, 11)), text="a + "
+                )
+            ],
+        )
+    )
+    assert texts(await inline(client, uri, 1, 15)) == ["b"]
+    assert "    return a + <|fim_suffix|>" in fake.requests[0].body["prompt"]  # type: ignore[index]
+
+
+async def test_position_past_the_end_gets_an_empty_answer(client: LanguageClient, fake: FakeBackend) -> None:
+    uri = open_document(client, SOURCE)
+    assert await inline(client, uri, 99, 0) == []
+    assert fake.requests == []
+
+
+async def test_settings_change_takes_effect_and_bad_values_are_named(client: LanguageClient, fake: FakeBackend) -> None:
+    settings = openai_settings(fake, temperature="warm", maxTokens=17)
+    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings={"codexLs": settings}))
+    await client.wait_for_notification(types.WINDOW_SHOW_MESSAGE)
+    (message,) = client.messages
+    assert "codexLs.completion.temperature" in message.message
+    fake.push(Reply(chunks=["a"]))
+    uri = open_document(client, SOURCE)
+    assert texts(await inline(client, uri, 1, 11)) == ["a"]
+    body = fake.requests[0].body or {}
+    assert (body["temperature"], body["max_tokens"]) == (0.1, 17)

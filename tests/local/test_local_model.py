@@ -1,0 +1,99 @@
+"""The embedded 0.5B model end to end: no settings at all, the real server, real text."""
+
+from __future__ import annotations
+
+import ast
+import asyncio
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest_lsp
+from lsprotocol import types
+from pytest_lsp import LanguageClient
+
+from tests.e2e.lsp import inline, open_document, send_inline, server_config, start, texts
+
+FIB = Path(__file__).parents[2] / "examples" / "fibonacci.py"
+
+BODY_SOURCE = (
+    "def is_even(n: int) -> bool:\n"
+    '    """Return True if n is even, else False."""\n'
+    "    \n"
+    "\n"
+    "def main() -> None:\n"
+    "    print(is_even(4))\n"
+)
+
+
+@pytest_lsp.fixture(config=server_config())
+async def client(lsp_client: LanguageClient) -> Any:
+    await start(lsp_client, None)  # no settings: the embedded model is the default
+    yield
+    await lsp_client.shutdown_session()
+
+
+async def test_single_line_fim_stops_at_the_line_end_and_fits(client: LanguageClient) -> None:
+    text = FIB.read_text()
+    line = text.split("\n").index("        numbers.append(")
+    uri = open_document(client, text)
+    items = await inline(client, uri, line, len("        numbers.append("))
+    (completion,) = texts(items)
+    assert "\n" not in completion
+    assert completion.strip()
+    offset = text.index("numbers.append(") + len("numbers.append(")
+    ast.parse(text[:offset] + completion + text[offset:])  # fits between prefix and suffix
+
+
+async def test_multi_line_body_ends_at_the_block(client: LanguageClient) -> None:
+    uri = open_document(client, BODY_SOURCE)
+    items = await inline(client, uri, 2, 4)
+    (completion,) = texts(items)
+    assert "return" in completion
+    lines = completion.split("\n")
+    assert all(not line.strip() or line.startswith("    ") for line in lines[1:])
+    assert "def main" not in completion
+    offset = BODY_SOURCE.index('"""\n    ') + len('"""\n    ')
+    tree = ast.parse(BODY_SOURCE[:offset] + completion + BODY_SOURCE[offset:])
+    namespace: dict[str, Any] = {}
+    exec(compile(ast.Module(body=tree.body[:1], type_ignores=[]), "<model>", "exec"), namespace)
+    assert [namespace["is_even"](n) for n in (0, 1, 2, 7)] == [True, False, True, False]
+
+
+async def test_cancelled_generation_frees_the_model(client: LanguageClient) -> None:
+    long_text = "# A list of the first 300 prime numbers, one per line:\nPRIMES = [\n"
+    uri = open_document(client, long_text, uri="file:///work/project/primes.py")
+    msg_id, first = send_inline(client, uri, 2, 0)
+    await asyncio.sleep(3.0)  # the model is generating by now
+    client.protocol.notify("$/cancelRequest", types.CancelParams(id=msg_id))
+    await asyncio.gather(first, return_exceptions=True)
+    started = time.monotonic()
+    text = FIB.read_text()
+    uri2 = open_document(client, text)
+    line = text.split("\n").index("        numbers.append(")
+    assert texts(await inline(client, uri2, line, len("        numbers.append(")))
+    second = time.monotonic() - started
+    ended = [m.message for m in client.log_messages if "generation ended" in m.message]
+    assert any("finish=cancelled" in m for m in ended), ended
+    # Had the first generation kept the model busy, the second would wait for
+    # its 256 tokens (about 10 s on this model and machine).
+    assert second < 8.0, second
+
+
+async def test_corrupt_model_file_is_refused_with_the_sha256_message(tmp_path: Path) -> None:
+    models = tmp_path / "models"
+    models.mkdir()
+    (models / "qwen2.5-coder-0.5b-instruct-q5_0.gguf").write_bytes(b"GGUF" + os.urandom(4096))
+    config = server_config(CODEX_LS_CACHE_DIR=str(tmp_path))
+    client = await config.start()
+    try:
+        await start(client, None)
+        uri = open_document(client, "x = 1\ny = ")
+        assert await inline(client, uri, 1, 4) == []
+        await asyncio.sleep(0.1)
+        messages = [m.message for m in client.messages]
+        assert any("sha256 mismatch" in m for m in messages), messages
+        await client.shutdown_session()
+    finally:
+        await client.stop()
