@@ -46,6 +46,8 @@ class ClientLogHandler(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         from lsprotocol import types
 
+        if getattr(self.server, "closing", False):
+            return
         if record.levelno >= logging.ERROR:
             kind = types.MessageType.Error
         elif record.levelno >= logging.WARNING:
@@ -116,6 +118,8 @@ def complete(args: argparse.Namespace) -> int:
     for message in result.messages:
         print(f"codex-ls: {message}", file=sys.stderr)
     if not result.items:
+        for line in result.stderr[-20:]:
+            print(f"server: {line}", file=sys.stderr)
         print(f"(no suggestion; {elapsed:.2f}s)", file=sys.stderr)
         return 1
     if args.json:

@@ -40,6 +40,7 @@ class OneShotResult:
     items: list[str] = field(default_factory=list)
     messages: list[str] = field(default_factory=list)
     request_seconds: float = 0.0
+    stderr: list[str] = field(default_factory=list)
 
 
 def cursor_position(text: str, line: int | None, col: int | None) -> types.Position:
@@ -79,6 +80,8 @@ async def run_complete(
             result.messages.append(params.message)
 
     await client.start_io(sys.executable, "-m", "codex_ls", "--stdio")
+    # The server's stderr must be drained, or a full pipe would block the server.
+    drain = asyncio.ensure_future(_drain(client, result))
     try:
         await client.initialize_async(
             types.InitializeParams(
@@ -109,4 +112,16 @@ async def run_complete(
         client.exit(None)
     finally:
         await client.stop()  # type: ignore[no-untyped-call]
+        drain.cancel()
     return result
+
+
+async def _drain(client: LanguageClient, result: OneShotResult) -> None:
+    """Keep the server's stderr flowing; its last lines explain a crash."""
+    process = client._server
+    stream = process.stderr if process is not None else None
+    if stream is None:
+        return
+    while line := await stream.readline():
+        result.stderr.append(line.decode("utf-8", "replace").rstrip())
+        del result.stderr[:-50]

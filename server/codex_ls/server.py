@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from lsprotocol import types
+from pygls.exceptions import FeatureRequestError
 from pygls.lsp.server import LanguageServer
 from pygls.workspace import TextDocument
 
@@ -73,6 +74,9 @@ class CodexLanguageServer(LanguageServer):
         self.tasks: set[asyncio.Task[Any]] = set()
         self.config = config
         self.engine = self._build_engine(config)
+        #: Set at ``shutdown``: from then on nothing more is sent to the client.
+        self.closing = False
+        self._reporting = False
 
     def _show_message(self, kind: types.MessageType, message: str) -> None:
         self.window_show_message(types.ShowMessageParams(type=kind, message=f"codex-ls: {message}"))
@@ -149,6 +153,22 @@ class CodexLanguageServer(LanguageServer):
         else:
             log.exception("unexpected error in a completion", exc_info=exc)
             self.notifier.notify("internal", f"internal error: {type(exc).__name__}: {exc}", types.MessageType.Error)
+
+    def report_server_error(self, error: Exception, source: Any) -> None:
+        """Errors outside a request: one rate-limited message, never a loop of them.
+
+        Reporting sends a message; if sending is what failed (the client is gone),
+        reporting again would fail the same way, forever.
+        """
+        if self._reporting or self.closing or isinstance(error, (OSError, ValueError)):
+            log.debug("not reported to the client: %r", error)
+            return
+        self._reporting = True
+        try:
+            if source is not FeatureRequestError:
+                self.notifier.notify("server-error", f"internal error: {error}", types.MessageType.Error)
+        finally:
+            self._reporting = False
 
     def run_task(self, work: Any) -> asyncio.Task[Any]:
         """Run a background job; its failure is logged, never lost."""

@@ -25,6 +25,7 @@ def initialize(ls: CodexLanguageServer, params: types.InitializeParams) -> None:
 
 
 async def shutdown(ls: CodexLanguageServer, params: None) -> None:
+    ls.closing = True
     ls.scheduler.cancel_all()
     await ls.engine.backend.aclose()
 
