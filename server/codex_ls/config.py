@@ -89,6 +89,25 @@ class CompletionConfig:
     #: Characters per token used to turn the token budget into characters.
     chars_per_token: float = attrs.field(default=3.5, validator=_positive)
     enabled: bool = True
+    #: Serve type-through, repeats and agreeing in-flight streams without a new model call.
+    reuse: bool = True
+    #: Coalesce keystrokes that arrive faster than the model answers.
+    debounce: bool = True
+
+
+@attrs.frozen
+class ActionsConfig:
+    """Code actions (explain, tests, edit, implement…): chat answers and FIM samples."""
+
+    temperature: float = attrs.field(default=0.2, validator=[v.ge(0.0), v.le(2.0)])
+    max_tokens: int = attrs.field(default=1024, validator=[v.ge(16), v.le(8192)])
+    #: Resamples for *Implement function* (FIM), at ``sample_temperature``.
+    samples: int = attrs.field(default=4, validator=[v.ge(1), v.le(8)])
+    sample_temperature: float = attrs.field(default=0.4, validator=[v.ge(0.0), v.le(2.0)])
+    implement_max_tokens: int = attrs.field(default=256, validator=[v.ge(256), v.le(8192)])
+    #: Characters of surrounding code shown with the selection.
+    context_chars: int = attrs.field(default=6000, validator=[v.ge(0), v.le(200000)])
+    enabled: bool = True
 
 
 @attrs.frozen
@@ -96,6 +115,7 @@ class Config:
     backend: BackendConfig = attrs.field(factory=BackendConfig)
     model: ModelConfig = attrs.field(factory=ModelConfig)
     completion: CompletionConfig = attrs.field(factory=CompletionConfig)
+    actions: ActionsConfig = attrs.field(factory=ActionsConfig)
 
 
 _converter = cattrs.Converter(forbid_extra_keys=True)

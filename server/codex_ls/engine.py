@@ -7,9 +7,11 @@ line break, multi-line requests end where the cursor's block ends.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
-from collections.abc import AsyncGenerator
+from collections import Counter
+from collections.abc import AsyncGenerator, Callable
 from contextlib import aclosing
 from dataclasses import dataclass
 
@@ -18,6 +20,8 @@ from .config import Config
 from .context.fim import FimTemplate
 from .context.window import Window, window
 from .postprocess import postprocess, trim_block
+from .reuse import Anchor, Generation, LRUCache, TypingRhythm
+from .scheduler import SUPERSEDED
 
 log = logging.getLogger(__name__)
 
@@ -65,10 +69,20 @@ def decide_multiline(prefix: str, suffix: str) -> bool | None:
 
 
 class CompletionEngine:
-    def __init__(self, config: Config, backend: Backend, template: FimTemplate) -> None:
+    """Completions for every document, with as few model calls as the typing allows."""
+
+    def __init__(
+        self, config: Config, backend: Backend, template: FimTemplate, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.config = config
         self.backend = backend
         self.template = template
+        self.cache = LRUCache()
+        self.rhythm = TypingRhythm(clock)
+        self.shown: dict[str, tuple[Anchor, list[Suggestion]]] = {}
+        self.inflight: dict[str, Generation] = {}
+        #: How each request was answered: model, type_through, cache, reused, debounced.
+        self.counts: Counter[str] = Counter()
 
     def request_for(self, win: Window, multiline: bool) -> GenerationRequest:
         c = self.config.completion
@@ -84,25 +98,117 @@ class CompletionEngine:
 
     async def complete(self, ctx: CompletionContext) -> Outcome:
         c = self.config.completion
-        budget = int(c.context_tokens * c.chars_per_token)
-        win = window(ctx.text, ctx.offset, budget, c.prefix_ratio)
+        win = window(ctx.text, ctx.offset, int(c.context_tokens * c.chars_per_token), c.prefix_ratio)
+        anchor = Anchor.of(win.prefix, win.suffix, ctx.offset)
+        interval = self.rhythm.keystroke(ctx.uri)
         multiline = decide_multiline(win.prefix, win.suffix)
         if multiline is None:
+            self._drop_inflight(ctx.uri)
             return Outcome([], win, False)
+        reuse = c.reuse and not ctx.manual
+        key = (win.prefix, win.suffix, multiline)
+        if reuse and (served := self._serve_without_model(ctx.uri, anchor, key)) is not None:
+            self._drop_inflight(ctx.uri)
+            return Outcome(served, win, multiline)
+        generation = self._reusable(ctx.uri, anchor) if reuse else None
+        if generation is None:
+            if self._drop_inflight(ctx.uri) and c.debounce and not ctx.manual:
+                # Typing faster than the model answers: wait for a pause in the
+                # typing (a newer keystroke cancels this wait) instead of
+                # starting a generation per keystroke.
+                self.counts["debounced"] += 1
+                await asyncio.sleep(min(interval, 0.15))
+            generation = self._start(ctx.uri, anchor, win, multiline)
+        else:
+            self.counts["reused"] += 1
+        suggestions, elapsed = await self._wait(generation)
+        typed = generation.anchor.typed_since(anchor) or ""
+        result = advance(suggestions, typed)
+        self.shown[ctx.uri] = (anchor, result)
+        self.cache.put(key, result)
+        return Outcome(result, win, multiline, elapsed)
+
+    def _serve_without_model(self, uri: str, anchor: Anchor, key: tuple[str, str, bool]) -> list[Suggestion] | None:
+        shown = self.shown.get(uri)
+        if shown is not None:
+            typed = shown[0].typed_since(anchor)
+            if typed is not None and (rest := advance(shown[1], typed)):
+                self.counts["type_through"] += 1
+                self.shown[uri] = (anchor, rest)
+                return rest
+        cached: list[Suggestion] | None = self.cache.get(key)
+        if cached:
+            self.counts["cache"] += 1
+            self.shown[uri] = (anchor, cached)
+        return cached or None
+
+    def _reusable(self, uri: str, anchor: Anchor) -> Generation | None:
+        generation = self.inflight.get(uri)
+        if generation is None or generation.task.done():
+            return None
+        typed = generation.anchor.typed_since(anchor)
+        return generation if typed is not None and generation.agrees_with(typed) else None
+
+    def _drop_inflight(self, uri: str) -> bool:
+        """Cancel the document's generation in flight; True if there was one."""
+        generation = self.inflight.pop(uri, None)
+        if generation is None or generation.task.done():
+            return False
+        generation.task.cancel()
+        return True
+
+    def _start(self, uri: str, anchor: Anchor, win: Window, multiline: bool) -> Generation:
+        self.counts["model"] += 1
+        streamed: list[str] = []
+        task = asyncio.ensure_future(self._generate(win, multiline, streamed))
+        generation = Generation(anchor, task, streamed)
+        self.inflight[uri] = generation
+        task.add_done_callback(lambda _: self.inflight.pop(uri, None) if self.inflight.get(uri) is generation else None)
+        return generation
+
+    async def _wait(self, generation: Generation) -> tuple[list[Suggestion], float]:
+        generation.waiters += 1
+        try:
+            result: tuple[list[Suggestion], float] = await asyncio.shield(generation.task)
+            return result
+        except asyncio.CancelledError as exc:
+            # A superseding request decides itself whether to reuse or cancel the
+            # generation; any other cancellation ($/cancelRequest) stops it if
+            # nobody else is waiting for it.
+            if SUPERSEDED not in exc.args and generation.waiters == 1:
+                generation.task.cancel()
+            raise
+        finally:
+            generation.waiters -= 1
+
+    async def _generate(self, win: Window, multiline: bool, streamed: list[str]) -> tuple[list[Suggestion], float]:
         request = self.request_for(win, multiline)
         started = time.perf_counter()
-        text, finish = await read_until_done(self.backend.stream(request), win.prefix, multiline)
+        text, finish = await read_until_done(self.backend.stream(request), win.prefix, multiline, streamed)
         elapsed = time.perf_counter() - started
         result = postprocess(win.prefix, win.suffix, text, multiline=multiline, stop_tokens=self.template.stop)
-        log.debug("completion %s: %d chars raw, finish=%s, %.0f ms", ctx.uri, len(text), finish, elapsed * 1000)
+        log.debug("completion: %d chars raw, finish=%s, %.0f ms", len(text), finish, elapsed * 1000)
         if result is None:
-            return Outcome([], win, multiline, elapsed)
-        return Outcome([Suggestion(result.text, result.replace_suffix, finish)], win, multiline, elapsed)
+            return [], elapsed
+        return [Suggestion(result.text, result.replace_suffix, finish)], elapsed
 
 
-async def read_until_done(deltas: AsyncGenerator[Delta, None], prefix: str, multiline: bool) -> tuple[str, str | None]:
-    """Collect choice 0; stop reading (closing the stream) once the block is complete."""
-    parts: list[str] = []
+def advance(suggestions: list[Suggestion], typed: str) -> list[Suggestion]:
+    """The suggestions that start with what was typed, without it."""
+    if not typed:
+        return suggestions
+    return [
+        Suggestion(s.text[len(typed) :], s.replace_suffix, s.finish_reason)
+        for s in suggestions
+        if s.text.startswith(typed) and len(s.text) > len(typed)
+    ]
+
+
+async def read_until_done(
+    deltas: AsyncGenerator[Delta, None], prefix: str, multiline: bool, parts: list[str] | None = None
+) -> tuple[str, str | None]:
+    """Collect choice 0 into ``parts``; stop reading (closing the stream) once the block is complete."""
+    parts = [] if parts is None else parts
     finish: str | None = None
     async with aclosing(deltas):
         async for delta in deltas:

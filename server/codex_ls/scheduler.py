@@ -14,6 +14,9 @@ from typing import Any, TypeVar
 
 T = TypeVar("T")
 
+#: The cancellation message of a superseded request.
+SUPERSEDED = "superseded"
+
 
 class LatestWins:
     def __init__(self) -> None:
@@ -22,7 +25,7 @@ class LatestWins:
     def cancel(self, key: str) -> None:
         task = self._running.pop(key, None)
         if task is not None and not task.done():
-            task.cancel()
+            task.cancel(SUPERSEDED)
 
     def cancel_all(self) -> None:
         for key in list(self._running):
