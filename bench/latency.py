@@ -33,6 +33,8 @@ sys.path.insert(0, str(ROOT))
 
 from tests.fakes.fake_backend import FakeBackend, Reply  # noqa: E402
 
+from codex_ls.oneshot import spawn_server  # noqa: E402
+
 SOURCE = "import math\n\n\ndef area(radius: float) -> float:\n    return \n\n\nprint(area(2.0))\n"
 LINE, COLUMN = 4, 11
 
@@ -62,7 +64,7 @@ def params(uri: str, character: int) -> types.InlineCompletionParams:
 
 async def start_server(fake: FakeBackend) -> LanguageClient:
     client = LanguageClient("bench", "1")
-    await client.start_io(sys.executable, "-m", "codex_ls", "--log-level", "warning")
+    await spawn_server(client, [], "--log-level", "warning")
     settings = {
         "backend": {"kind": "openai", "url": fake.openai_url, "model": "qwen2.5-coder-1.5b", "readTimeout": 10},
     }

@@ -18,15 +18,13 @@ from dataclasses import dataclass
 from .backends.base import Backend, Delta, GenerationRequest
 from .config import Config
 from .context.fim import FimTemplate
+from .context.syntax import decide_multiline
 from .context.window import Window, window
 from .postprocess import postprocess, trim_block
 from .reuse import Anchor, Generation, LRUCache, TypingRhythm
 from .scheduler import SUPERSEDED
 
 log = logging.getLogger(__name__)
-
-_CLOSERS = set(")]}\"'`;,:")
-
 
 @dataclass(frozen=True)
 class CompletionContext:
@@ -53,19 +51,6 @@ class Outcome:
     window: Window
     multiline: bool
     backend_seconds: float = 0.0
-
-
-def decide_multiline(prefix: str, suffix: str) -> bool | None:
-    """Single line, multi-line, or nothing (``None``) from the text around the cursor.
-
-    Mid-word → nothing; text before the cursor on its line → single line; an
-    empty line (or only indentation) → multi-line.
-    """
-    rest = suffix.split("\n", 1)[0].rstrip("\r")
-    if rest.strip() and (rest[0].isalnum() or rest[0] == "_"):
-        return None
-    line = prefix.rsplit("\n", 1)[-1]
-    return not line.strip() and not rest.strip(" \t" + "".join(_CLOSERS))
 
 
 class CompletionEngine:
@@ -101,7 +86,7 @@ class CompletionEngine:
         win = window(ctx.text, ctx.offset, int(c.context_tokens * c.chars_per_token), c.prefix_ratio)
         anchor = Anchor.of(win.prefix, win.suffix, ctx.offset)
         interval = self.rhythm.keystroke(ctx.uri)
-        multiline = decide_multiline(win.prefix, win.suffix)
+        multiline = decide_multiline(ctx.language_id, win.prefix, win.suffix)
         if multiline is None:
             self._drop_inflight(ctx.uri)
             return Outcome([], win, False)

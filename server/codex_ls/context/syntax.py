@@ -1,0 +1,123 @@
+"""Syntax around the cursor (tree-sitter), with a cheap fallback for anything unknown.
+
+Decides single- vs multi-line completion and whether a candidate leaves the code
+with more syntax errors than it had. Only the window around the cursor is parsed,
+never the whole file. A missing grammar, an unknown language or a parser failure
+falls back to the text heuristics: never an exception.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+#: LSP language ids → tree-sitter grammar names, where they differ.
+GRAMMARS = {
+    "typescriptreact": "tsx",
+    "javascriptreact": "javascript",
+    "shellscript": "bash",
+    "csharp": "csharp",
+    "c++": "cpp",
+}
+
+#: Nodes whose inside holds one item per line (arguments, elements, entries):
+#: an empty line there wants one line, not a block.
+INLINE_CONTAINERS = frozenset(
+    {
+        "argument_list",
+        "arguments",
+        "parameters",
+        "formal_parameters",
+        "list",
+        "array",
+        "dictionary",
+        "object",
+        "tuple",
+        "set",
+        "string",
+        "template_string",
+        "composite_literal",
+        "literal_value",
+        "initializer_list",
+    }
+)
+
+_IDENT = frozenset("_")
+
+
+@functools.lru_cache(maxsize=32)
+def _parser(language_id: str) -> Any:
+    try:
+        from tree_sitter_language_pack import get_parser
+    except ImportError:
+        return None
+    name = GRAMMARS.get(language_id, language_id)
+    try:
+        return get_parser(name)  # type: ignore[arg-type]
+    except Exception:  # an unknown language or a grammar that cannot load
+        log.debug("no tree-sitter grammar for %r", language_id)
+        return None
+
+
+def parse(language_id: str, text: str) -> Any:
+    """The tree of ``text``, or ``None`` when the language is unknown or parsing fails."""
+    parser = _parser(language_id)
+    if parser is None:
+        return None
+    try:
+        return parser.parse(text.encode("utf-8"))
+    except Exception:
+        return None
+
+
+def error_count(language_id: str, text: str) -> int | None:
+    """Number of ERROR/MISSING nodes in ``text``; ``None`` when it cannot be parsed."""
+    tree = parse(language_id, text)
+    if tree is None:
+        return None
+    count = 0
+    stack = [tree.root_node]
+    while stack:
+        node = stack.pop()
+        if node.is_error or node.is_missing:
+            count += 1
+        elif node.has_error:
+            stack.extend(node.children)
+    return count
+
+
+def heuristic_multiline(prefix: str, suffix: str) -> bool | None:
+    """Single line, multi-line, or nothing (``None``) from the text around the cursor.
+
+    Mid-word → nothing; text before the cursor on its line → single line; an
+    empty line (or only indentation) → multi-line.
+    """
+    rest = suffix.split("\n", 1)[0].rstrip("\r")
+    if rest.strip() and (rest[0].isalnum() or rest[0] in _IDENT):
+        return None
+    line = prefix.rsplit("\n", 1)[-1]
+    return not line.strip() and not rest.strip(" \t)]}\"'`;,:")
+
+
+def decide_multiline(language_id: str, prefix: str, suffix: str) -> bool | None:
+    """The heuristic's answer, refined by the syntax tree on an empty line.
+
+    An empty line inside an argument list, a literal or a string wants a single
+    line; elsewhere (a block, after a signature or a docstring) a whole block.
+    """
+    decision = heuristic_multiline(prefix, suffix)
+    if not decision:
+        return decision
+    tree = parse(language_id, prefix + suffix)
+    if tree is None:
+        return decision
+    cursor = len(prefix.encode("utf-8"))
+    node = tree.root_node.named_descendant_for_byte_range(cursor, cursor)
+    while node is not None:
+        if node.type in INLINE_CONTAINERS and node.start_byte < cursor < node.end_byte:
+            return False
+        node = node.parent
+    return True

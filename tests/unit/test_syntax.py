@@ -1,0 +1,58 @@
+"""Single- vs multi-line from the syntax around the cursor; never an exception."""
+
+from __future__ import annotations
+
+import pytest
+
+from codex_ls.context.syntax import decide_multiline, error_count, heuristic_multiline
+
+
+def split(marked: str) -> tuple[str, str]:
+    prefix, suffix = marked.split("|", 1)
+    return prefix, suffix
+
+
+@pytest.mark.parametrize(
+    ("language", "marked", "expected"),
+    [
+        pytest.param("python", "x = pri|nt(1)\n", None, id="mid-word"),
+        pytest.param("python", "x = |\n", False, id="end-of-line"),
+        pytest.param("python", "print(|)\n", False, id="before-auto-closed"),
+        pytest.param("python", 'def f(x):\n    """Double x."""\n    |\n', True, id="after-docstring"),
+        pytest.param("python", "def f(x):\n    |\n\ndef g():\n    pass\n", True, id="empty-body"),
+        pytest.param("python", "foo(\n    1,\n    |\n)\n", False, id="inside-arguments"),
+        pytest.param("python", "xs = [\n    1,\n    |\n]\n", False, id="inside-list"),
+        pytest.param("javascript", "function f(a) {\n  |\n}\n", True, id="js-block"),
+        pytest.param("javascript", "const o = {\n  a: 1,\n  |\n};\n", False, id="js-object"),
+        pytest.param("go", "func f() {\n\t|\n}\n", True, id="go-block"),
+        pytest.param("no-such-language", "x\n|\n", True, id="unknown-language-falls-back"),
+        pytest.param("python", "\x00\x01 def (((|\n", False, id="garbage-with-text"),
+    ],
+)
+def test_decide_multiline(language: str, marked: str, expected: bool | None) -> None:
+    assert decide_multiline(language, *split(marked)) is expected
+
+
+@pytest.mark.parametrize("text", ["\x00\x01 def (((\n|\n", "\udcff|", "(" * 5000 + "\n|\n"])
+def test_broken_input_still_gets_a_decision(text: str) -> None:
+    assert decide_multiline("python", *split(text)) in (True, False)
+
+
+def test_heuristic_agrees_on_lines_with_text() -> None:
+    assert heuristic_multiline("x = ", "\n") is False
+    assert heuristic_multiline("    ", "\n") is True
+
+
+@pytest.mark.parametrize(
+    ("text", "errors"),
+    [
+        pytest.param("def f(x):\n    return x\n", 0, id="valid"),
+        pytest.param("def f(x):\n    return (x\n", 1, id="unclosed"),
+    ],
+)
+def test_error_count(text: str, errors: int) -> None:
+    assert error_count("python", text) == errors
+
+
+def test_error_count_of_an_unknown_language_is_unknown() -> None:
+    assert error_count("no-such-language", "x") is None
