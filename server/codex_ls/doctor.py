@@ -11,7 +11,8 @@ from .errors import AuthenticationError, CodexError
 
 async def run_doctor(config: Config, errors: list[str]) -> int:
     b = config.backend
-    print(f"backend: {b.kind} {b.base_url or '(in-process)'} model={b.model or config.model.name}")
+    model = (config.model.path or config.model.name) if b.kind == "local" else b.model
+    print(f"backend: {b.kind} {b.base_url or '(in-process)'} model={model or '(none set)'}")
     for error in errors:
         print(f"setting: {error}")
     if b.api_key_env:
