@@ -79,9 +79,7 @@ async def run_complete(
         if params.type <= types.MessageType.Warning:
             result.messages.append(params.message)
 
-    await client.start_io(sys.executable, "-m", "codex_ls", "--stdio")
-    # The server's stderr must be drained, or a full pipe would block the server.
-    drain = asyncio.ensure_future(_drain(client, result))
+    drain = await spawn_server(client, result.stderr)
     try:
         await client.initialize_async(
             types.InitializeParams(
@@ -116,12 +114,20 @@ async def run_complete(
     return result
 
 
-async def _drain(client: LanguageClient, result: OneShotResult) -> None:
-    """Keep the server's stderr flowing; its last lines explain a crash."""
+async def spawn_server(client: LanguageClient, stderr: list[str], *args: str) -> asyncio.Task[None]:
+    """Start ``codex-ls --stdio`` for ``client``; keep its last stderr lines in ``stderr``.
+
+    The server's stderr must be drained, or a full pipe would block the server.
+    """
+    await client.start_io(sys.executable, "-m", "codex_ls", "--stdio", *args)
+    return asyncio.ensure_future(_drain(client, stderr))
+
+
+async def _drain(client: LanguageClient, lines: list[str]) -> None:
     process = client._server
     stream = process.stderr if process is not None else None
     if stream is None:
         return
     while line := await stream.readline():
-        result.stderr.append(line.decode("utf-8", "replace").rstrip())
-        del result.stderr[:-50]
+        lines.append(line.decode("utf-8", "replace").rstrip())
+        del lines[:-50]
