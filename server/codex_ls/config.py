@@ -93,6 +93,11 @@ class CompletionConfig:
     reuse: bool = True
     #: Coalesce keystrokes that arrive faster than the model answers.
     debounce: bool = True
+    #: Samples drawn for multi-line insertion and manual triggers, where the backend allows ``n``.
+    samples: int = attrs.field(default=3, validator=[v.ge(1), v.le(5)])
+    sample_temperature: float = attrs.field(default=0.4, validator=[v.ge(0.0), v.le(2.0)])
+    #: Hide suggestions whose mean token log-probability is below this (``None``: show all).
+    min_mean_logprob: float | None = attrs.field(default=None, validator=v.optional(v.le(0.0)))
 
 
 @attrs.frozen

@@ -11,20 +11,21 @@ import asyncio
 import logging
 import time
 from collections import Counter
-from collections.abc import AsyncGenerator, Callable
-from contextlib import aclosing
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
-from .backends.base import Backend, Delta, GenerationRequest
+from .backends.base import Backend, GenerationRequest
 from .config import Config
 from .context.fim import FimTemplate
 from .context.syntax import decide_multiline
 from .context.window import Window, window
-from .postprocess import postprocess, trim_block
+from .postprocess import Completion, postprocess
+from .ranking import Candidate, rank, read_candidates
 from .reuse import Anchor, Generation, LRUCache, TypingRhythm
 from .scheduler import SUPERSEDED
 
 log = logging.getLogger(__name__)
+
 
 @dataclass(frozen=True)
 class CompletionContext:
@@ -69,7 +70,7 @@ class CompletionEngine:
         #: How each request was answered: model, type_through, cache, reused, debounced.
         self.counts: Counter[str] = Counter()
 
-    def request_for(self, win: Window, multiline: bool) -> GenerationRequest:
+    def request_for(self, win: Window, multiline: bool, samples: int = 1) -> GenerationRequest:
         c = self.config.completion
         stop = self.template.stop if multiline else ("\n", *self.template.stop)
         return GenerationRequest(
@@ -78,8 +79,16 @@ class CompletionEngine:
             prompt=self.template.render(win.prefix, win.suffix),
             stop=stop,
             max_tokens=c.multiline_max_tokens if multiline else c.max_tokens,
-            temperature=c.temperature,
+            temperature=c.sample_temperature if samples > 1 else c.temperature,
+            n=samples,
+            logprobs=samples > 1 or c.min_mean_logprob is not None,
         )
+
+    def samples_for(self, multiline: bool, manual: bool) -> int:
+        """Several samples where they pay: multi-line insertion and manual triggers."""
+        if not (multiline or manual):
+            return 1
+        return max(1, min(self.config.completion.samples, self.backend.max_samples))
 
     async def complete(self, ctx: CompletionContext) -> Outcome:
         c = self.config.completion
@@ -103,7 +112,7 @@ class CompletionEngine:
                 # starting a generation per keystroke.
                 self.counts["debounced"] += 1
                 await asyncio.sleep(min(interval, 0.15))
-            generation = self._start(ctx.uri, anchor, win, multiline)
+            generation = self._start(ctx, anchor, win, multiline)
         else:
             self.counts["reused"] += 1
         suggestions, elapsed = await self._wait(generation)
@@ -142,10 +151,12 @@ class CompletionEngine:
         generation.task.cancel()
         return True
 
-    def _start(self, uri: str, anchor: Anchor, win: Window, multiline: bool) -> Generation:
+    def _start(self, ctx: CompletionContext, anchor: Anchor, win: Window, multiline: bool) -> Generation:
         self.counts["model"] += 1
+        uri = ctx.uri
         streamed: list[str] = []
-        task = asyncio.ensure_future(self._generate(win, multiline, streamed))
+        samples = self.samples_for(multiline, ctx.manual)
+        task = asyncio.ensure_future(self._generate(ctx.language_id, win, multiline, samples, streamed))
         generation = Generation(anchor, task, streamed)
         self.inflight[uri] = generation
         task.add_done_callback(lambda _: self.inflight.pop(uri, None) if self.inflight.get(uri) is generation else None)
@@ -166,16 +177,35 @@ class CompletionEngine:
         finally:
             generation.waiters -= 1
 
-    async def _generate(self, win: Window, multiline: bool, streamed: list[str]) -> tuple[list[Suggestion], float]:
-        request = self.request_for(win, multiline)
+    async def _generate(
+        self, language_id: str, win: Window, multiline: bool, samples: int, streamed: list[str]
+    ) -> tuple[list[Suggestion], float]:
+        request = self.request_for(win, multiline, samples)
         started = time.perf_counter()
-        text, finish = await read_until_done(self.backend.stream(request), win.prefix, multiline, streamed)
+        candidates = await read_candidates(self.backend.stream(request), samples, win.prefix, multiline, streamed)
+        if samples > 1 and all(c.finish == "length" for c in candidates):
+            # Every sample ran out of tokens: the answer is longer than allowed.
+            request = replace(request, max_tokens=request.max_tokens * 2)
+            candidates = await read_candidates(self.backend.stream(request), samples, win.prefix, multiline)
         elapsed = time.perf_counter() - started
-        result = postprocess(win.prefix, win.suffix, text, multiline=multiline, stop_tokens=self.template.stop)
-        log.debug("completion: %d chars raw, finish=%s, %.0f ms", len(text), finish, elapsed * 1000)
-        if result is None:
-            return [], elapsed
-        return [Suggestion(result.text, result.replace_suffix, finish)], elapsed
+        processed: dict[str, tuple[Completion, Candidate]] = {}
+        for candidate in candidates:
+            result = postprocess(
+                win.prefix, win.suffix, candidate.text, multiline=multiline, stop_tokens=self.template.stop
+            )
+            if result is not None and result.text not in processed:
+                processed[result.text] = (result, candidate)
+        ranked = rank(
+            [(text, candidate) for text, (_, candidate) in processed.items()],
+            language_id,
+            win.prefix,
+            win.suffix,
+            self.config.completion.min_mean_logprob,
+        )
+        log.debug("completion: %d samples, %d shown, %.0f ms", len(candidates), len(ranked), elapsed * 1000)
+        return [
+            Suggestion(text, processed[text][0].replace_suffix, candidate.finish) for text, candidate in ranked
+        ], elapsed
 
 
 def advance(suggestions: list[Suggestion], typed: str) -> list[Suggestion]:
@@ -187,29 +217,3 @@ def advance(suggestions: list[Suggestion], typed: str) -> list[Suggestion]:
         for s in suggestions
         if s.text.startswith(typed) and len(s.text) > len(typed)
     ]
-
-
-async def read_until_done(
-    deltas: AsyncGenerator[Delta, None], prefix: str, multiline: bool, parts: list[str] | None = None
-) -> tuple[str, str | None]:
-    """Collect choice 0 into ``parts``; stop reading (closing the stream) once the block is complete."""
-    parts = [] if parts is None else parts
-    finish: str | None = None
-    async with aclosing(deltas):
-        async for delta in deltas:
-            if delta.index != 0:
-                continue
-            parts.append(delta.text)
-            if delta.finish_reason is not None:
-                finish = delta.finish_reason
-                break
-            if multiline and "\n" in delta.text and _block_closed(prefix, "".join(parts)):
-                finish = "stop"
-                break
-    return "".join(parts), finish
-
-
-def _block_closed(prefix: str, text: str) -> bool:
-    """True when a completed line of ``text`` already left the cursor's block."""
-    complete = text[: text.rfind("\n")]
-    return len(trim_block(prefix, complete)) < len(complete.rstrip("\n"))

@@ -14,6 +14,7 @@ from pytest_lsp import LanguageClient
 from tests.e2e.lsp import (
     API_KEY,
     inline,
+    inline_params,
     open_document,
     openai_settings,
     send_inline,
@@ -156,3 +157,34 @@ async def test_settings_change_takes_effect_and_bad_values_are_named(client: Lan
     assert texts(await inline(client, uri, 1, 11)) == ["a"]
     body = fake.requests[0].body or {}
     assert (body["temperature"], body["max_tokens"]) == (0.1, 17)
+
+
+async def test_a_manual_trigger_asks_for_samples_and_ranks_them(client: LanguageClient, fake: FakeBackend) -> None:
+    fake.push(
+        Reply(
+            choices=[["(a + b"], ["a - b"], ["a + b"]],
+            choice_finish=["stop", "length", "stop"],
+        )
+    )
+    uri = open_document(client, SOURCE)
+    result = await client.text_document_inline_completion_async(inline_params(uri, 1, 11, manual=True))
+    assert isinstance(result, types.InlineCompletionList)
+    # Stopped and parses, then stopped but breaks the syntax, then cut by length.
+    assert texts(list(result.items)) == ["a + b", "(a + b", "a - b"]
+    body = fake.requests[0].body or {}
+    assert (body["n"], body["temperature"], body["logprobs"]) == (3, 0.4, 1)
+
+
+async def test_when_every_sample_hits_length_it_asks_again_with_more_tokens(
+    client: LanguageClient, fake: FakeBackend
+) -> None:
+    fake.push(
+        Reply(choices=[["a"], ["b"], ["c"]], choice_finish=["length"] * 3),
+        Reply(choices=[["a + b"], ["a + b"], ["b + a"]], choice_finish=["stop"] * 3),
+    )
+    uri = open_document(client, SOURCE)
+    result = await client.text_document_inline_completion_async(inline_params(uri, 1, 11, manual=True))
+    assert isinstance(result, types.InlineCompletionList)
+    assert texts(list(result.items)) == ["a + b", "b + a"]
+    first, second = (r.body or {} for r in fake.requests)
+    assert second["max_tokens"] == 2 * first["max_tokens"]

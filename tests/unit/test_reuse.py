@@ -18,6 +18,7 @@ class ScriptedBackend:
     """Streams the next scripted answer a character at a time; records calls and closes."""
 
     name = "scripted"
+    max_samples = 1
 
     def __init__(self, *answers: str, delay: float = 0.0) -> None:
         self.answers = list(answers)

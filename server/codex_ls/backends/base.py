@@ -46,6 +46,8 @@ class Backend(Protocol):
     """A model behind one wire protocol."""
 
     name: str
+    #: Most samples one request can return (``n``); 1 where the protocol has no ``n``.
+    max_samples: int
 
     def stream(self, request: GenerationRequest) -> AsyncGenerator[Delta, None]:
         """Stream the answer; closing the iterator must close the connection."""

@@ -42,6 +42,7 @@ def parse_infill_event(event: ServerSentEvent) -> list[Delta] | None:
 
 class LlamaCppBackend:
     name = "llamacpp"
+    max_samples = 1
 
     def __init__(self, config: BackendConfig, transport: HttpTransport | None = None) -> None:
         self.config = config

@@ -179,6 +179,7 @@ def _end_of_generation(llm: Any) -> Callable[[int], bool]:
 
 class LocalBackend:
     name = "local"
+    max_samples = 1
 
     def __init__(self, config: ModelConfig, resolve_path: Callable[[ModelConfig], Path] | None = None) -> None:
         self.config = config

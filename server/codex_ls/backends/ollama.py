@@ -36,6 +36,7 @@ def parse_generate_line(line: str) -> list[Delta] | None:
 
 class OllamaBackend:
     name = "ollama"
+    max_samples = 1
 
     def __init__(self, config: BackendConfig, transport: HttpTransport | None = None) -> None:
         self.config = config

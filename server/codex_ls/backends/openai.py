@@ -55,6 +55,7 @@ def _logprob(logprobs: Any) -> tuple[float | None, int]:
 
 class OpenAIBackend:
     name = "openai"
+    max_samples = 5
 
     def __init__(self, config: BackendConfig, transport: HttpTransport | None = None) -> None:
         self.config = config
