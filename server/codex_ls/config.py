@@ -96,6 +96,9 @@ class CompletionConfig:
     #: Samples drawn for multi-line insertion and manual triggers, where the backend allows ``n``.
     samples: int = attrs.field(default=3, validator=[v.ge(1), v.le(5)])
     sample_temperature: float = attrs.field(default=0.4, validator=[v.ge(0.0), v.le(2.0)])
+    #: Snippets of other open documents added to the prompt (0: none), and their size limit.
+    context_files: int = attrs.field(default=3, validator=[v.ge(0), v.le(10)])
+    context_files_chars: int = attrs.field(default=2000, validator=[v.ge(0), v.le(100_000)])
     #: Hide suggestions whose mean token log-probability is below this (``None``: show all).
     min_mean_logprob: float | None = attrs.field(default=None, validator=v.optional(v.le(0.0)))
 

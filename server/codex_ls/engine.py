@@ -36,6 +36,8 @@ class CompletionContext:
     path: str = ""
     version: int | None = None
     manual: bool = False
+    #: Snippets of other open documents as ``(relative path, text)``.
+    neighbours: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -70,13 +72,16 @@ class CompletionEngine:
         #: How each request was answered: model, type_through, cache, reused, debounced.
         self.counts: Counter[str] = Counter()
 
-    def request_for(self, win: Window, multiline: bool, samples: int = 1) -> GenerationRequest:
+    def request_for(
+        self, win: Window, multiline: bool, samples: int = 1, files: tuple[tuple[str, str], ...] = ()
+    ) -> GenerationRequest:
         c = self.config.completion
         stop = self.template.stop if multiline else ("\n", *self.template.stop)
         return GenerationRequest(
             prefix=win.prefix,
             suffix=win.suffix,
-            prompt=self.template.render(win.prefix, win.suffix),
+            prompt=self.template.render(win.prefix, win.suffix, files),
+            extra=files,
             stop=stop,
             max_tokens=c.multiline_max_tokens if multiline else c.max_tokens,
             temperature=c.sample_temperature if samples > 1 else c.temperature,
@@ -156,7 +161,8 @@ class CompletionEngine:
         uri = ctx.uri
         streamed: list[str] = []
         samples = self.samples_for(multiline, ctx.manual)
-        task = asyncio.ensure_future(self._generate(ctx.language_id, win, multiline, samples, streamed))
+        request = self.request_for(win, multiline, samples, ctx.neighbours)
+        task = asyncio.ensure_future(self._generate(request, ctx.language_id, win, multiline, streamed))
         generation = Generation(anchor, task, streamed)
         self.inflight[uri] = generation
         task.add_done_callback(lambda _: self.inflight.pop(uri, None) if self.inflight.get(uri) is generation else None)
@@ -178,9 +184,9 @@ class CompletionEngine:
             generation.waiters -= 1
 
     async def _generate(
-        self, language_id: str, win: Window, multiline: bool, samples: int, streamed: list[str]
+        self, request: GenerationRequest, language_id: str, win: Window, multiline: bool, streamed: list[str]
     ) -> tuple[list[Suggestion], float]:
-        request = self.request_for(win, multiline, samples)
+        samples = request.n
         started = time.perf_counter()
         candidates = await read_candidates(self.backend.stream(request), samples, win.prefix, multiline, streamed)
         if samples > 1 and all(c.finish == "length" for c in candidates):

@@ -22,6 +22,7 @@ from .backends.base import Backend
 from .backends.registry import make_backend
 from .config import Config, parse_config
 from .context.fim import TEMPLATES, template_for
+from .context.neighbours import NeighbourIndex
 from .context.window import PositionOutOfRangeError, offset_at, relative_path
 from .engine import CompletionContext, CompletionEngine, Outcome
 from .errors import AuthenticationError, BackendError, CodexError, ConfigError
@@ -71,6 +72,7 @@ class CodexLanguageServer(LanguageServer):
         self.backend_factory = backend_factory
         self.notifier = Notifier(self._show_message, clock)
         self.scheduler = LatestWins()
+        self.neighbour_index = NeighbourIndex()
         self.tasks: set[asyncio.Task[Any]] = set()
         self.config = config
         self.engine = self._build_engine(config)
@@ -124,14 +126,16 @@ class CodexLanguageServer(LanguageServer):
         except PositionOutOfRangeError as exc:
             log.info("completion at %s:%s ignored: %s", position.line, position.character, exc)
             return None
+        roots = [f.uri for f in self.workspace.folders.values()]
         context = CompletionContext(
             uri=uri,
             text=text,
             offset=offset,
             language_id=document.language_id or "",
-            path=relative_path(uri, [f.uri for f in self.workspace.folders.values()]),
+            path=relative_path(uri, roots),
             version=document.version,
             manual=manual,
+            neighbours=self._neighbours(uri, text[max(0, offset - 1500) : offset], roots),
         )
         try:
             outcome = await self.scheduler.run(uri, self.engine.complete(context))
@@ -139,6 +143,19 @@ class CodexLanguageServer(LanguageServer):
             self.report_backend_error(exc)
             return None
         return None if outcome is None else (outcome, document)
+
+    def _neighbours(self, uri: str, query: str, roots: list[str]) -> tuple[tuple[str, str], ...]:
+        """Snippets of the other open documents most like the code before the cursor."""
+        c = self.config.completion
+        if c.context_files == 0:
+            return ()
+        others = [
+            (other, relative_path(other, roots), doc.version, doc.source)
+            for other, doc in self.workspace.text_documents.items()
+            if other != uri
+        ]
+        snippets = self.neighbour_index.best(query, others, limit=c.context_files, budget_chars=c.context_files_chars)
+        return tuple((s.path, s.text) for s in snippets)
 
     def report_backend_error(self, exc: BaseException) -> None:
         if isinstance(exc, AuthenticationError):

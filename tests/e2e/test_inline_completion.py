@@ -188,3 +188,13 @@ async def test_when_every_sample_hits_length_it_asks_again_with_more_tokens(
     assert texts(list(result.items)) == ["a + b", "b + a"]
     first, second = (r.body or {} for r in fake.requests)
     assert second["max_tokens"] == 2 * first["max_tokens"]
+
+
+async def test_other_open_documents_reach_the_prompt(client: LanguageClient, fake: FakeBackend) -> None:
+    helper = "def circle_area(radius):\n    return math.pi * radius ** 2\n"
+    open_document(client, helper, uri="file:///work/project/src/geometry.py")
+    fake.push(Reply(chunks=["circle_area(r)"]))
+    uri = open_document(client, "import math\n\ndef ring_area(radius, r):\n    return \n")
+    assert texts(await inline(client, uri, 3, 11)) == ["circle_area(r)"]
+    prompt = (fake.requests[0].body or {})["prompt"]
+    assert prompt.startswith("<|repo_name|>workspace\n<|file_sep|>src/geometry.py\ndef circle_area(radius):")
