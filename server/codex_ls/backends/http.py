@@ -228,3 +228,14 @@ def _transport_error(exc: httpx.HTTPError, url: str, *, mid_stream: bool = False
             f"TLS certificate of {url} was not accepted; set backend.caBundle for a private CA"
         )
     return BackendUnavailableError(f"cannot connect to {url} ({name})")
+
+
+class HttpBackend:
+    """What every HTTP backend shares: its settings, its transport, closing."""
+
+    def __init__(self, config: BackendConfig, transport: HttpTransport | None = None) -> None:
+        self.config = config
+        self.transport = transport or HttpTransport(config)
+
+    async def aclose(self) -> None:
+        await self.transport.aclose()

@@ -7,15 +7,12 @@ server's KV cache between keystrokes.
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncGenerator
 from typing import Any
 
-from ..config import BackendConfig
-from ..errors import BackendError, StreamProtocolError
 from .base import Delta, GenerationRequest, with_stops
-from .http import HttpTransport
-from .sse import ServerSentEvent, decode_sse
+from .http import HttpBackend
+from .sse import ServerSentEvent, decode_sse, json_event
 
 #: llama.cpp's ``stop_type`` → OpenAI's ``finish_reason``.
 FINISH = {"eos": "stop", "word": "stop", "limit": "length", "none": "length"}
@@ -24,29 +21,16 @@ FINISH = {"eos": "stop", "word": "stop", "limit": "length", "none": "length"}
 def parse_infill_event(event: ServerSentEvent) -> list[Delta] | None:
     if event.data.strip() == "[DONE]":
         return None
-    try:
-        data = json.loads(event.data)
-    except ValueError:
-        raise StreamProtocolError(f"malformed event in the stream: {event.data[:80]!r}") from None
-    if not isinstance(data, dict):
-        raise StreamProtocolError(f"unexpected event in the stream: {event.data[:80]!r}")
-    if "error" in data:
-        error = data["error"]
-        message = error.get("message") if isinstance(error, dict) else error
-        raise BackendError(f"llama.cpp server reported an error mid-stream: {message}")
+    data = json_event(event.data, "llama.cpp server")
     text = str(data.get("content") or "")
     if data.get("stop"):
         return [Delta(text, finish_reason=FINISH.get(str(data.get("stop_type", "eos")), "stop"))]
     return [Delta(text, tokens=1)]
 
 
-class LlamaCppBackend:
+class LlamaCppBackend(HttpBackend):
     name = "llamacpp"
     max_samples = 1
-
-    def __init__(self, config: BackendConfig, transport: HttpTransport | None = None) -> None:
-        self.config = config
-        self.transport = transport or HttpTransport(config)
 
     def body(self, request: GenerationRequest) -> dict[str, Any]:
         return {
@@ -67,6 +51,3 @@ class LlamaCppBackend:
     async def check(self) -> str:
         data = await self.transport.get_json("/health")
         return f"{self.config.base_url} answers: {data.get('status', data) if isinstance(data, dict) else data}"
-
-    async def aclose(self) -> None:
-        await self.transport.aclose()

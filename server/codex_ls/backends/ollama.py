@@ -7,26 +7,17 @@ the prefix and ``suffix`` go separately and Ollama's model template does FIM.
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncGenerator
 from typing import Any
 
-from ..config import BackendConfig
-from ..errors import BackendError, StreamProtocolError
+from ..errors import BackendError
 from .base import Delta, GenerationRequest, with_stops
-from .http import HttpTransport
-from .sse import decode_ndjson
+from .http import HttpBackend
+from .sse import decode_ndjson, json_event
 
 
 def parse_generate_line(line: str) -> list[Delta] | None:
-    try:
-        data = json.loads(line)
-    except ValueError:
-        raise StreamProtocolError(f"malformed line in the stream: {line[:80]!r}") from None
-    if not isinstance(data, dict):
-        raise StreamProtocolError(f"unexpected line in the stream: {line[:80]!r}")
-    if "error" in data:
-        raise BackendError(f"Ollama reported an error mid-stream: {data['error']}")
+    data = json_event(line, "Ollama")
     text = str(data.get("response") or "")
     if data.get("done"):
         reason = "length" if data.get("done_reason") == "length" else "stop"
@@ -34,13 +25,9 @@ def parse_generate_line(line: str) -> list[Delta] | None:
     return [Delta(text, tokens=1)]
 
 
-class OllamaBackend:
+class OllamaBackend(HttpBackend):
     name = "ollama"
     max_samples = 1
-
-    def __init__(self, config: BackendConfig, transport: HttpTransport | None = None) -> None:
-        self.config = config
-        self.transport = transport or HttpTransport(config)
 
     def body(self, request: GenerationRequest) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -68,6 +55,3 @@ class OllamaBackend:
         if self.config.model and self.config.model not in names:
             raise BackendError(f"backend.model {self.config.model!r} is not pulled; `ollama pull {self.config.model}`")
         return f"{self.config.base_url} answers; models: {', '.join(map(str, names[:10])) or 'none'}"
-
-    async def aclose(self) -> None:
-        await self.transport.aclose()

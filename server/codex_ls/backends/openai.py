@@ -7,35 +7,20 @@ prompt (``fim: template``) or through the API's ``suffix`` field (``fim: suffix`
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncGenerator
 from typing import Any
 
-from ..config import BackendConfig
-from ..errors import BackendError, StreamProtocolError
+from ..errors import BackendError
 from .base import Delta, GenerationRequest, with_stops
-from .http import HttpTransport
-from .sse import ServerSentEvent, decode_sse
-
-
-def _error_from_event(data: dict[str, Any]) -> BackendError:
-    error = data.get("error")
-    message = error.get("message") if isinstance(error, dict) else error
-    return BackendError(f"the backend reported an error mid-stream: {message}")
+from .http import HttpBackend
+from .sse import ServerSentEvent, decode_sse, json_event
 
 
 def parse_completion_event(event: ServerSentEvent) -> list[Delta] | None:
     """Deltas in one completions event; ``None`` at ``[DONE]``."""
     if event.data.strip() == "[DONE]":
         return None
-    try:
-        data = json.loads(event.data)
-    except ValueError:
-        raise StreamProtocolError(f"malformed event in the stream: {event.data[:80]!r}") from None
-    if not isinstance(data, dict):
-        raise StreamProtocolError(f"unexpected event in the stream: {event.data[:80]!r}")
-    if "error" in data:
-        raise _error_from_event(data)
+    data = json_event(event.data)
     deltas = []
     for choice in data.get("choices") or []:
         text = choice.get("text")
@@ -53,13 +38,9 @@ def _logprob(logprobs: Any) -> tuple[float | None, int]:
     return (sum(values), len(values)) if values else (None, 0)
 
 
-class OpenAIBackend:
+class OpenAIBackend(HttpBackend):
     name = "openai"
     max_samples = 5
-
-    def __init__(self, config: BackendConfig, transport: HttpTransport | None = None) -> None:
-        self.config = config
-        self.transport = transport or HttpTransport(config)
 
     def body(self, request: GenerationRequest) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -92,6 +73,3 @@ class OpenAIBackend:
                 f"it serves: {', '.join(map(str, ids[:10]))}"
             )
         return f"{self.config.base_url} answers; models: {', '.join(map(str, ids[:10])) or 'none listed'}"
-
-    async def aclose(self) -> None:
-        await self.transport.aclose()

@@ -8,10 +8,13 @@ until the next piece arrives.
 from __future__ import annotations
 
 import codecs
+import json
 from collections.abc import AsyncGenerator, Callable
 from contextlib import aclosing
 from dataclasses import dataclass
+from typing import Any
 
+from ..errors import BackendError, StreamProtocolError
 from .base import Delta
 
 #: Turns one event (or NDJSON line) into deltas; ``None`` means the stream is done.
@@ -23,6 +26,21 @@ LineParser = Callable[[str], "list[Delta] | None"]
 class ServerSentEvent:
     data: str
     event: str = "message"
+
+
+def json_event(data: str, server: str = "the backend") -> dict[str, Any]:
+    """One event's JSON object; a malformed event or an error object raises."""
+    try:
+        value = json.loads(data)
+    except ValueError:
+        raise StreamProtocolError(f"malformed event in the stream: {data[:80]!r}") from None
+    if not isinstance(value, dict):
+        raise StreamProtocolError(f"unexpected event in the stream: {data[:80]!r}")
+    if "error" in value:
+        error = value["error"]
+        message = error.get("message") if isinstance(error, dict) else error
+        raise BackendError(f"{server} reported an error mid-stream: {message}")
+    return value
 
 
 class _LineSplitter:
@@ -102,35 +120,28 @@ class NDJSONDecoder:
         return [line for line in self._lines.feed(b"", final=True) if line.strip()]
 
 
-async def decode_sse(chunks: AsyncGenerator[bytes, None], parse: Parser) -> AsyncGenerator[Delta, None]:
-    """Deltas from an SSE body; closing this generator closes ``chunks``."""
-    decoder = SSEDecoder()
+async def _decode(
+    chunks: AsyncGenerator[bytes, None], decoder: SSEDecoder | NDJSONDecoder, parse: Callable[[Any], list[Delta] | None]
+) -> AsyncGenerator[Delta, None]:
     async with aclosing(chunks):
         async for chunk in chunks:
-            for event in decoder.feed(chunk):
-                if (deltas := parse(event)) is None:
+            for item in decoder.feed(chunk):
+                if (deltas := parse(item)) is None:
                     return
                 for delta in deltas:
                     yield delta
-        for event in decoder.close():
-            if (deltas := parse(event)) is None:
+        for item in decoder.close():
+            if (deltas := parse(item)) is None:
                 return
             for delta in deltas:
                 yield delta
 
 
-async def decode_ndjson(chunks: AsyncGenerator[bytes, None], parse: LineParser) -> AsyncGenerator[Delta, None]:
-    """Deltas from a newline-delimited JSON body; closing this generator closes ``chunks``."""
-    decoder = NDJSONDecoder()
-    async with aclosing(chunks):
-        async for chunk in chunks:
-            for line in decoder.feed(chunk):
-                if (deltas := parse(line)) is None:
-                    return
-                for delta in deltas:
-                    yield delta
-        for line in decoder.close():
-            if (deltas := parse(line)) is None:
-                return
-            for delta in deltas:
-                yield delta
+def decode_sse(chunks: AsyncGenerator[bytes, None], parse: Parser) -> AsyncGenerator[Delta, None]:
+    """Deltas from an SSE body; closing the result closes ``chunks``."""
+    return _decode(chunks, SSEDecoder(), parse)
+
+
+def decode_ndjson(chunks: AsyncGenerator[bytes, None], parse: LineParser) -> AsyncGenerator[Delta, None]:
+    """Deltas from a newline-delimited JSON body; closing the result closes ``chunks``."""
+    return _decode(chunks, NDJSONDecoder(), parse)
