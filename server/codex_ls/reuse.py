@@ -59,8 +59,9 @@ class Generation:
     waiters: int = 0
 
     def agrees_with(self, typed: str) -> bool:
+        """The stream has produced what was typed, or a start of it (not nothing)."""
         so_far = "".join(self.streamed)
-        return so_far.startswith(typed) or typed.startswith(so_far)
+        return so_far.startswith(typed) or (bool(so_far) and typed.startswith(so_far))
 
 
 class LRUCache:

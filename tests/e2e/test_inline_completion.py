@@ -98,15 +98,40 @@ async def test_cancel_request_closes_the_backend_stream(client: LanguageClient, 
     assert not request.completed
 
 
+def type_text(client: LanguageClient, uri: str, version: int, line: int, character: int, text: str) -> None:
+    at = types.Position(line, character)
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+            content_changes=[types.TextDocumentContentChangePartial(range=types.Range(at, at), text=text)],
+        )
+    )
+
+
 async def test_a_newer_request_supersedes_the_older_one(client: LanguageClient, fake: FakeBackend) -> None:
-    fake.push(Reply(chunks=["slow"], first_delay=3.0), Reply(chunks=["a + b"]))
+    fake.push(Reply(chunks=["slow"], first_delay=1.5), Reply(chunks=["a + b"]))
     uri = open_document(client, SOURCE)
     _, first = send_inline(client, uri, 1, 11)
     await asyncio.to_thread(fake.wait_for_requests, 1)
-    second = await inline(client, uri, 1, 11)
+    type_text(client, uri, 2, 1, 11, "(")  # nothing streamed yet that could agree with it
+    second = await inline(client, uri, 1, 12)
     assert texts(second) == ["a + b"]
     assert list((await asyncio.wait_for(first, 5)).items) == []
     assert (await asyncio.to_thread(fake.wait_for_disconnect, 0)).completed is False
+    assert len(fake.requests) == 2
+
+
+async def test_a_stream_that_agrees_with_the_typing_is_reused(client: LanguageClient, fake: FakeBackend) -> None:
+    fake.push(Reply(chunks=["a", " +", " b"], chunk_delay=0.4))
+    uri = open_document(client, SOURCE)
+    _, first = send_inline(client, uri, 1, 11)
+    await asyncio.to_thread(fake.wait_for_requests, 1)
+    await asyncio.sleep(0.6)  # "a" has streamed
+    type_text(client, uri, 2, 1, 11, "a")
+    second = await inline(client, uri, 1, 12)
+    assert texts(second) == [" + b"]
+    assert texts(list((await asyncio.wait_for(first, 5)).items)) == []  # superseded
+    assert len(fake.requests) == 1  # one model call served both keystrokes
 
 
 async def test_completion_popup_fallback_carries_the_same_text(client: LanguageClient, fake: FakeBackend) -> None:
