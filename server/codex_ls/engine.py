@@ -110,22 +110,37 @@ class CompletionEngine:
             self._drop_inflight(ctx.uri)
             return Outcome(served, win, multiline)
         generation = self._reusable(ctx.uri, anchor) if reuse else None
-        if generation is None:
-            if self._drop_inflight(ctx.uri) and c.debounce and not ctx.manual:
-                # Typing faster than the model answers: wait for a pause in the
-                # typing (a newer keystroke cancels this wait) instead of
-                # starting a generation per keystroke.
-                self.counts["debounced"] += 1
-                await asyncio.sleep(min(interval, 0.15))
-            generation = self._start(ctx, anchor, win, multiline)
-        else:
+        if generation is not None:
             self.counts["reused"] += 1
+            suggestions, elapsed = await self._wait(generation)
+            result = advance(suggestions, generation.anchor.typed_since(anchor) or "")
+            if result or not suggestions:
+                return self._answer(ctx.uri, anchor, key, result, win, multiline, elapsed)
+            # The stream went another way than the typing: ask again for this place.
+            self.counts["reused_disagreed"] += 1
+        elif self._drop_inflight(ctx.uri) and c.debounce and not ctx.manual:
+            # Typing faster than the model answers: wait for a pause in the typing
+            # (a newer keystroke cancels this wait) instead of starting a
+            # generation per keystroke.
+            self.counts["debounced"] += 1
+            await asyncio.sleep(min(interval, 0.15))
+        generation = self._start(ctx, anchor, win, multiline)
         suggestions, elapsed = await self._wait(generation)
-        typed = generation.anchor.typed_since(anchor) or ""
-        result = advance(suggestions, typed)
-        self.shown[ctx.uri] = (anchor, result)
-        self.cache.put(key, result)
-        return Outcome(result, win, multiline, elapsed)
+        return self._answer(ctx.uri, anchor, key, suggestions, win, multiline, elapsed)
+
+    def _answer(
+        self,
+        uri: str,
+        anchor: Anchor,
+        key: tuple[str, str, bool],
+        suggestions: list[Suggestion],
+        win: Window,
+        multiline: bool,
+        elapsed: float,
+    ) -> Outcome:
+        self.shown[uri] = (anchor, suggestions)
+        self.cache.put(key, suggestions)
+        return Outcome(suggestions, win, multiline, elapsed)
 
     def _serve_without_model(self, uri: str, anchor: Anchor, key: tuple[str, str, bool]) -> list[Suggestion] | None:
         shown = self.shown.get(uri)

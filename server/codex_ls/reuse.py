@@ -59,9 +59,13 @@ class Generation:
     waiters: int = 0
 
     def agrees_with(self, typed: str) -> bool:
-        """The stream has produced what was typed, or a start of it (not nothing)."""
+        """Nothing the stream produced so far contradicts what was typed since it began.
+
+        A stream that has produced nothing yet is kept: while keys arrive faster
+        than the model answers, restarting would never let an answer arrive.
+        """
         so_far = "".join(self.streamed)
-        return so_far.startswith(typed) or (bool(so_far) and typed.startswith(so_far))
+        return so_far.startswith(typed) or typed.startswith(so_far)
 
 
 class LRUCache:

@@ -108,17 +108,33 @@ def type_text(client: LanguageClient, uri: str, version: int, line: int, charact
     )
 
 
-async def test_a_newer_request_supersedes_the_older_one(client: LanguageClient, fake: FakeBackend) -> None:
-    fake.push(Reply(chunks=["slow"], first_delay=1.5), Reply(chunks=["a + b"]))
+async def test_a_stream_contradicted_by_the_typing_is_closed(client: LanguageClient, fake: FakeBackend) -> None:
+    fake.push(Reply(chunks=["s", "low"], chunk_delay=1.0), Reply(chunks=["a + b"]))
     uri = open_document(client, SOURCE)
     _, first = send_inline(client, uri, 1, 11)
     await asyncio.to_thread(fake.wait_for_requests, 1)
-    type_text(client, uri, 2, 1, 11, "(")  # nothing streamed yet that could agree with it
+    await asyncio.sleep(0.4)  # "s" has streamed
+    type_text(client, uri, 2, 1, 11, "(")
     second = await inline(client, uri, 1, 12)
     assert texts(second) == ["a + b"]
     assert list((await asyncio.wait_for(first, 5)).items) == []
     assert (await asyncio.to_thread(fake.wait_for_disconnect, 0)).completed is False
     assert len(fake.requests) == 2
+
+
+async def test_a_stream_with_nothing_yet_is_kept_then_asked_again_if_it_disagrees(
+    client: LanguageClient, fake: FakeBackend
+) -> None:
+    fake.push(Reply(chunks=["slow"], first_delay=0.8), Reply(chunks=["a + b"]))
+    uri = open_document(client, SOURCE)
+    _, first = send_inline(client, uri, 1, 11)
+    await asyncio.to_thread(fake.wait_for_requests, 1)
+    type_text(client, uri, 2, 1, 11, "(")
+    second = await inline(client, uri, 1, 12)
+    assert texts(second) == ["a + b"]
+    assert list((await asyncio.wait_for(first, 5)).items) == []
+    assert len(fake.requests) == 2
+    assert "return (<|fim_suffix|>" in (fake.requests[1].body or {})["prompt"]
 
 
 async def test_a_stream_that_agrees_with_the_typing_is_reused(client: LanguageClient, fake: FakeBackend) -> None:
