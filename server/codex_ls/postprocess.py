@@ -74,7 +74,19 @@ def postprocess(
     text = text.rstrip(" \t") if _rest_of_line(after).strip() else text.rstrip()
     if not text.strip() or text == suffix[:replace]:
         return None
-    return Completion(text.replace("\n", eol), replace)
+    return Completion(line_above(prefix, after, text).replace("\n", eol), replace)
+
+
+def line_above(prefix: str, suffix: str, text: str) -> str:
+    """A whole line typed in front of existing code ends with its own line break.
+
+    At the start of a line that already holds code, the suggestion is a new line
+    above it; without the break, accepting it would run into that code.
+    """
+    rest = _rest_of_line(suffix)
+    if not _current_line(prefix).strip() and rest.strip() and rest[:1] in " \t" and "\n" not in text:
+        return text + "\n"
+    return text
 
 
 def strip_special_tokens(text: str, stop_tokens: Sequence[str] = ()) -> str:

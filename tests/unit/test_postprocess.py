@@ -9,6 +9,7 @@ from codex_ls.postprocess import (
     auto_closed_rest,
     drop_junk,
     fix_seam,
+    line_above,
     postprocess,
     single_line,
     strip_code_fences,
@@ -312,3 +313,21 @@ def test_auto_closed_rest(text: str, suffix: str, expected: Completion) -> None:
 )
 def test_postprocess(prefix: str, suffix: str, completion: str, multiline: bool, expected: Completion | None) -> None:
     assert postprocess(prefix, suffix, completion, multiline=multiline, stop_tokens=QWEN_STOP) == expected
+
+
+@pytest.mark.parametrize(
+    ("prefix", "suffix", "text", "expected"),
+    [
+        pytest.param("def f(x):\n", "    return y\n", "    y = x + 1", "    y = x + 1\n", id="line-above-code"),
+        pytest.param("def f(x):\n    ", "\n", "return x", "return x", id="empty-line"),
+        pytest.param("x = ", "\n", "1", "1", id="end-of-line"),
+        pytest.param("def f(x):\n", "    return y\n", "    a = 1\n    b = 2", "    a = 1\n    b = 2", id="multi-line"),
+    ],
+)
+def test_line_above(prefix: str, suffix: str, text: str, expected: str) -> None:
+    assert line_above(prefix, suffix, text) == expected
+
+
+def test_postprocess_inserts_a_whole_line_above_existing_code() -> None:
+    result = postprocess("def f(x):\n", "    return y\n", "    y = x + 1", multiline=False)
+    assert result == Completion("    y = x + 1\n", 0)
