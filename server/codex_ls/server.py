@@ -18,8 +18,10 @@ from pygls.lsp.server import LanguageServer
 from pygls.workspace import TextDocument
 
 from . import __version__
+from .actions.state import ActionState
 from .backends.base import Backend
-from .backends.registry import make_backend
+from .backends.chat import ChatBackend
+from .backends.registry import make_backend, make_chat_backend
 from .config import Config, parse_config
 from .context.fim import TEMPLATES, template_for
 from .context.neighbours import NeighbourIndex
@@ -31,6 +33,7 @@ from .scheduler import LatestWins
 log = logging.getLogger(__name__)
 
 BackendFactory = Callable[[Config], Backend]
+ChatBackendFactory = Callable[[Config], ChatBackend]
 
 
 class Notifier:
@@ -67,9 +70,13 @@ class CodexLanguageServer(LanguageServer):
         config: Config,
         backend_factory: BackendFactory = make_backend,
         clock: Callable[[], float] = time.monotonic,
+        chat_backend_factory: ChatBackendFactory = make_chat_backend,
     ) -> None:
         super().__init__("codex-ls", __version__)
         self.backend_factory = backend_factory
+        #: Builds the chat backend of the code actions (``actions/``) from the settings.
+        self.chat_backend_factory = chat_backend_factory
+        self.actions = ActionState()
         self.notifier = Notifier(self._show_message, clock)
         self.scheduler = LatestWins()
         self.neighbour_index = NeighbourIndex()
@@ -204,11 +211,20 @@ def create_server(
     config: Config | None = None,
     backend_factory: BackendFactory = make_backend,
     clock: Callable[[], float] = time.monotonic,
+    chat_backend_factory: ChatBackendFactory = make_chat_backend,
 ) -> CodexLanguageServer:
-    from .features import completion, configuration, inline_completion, lifecycle
+    from .features import (
+        code_actions,
+        commands,
+        completion,
+        configuration,
+        documents,
+        inline_completion,
+        lifecycle,
+    )
 
-    server = CodexLanguageServer(config or Config(), backend_factory, clock)
-    for feature in (lifecycle, configuration, inline_completion, completion):
+    server = CodexLanguageServer(config or Config(), backend_factory, clock, chat_backend_factory)
+    for feature in (lifecycle, configuration, inline_completion, completion, documents, code_actions, commands):
         feature.register(server)
     return server
 

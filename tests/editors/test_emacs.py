@@ -175,23 +175,16 @@ def test_completion_at_point_inserts_it_through_the_text_edit(session: Session) 
     assert session.result["point"] == [2, 16]
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="codex-ls's completion item starts at the cursor, not at the word before it, so a client that "
-    "filters by that word (eglot, Helix, VS Code's list) drops it",
-)
 def test_completion_right_after_a_word_is_offered_and_inserted(session: Session) -> None:
     assert session.result["mid-word-candidates"] == ["a - b"]
     assert session.result["mid-word-after"].endswith("def sub(a, b):\n    return a - b\n")
 
 
-@pytest.mark.xfail(strict=False, reason="waits for the code actions")
 def test_codex_ls_explain_shows_the_markdown_answer(session: Session) -> None:
     assert not session.result.get("explain-error"), session.result.get("explain-error")
     assert session.result["explanation"] == EXPLANATION
 
 
-@pytest.mark.xfail(strict=False, reason="waits for the code actions")
 def test_codex_ls_edit_applies_the_servers_edit(session: Session) -> None:
     assert not session.result.get("edit-error"), session.result.get("edit-error")
     assert session.result["edited"].startswith("def add(a, b):\n    return sum((a, b))\n\ndef sub(a, b):")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from ..config import Config
 from ..errors import ConfigError
 from .base import Backend
+from .chat import ChatBackend
 
 
 def make_backend(config: Config) -> Backend:
@@ -27,3 +28,22 @@ def make_backend(config: Config) -> Backend:
 
         return LocalBackend(config.model)
     raise ConfigError(f"backend.kind {kind!r} cannot serve completions yet")
+
+
+def make_chat_backend(config: Config) -> ChatBackend:
+    """The chat backend for code actions, on the same server (or model) as completions."""
+    kind = config.backend.kind
+    if kind in ("openai", "openai-chat"):
+        from .chat import OpenAIChatBackend
+
+        return OpenAIChatBackend(config.backend)
+    if kind in ("llamacpp", "ollama"):
+        # Both serve the OpenAI chat API beside their native endpoints, under /v1.
+        from .chat import OpenAIChatBackend
+
+        return OpenAIChatBackend(config.backend, path="/v1/chat/completions")
+    if kind == "local":
+        from .local_chat import LocalChatBackend
+
+        return LocalChatBackend(config.model)
+    raise ConfigError(f"backend.kind {kind!r} cannot serve chat")

@@ -1,0 +1,84 @@
+"""Actions whose answer is a new document: *Explain* (Markdown) and *Translate to…*.
+
+The document is written under the cache directory (``$CODEX_LS_CACHE_DIR`` or
+the user cache directory) and shown with ``window/showDocument``; the file name
+says where the code came from, so explaining the same code again replaces it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+from pathlib import Path, PurePosixPath
+
+import platformdirs
+
+from ..context.prompts import LANGUAGES, TRANSLATE_TARGETS, language_name
+from .ask import ask, ask_code
+from .inputs import prompt_input, require_target
+from .job import ActionFailedError, DocumentResult, Job
+from .target import Target
+
+
+def cache_dir() -> Path:
+    override = os.environ.get("CODEX_LS_CACHE_DIR")
+    return Path(override).expanduser() if override else Path(platformdirs.user_cache_dir("codex-ls"))
+
+
+async def explanation(job: Job) -> tuple[Target, str]:
+    """The model's Markdown explanation of the selection or the function at the cursor."""
+    target = require_target(job)
+    answer, _ = await ask(job, "explain", prompt_input(job, target))
+    if not answer.strip():
+        raise ActionFailedError("the model gave no explanation")
+    return target, answer.strip()
+
+
+async def explain(job: Job) -> DocumentResult:
+    target, answer = await explanation(job)
+    line = job.snapshot.lines.line_of(target.start) + 1
+    name = f" `{target.function.name}`" if target.function else ""
+    heading = f"# Explanation of{name} ({job.snapshot.path}, line {line})\n\n"
+    text = heading + answer + "\n"
+    return DocumentResult(await _write(job, "explanations", target, ".md", text), text)
+
+
+def translation_target(raw: str | None, source: str) -> str:
+    """The language id of a *Translate to…* target, by id or name (``"Go"``, ``"typescript"``)."""
+    wanted = (raw or "").strip().lower()
+    for language in (*TRANSLATE_TARGETS, *LANGUAGES):
+        if wanted in (language, language_name(language).lower()):
+            if language == source.lower():
+                raise ActionFailedError(f"the code is already {language_name(language)}")
+            return language
+    names = ", ".join(language_name(t) for t in TRANSLATE_TARGETS)
+    raise ActionFailedError(f"cannot translate to {raw!r}; choose one of {names}")
+
+
+async def translate(job: Job) -> DocumentResult:
+    target_language = translation_target(job.args.target, job.snapshot.language)
+    target = require_target(job)
+    code, _ = await ask_code(job, "translate", prompt_input(job, target, context=False, target=target_language))
+    if not code.strip():
+        raise ActionFailedError("the model gave no translation")
+    extension = LANGUAGES[target_language][2]
+    return DocumentResult(await _write(job, "translations", target, extension, code + "\n"), code + "\n")
+
+
+async def _write(job: Job, folder: str, target: Target, extension: str, text: str) -> Path:
+    snapshot = job.snapshot
+    stem = PurePosixPath(snapshot.path).stem or "untitled"
+    line = snapshot.lines.line_of(target.start) + 1
+    tag = hashlib.sha256(snapshot.uri.encode()).hexdigest()[:8]
+    path = job.cache_dir / folder / f"{stem}-L{line}-{tag}{extension}"
+    try:
+        await asyncio.to_thread(_save, path, text)
+    except OSError as exc:
+        raise ActionFailedError(f"cannot write {path}: {exc}") from None
+    return path
+
+
+def _save(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")

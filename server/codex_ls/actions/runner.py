@@ -1,0 +1,274 @@
+"""Running an action for the editor: a job from the document, supervision, and delivery.
+
+An action's work runs in its own task under :class:`Feedback` (progress,
+status, cancellation). Failures never escape: they end the progress, send
+``codex/status`` ``error`` and show one message. An edit is checked against the
+document's current version right before it is applied; if the user changed the
+document meanwhile, the edit is computed once more, and dropped with a message
+if the document changed again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
+
+from lsprotocol import types
+from pygls.uris import from_fs_path, to_fs_path
+
+from ..context.prompts import LANGUAGES
+from ..context.window import relative_path
+from ..edits import edited_uris
+from ..errors import AuthenticationError, CodexError
+from .bugs import find_bugs
+from .documents import cache_dir, explain, explanation, translate
+from .feedback import Feedback
+from .implement import implement
+from .job import (
+    ActionArgs,
+    ActionFailedError,
+    Completer,
+    DocumentResult,
+    EditResult,
+    FindingsResult,
+    Job,
+    Result,
+    Snapshot,
+)
+from .rewrite import add_comments, add_docstring, edit
+from .target import target_at
+from .unit_tests import Existing, add_tests, test_file
+
+if TYPE_CHECKING:
+    from ..server import CodexLanguageServer
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+TITLES: dict[str, str] = {
+    "codex.explain": "Explain",
+    "codex.addTests": "Add unit tests",
+    "codex.edit": "Edit with instruction",
+    "codex.implement": "Implement function",
+    "codex.addDocstring": "Add docstring",
+    "codex.addComments": "Add comments",
+    "codex.findBugs": "Find bugs",
+    "codex.translate": "Translate",
+}
+
+ACTIONS: dict[str, Callable[[Job], Awaitable[Result]]] = {
+    "codex.explain": explain,
+    "codex.edit": edit,
+    "codex.implement": implement,
+    "codex.addDocstring": add_docstring,
+    "codex.addComments": add_comments,
+    "codex.findBugs": find_bugs,
+    "codex.translate": translate,
+}
+
+
+class ActionRunner:
+    def __init__(self, ls: CodexLanguageServer) -> None:
+        self.ls = ls
+
+    # -- entry points ----------------------------------------------------------------------
+
+    async def command(self, name: str, args: ActionArgs) -> None:
+        """``workspace/executeCommand``: compute, then apply or show the result."""
+
+        async def work(feedback: Feedback) -> None:
+            await self.deliver(await self.compute(name, args, feedback), feedback)
+
+        await self.supervise(f"Codex: {TITLES[name]}", work)
+
+    async def resolve(self, name: str, args: ActionArgs) -> types.WorkspaceEdit | None:
+        """``codeAction/resolve``: the edit for the client to apply (``None`` on failure)."""
+
+        async def work(feedback: Feedback) -> types.WorkspaceEdit:
+            result = await self.compute(name, args, feedback)
+            if not isinstance(result, EditResult):
+                raise ActionFailedError(f"{TITLES[name]} does not produce an edit")
+            return result.edit
+
+        return await self.supervise(f"Codex: {TITLES[name]}", work)
+
+    async def explain_markdown(self, args: ActionArgs) -> str | None:
+        """``codex/explain``: the explanation's Markdown, without a document."""
+
+        async def work(feedback: Feedback) -> str:
+            _, markdown = await explanation(self.job(args, feedback))
+            return markdown
+
+        return await self.supervise("Codex: Explain", work)
+
+    # -- supervision -----------------------------------------------------------------------
+
+    async def supervise(self, title: str, work: Callable[[Feedback], Awaitable[T]]) -> T | None:
+        """Run ``work`` in its own task with progress and status; failures are reported, not raised.
+
+        Cancelling the progress cancels only the work (``None`` is returned); a
+        cancelled request cancels the work and propagates.
+        """
+        feedback = Feedback(self.ls, title)
+        task: asyncio.Task[T] | None = None
+
+        def cancel() -> None:
+            if task is not None:
+                task.cancel()
+
+        try:
+            await feedback.start(cancel)
+            task = asyncio.ensure_future(work(feedback))
+            result = await task
+        except asyncio.CancelledError:
+            feedback.end("cancelled")
+            current = asyncio.current_task()
+            if current is not None and current.cancelling():
+                raise
+            return None
+        except Exception as exc:
+            feedback.end(self.report_failure(title, exc), failed=True)
+            return None
+        feedback.end("done")
+        return result
+
+    def report_failure(self, title: str, exc: Exception) -> str:
+        """One message for the user (rate-limited per kind); returns it for the status."""
+        if isinstance(exc, AuthenticationError):
+            self.ls.report_backend_error(exc)
+            return f"{title}: the backend refused the API key"
+        if isinstance(exc, CodexError):
+            message = f"{title}: {exc.user_message}"
+            kind = "action" if isinstance(exc, ActionFailedError) else type(exc).__name__
+        else:
+            log.exception("%s failed", title, exc_info=exc)
+            message, kind = f"{title}: internal error: {type(exc).__name__}: {exc}", "internal"
+        # One message per distinct failure and minute: a user who asked must hear
+        # why it failed, but the same failure repeated is not shown again at once.
+        self.ls.notifier.notify(f"action-{kind}-{message}", message, types.MessageType.Error)
+        return message
+
+    # -- computing -------------------------------------------------------------------------
+
+    async def compute(self, name: str, args: ActionArgs, feedback: Feedback) -> Result:
+        """The action's result; an edit computed for a stale document is computed once more."""
+        for attempt in range(2):
+            result = await self._run_action(name, self.job(args, feedback))
+            if not isinstance(result, EditResult) or not self.stale(result.edit):
+                return result
+            if attempt == 0:
+                feedback.report("the document changed meanwhile; computing again")
+        raise ActionFailedError("the document changed while the model was answering; nothing was applied")
+
+    async def _run_action(self, name: str, job: Job) -> Result:
+        if name == "codex.addTests":
+            return await add_tests(job, self.open_test_file(job))
+        return await ACTIONS[name](job)
+
+    def stale(self, edit: types.WorkspaceEdit) -> bool:
+        """True if a document the edit changes is not at the version the edit names."""
+        for uri, version in edited_uris(edit):
+            if version is None:
+                continue
+            current = self.ls.workspace.text_documents.get(uri)
+            if current is None or current.version != version:
+                return True
+        return False
+
+    def job(self, args: ActionArgs, feedback: Feedback) -> Job:
+        ls = self.ls
+        chat, old = ls.actions.chat_backend(ls.config, ls.chat_backend_factory)
+        if old is not None:
+            ls.run_task(old.aclose())
+        return Job(
+            args=args,
+            snapshot=self.snapshot(args.uri),
+            config=ls.config.actions,
+            chat=chat,
+            completer=Completer(ls.engine.backend, ls.engine.template),
+            cache_dir=cache_dir(),
+            report=feedback.report,
+            can_create_files=self._can_create_files(),
+        )
+
+    def snapshot(self, uri: str) -> Snapshot:
+        workspace = self.ls.workspace
+        if uri not in workspace.text_documents:
+            raise ActionFailedError(f"{uri} is not open in the editor")
+        document = workspace.get_text_document(uri)
+        roots = [f.uri for f in workspace.folders.values()]
+        root = next((r for r in roots if uri.startswith(r.rstrip("/") + "/")), None)
+        root_path = to_fs_path(root) if root else None
+        return Snapshot(
+            uri=uri,
+            text=document.source,
+            version=document.version,
+            language=document.language_id or _language_from_path(uri),
+            path=relative_path(uri, roots),
+            root=Path(root_path) if root_path else None,
+            codec=document.position_codec,
+        )
+
+    def open_test_file(self, job: Job) -> Existing | None:
+        """The test file's text and version if the editor has it open (its disk copy may be older)."""
+        target = target_at(job.snapshot, job.args.range)
+        if target is None or job.snapshot.language.lower() != "python":
+            return None
+        uri = from_fs_path(str(test_file(job.snapshot, target).path))
+        document = self.ls.workspace.text_documents.get(uri or "")
+        return None if document is None else Existing(document.source, document.version)
+
+    def _can_create_files(self) -> bool:
+        workspace = self.ls.client_capabilities.workspace
+        edit_caps = workspace.workspace_edit if workspace else None
+        operations = (edit_caps.resource_operations if edit_caps else None) or []
+        return types.ResourceOperationKind.Create in operations
+
+    # -- delivering ------------------------------------------------------------------------
+
+    async def deliver(self, result: Result, feedback: Feedback) -> None:
+        if isinstance(result, EditResult):
+            await self.apply(result)
+        elif isinstance(result, DocumentResult):
+            await self.show(result.path)
+        elif isinstance(result, FindingsResult):
+            self.publish(result)
+
+    async def apply(self, result: EditResult) -> None:
+        params = types.ApplyWorkspaceEditParams(edit=result.edit, label=result.label)
+        answer = await self.ls.workspace_apply_edit_async(params)
+        if not answer.applied:
+            reason = answer.failure_reason or "no reason given"
+            raise ActionFailedError(f"the editor did not apply the edit ({reason})")
+
+    async def show(self, path: Path) -> None:
+        uri = from_fs_path(str(path)) or path.as_uri()
+        window = self.ls.client_capabilities.window
+        if window is None or window.show_document is None or not window.show_document.support:
+            self.ls.window_show_message(
+                types.ShowMessageParams(type=types.MessageType.Info, message=f"codex-ls: written to {path}")
+            )
+            return
+        shown = await self.ls.window_show_document_async(types.ShowDocumentParams(uri=uri, take_focus=True))
+        if not shown.success:
+            raise ActionFailedError(f"the editor could not open {path}")
+
+    def publish(self, result: FindingsResult) -> None:
+        self.ls.actions.findings[result.uri] = result.diagnostics
+        self.ls.text_document_publish_diagnostics(
+            types.PublishDiagnosticsParams(uri=result.uri, diagnostics=result.diagnostics)
+        )
+        if not result.diagnostics:
+            self.ls.window_show_message(
+                types.ShowMessageParams(type=types.MessageType.Info, message="codex-ls: no bugs found")
+            )
+
+
+def _language_from_path(uri: str) -> str:
+    for language, (_, _, extension) in LANGUAGES.items():
+        if uri.endswith(extension):
+            return language
+    return ""
