@@ -13,15 +13,13 @@ llama.cpp and Ollama serve it at ``/v1/chat/completions`` beside their native
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncGenerator, Sequence
 from typing import Any, Protocol
 
 from ..config import BackendConfig
-from ..errors import BackendError, StreamProtocolError
 from .base import Delta
 from .http import HttpTransport
-from .sse import ServerSentEvent, decode_sse
+from .sse import ServerSentEvent, decode_sse, json_event
 
 #: ``(role, content)`` with role ``"system"``, ``"user"`` or ``"assistant"``.
 Message = tuple[str, str]
@@ -43,16 +41,7 @@ def parse_chat_event(event: ServerSentEvent) -> list[Delta] | None:
     """Deltas in one chat-completions event; ``None`` at ``[DONE]``."""
     if event.data.strip() == "[DONE]":
         return None
-    try:
-        data = json.loads(event.data)
-    except ValueError:
-        raise StreamProtocolError(f"malformed event in the stream: {event.data[:80]!r}") from None
-    if not isinstance(data, dict):
-        raise StreamProtocolError(f"unexpected event in the stream: {event.data[:80]!r}")
-    if "error" in data:
-        error = data["error"]
-        message = error.get("message") if isinstance(error, dict) else error
-        raise BackendError(f"the backend reported an error mid-stream: {message}")
+    data = json_event(event.data)
     deltas = []
     for choice in data.get("choices") or []:
         delta = choice.get("delta") or choice.get("message") or {}
