@@ -192,7 +192,7 @@ async def test_hang_times_out(fake: FakeBackend) -> None:
     started = time.monotonic()
     with pytest.raises(BackendTimeoutError):
         await collect(make("openai", fake, max_retries=0))
-    assert time.monotonic() - started < 2.5
+    assert time.monotonic() - started < 5  # the hang itself never ends
 
 
 async def test_slow_drip_hits_the_request_deadline(fake: FakeBackend) -> None:
@@ -200,7 +200,7 @@ async def test_slow_drip_hits_the_request_deadline(fake: FakeBackend) -> None:
     started = time.monotonic()
     with pytest.raises(BackendTimeoutError, match="requestTimeout"):
         await collect(make("openai", fake, request_timeout=1.0))
-    assert time.monotonic() - started < 2.5
+    assert time.monotonic() - started < 5  # the whole drip would take about 25 s
     assert (await asyncio.to_thread(fake.wait_for_disconnect, 0)).completed is False
 
 

@@ -59,7 +59,7 @@ async def test_a_backend_that_ignores_stop_is_cut_client_side(client: LanguageCl
     uri = open_document(client, SOURCE)
     started = time.monotonic()
     assert texts(await inline(client, uri, 1, 11)) == ["a + b"]
-    assert time.monotonic() - started < 1.0
+    assert time.monotonic() - started < 2.5  # the whole stream would take 4 s
     request = fake.wait_for_disconnect(0)
     assert not request.completed
 

@@ -224,7 +224,7 @@ def test_stop_is_prompt_with_a_hung_request() -> None:
             assert fake.active_streams == 2
             started = time.monotonic()
             fake.stop()
-            assert time.monotonic() - started < 2
+            assert time.monotonic() - started < 5  # with hung requests open
             # Both sockets are closed by the server (FIN or RST): reading ends, it does not time out.
             assert b"200 OK" in read_until_closed(first)
             assert read_until_closed(second) == b""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 import asyncio
 import os
-import time
+import re
 from pathlib import Path
 from typing import Any
 
@@ -68,17 +68,16 @@ async def test_cancelled_generation_frees_the_model(client: LanguageClient) -> N
     await asyncio.sleep(3.0)  # the model is generating by now
     client.protocol.notify("$/cancelRequest", types.CancelParams(id=msg_id))
     await asyncio.gather(first, return_exceptions=True)
-    started = time.monotonic()
     text = FIB.read_text()
     uri2 = open_document(client, text)
     line = text.split("\n").index("        numbers.append(")
     assert texts(await inline(client, uri2, line, len("        numbers.append(")))
-    second = time.monotonic() - started
     ended = [m.message for m in client.log_messages if "generation ended" in m.message]
-    assert any("finish=cancelled" in m for m in ended), ended
-    # Had the first generation kept the model busy, the second would wait for
-    # its 256 tokens (about 10 s on this model and machine).
-    assert second < 8.0, second
+    cancelled = [m for m in ended if "finish=cancelled" in m]
+    assert cancelled, ended
+    # The first generation stopped early instead of running to its 256-token limit.
+    generated = int(re.search(r"(\d+) tokens in [\d.]+s$", cancelled[0]).group(1))  # type: ignore[union-attr]
+    assert generated < 256, cancelled[0]
 
 
 async def test_corrupt_model_file_is_refused_with_the_sha256_message(tmp_path: Path) -> None:
