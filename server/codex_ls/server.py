@@ -10,6 +10,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
@@ -92,7 +93,7 @@ class CodexLanguageServer(LanguageServer):
 
     def _build_engine(self, config: Config) -> CompletionEngine:
         try:
-            template = template_for(config.backend.fim_family, config.backend.model)
+            template = template_for(config.backend.fim_family or _gguf_family(config), config.backend.model)
         except ValueError as exc:
             self.notifier.notify("config", f"backend.fimFamily: {exc}; using qwen")
             template = TEMPLATES["qwen"]
@@ -205,6 +206,19 @@ class CodexLanguageServer(LanguageServer):
         self.tasks.discard(task)
         if not task.cancelled() and (exc := task.exception()) is not None:
             log.error("background task failed: %r", exc)
+
+
+def _gguf_family(config: Config) -> str | None:
+    """The FIM family of a user's own GGUF (``model.path``), from its metadata."""
+    if config.backend.kind != "local" or not config.model.path:
+        return None
+    from .models import ModelError, gguf_fim_family
+
+    try:
+        return gguf_fim_family(Path(config.model.path).expanduser())
+    except (ModelError, OSError) as exc:
+        log.warning("model.path: cannot read the FIM family from %s (%s)", config.model.path, exc)
+        return None
 
 
 def create_server(

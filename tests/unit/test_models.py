@@ -501,3 +501,14 @@ def test_gguf_errors_are_model_errors(tmp_path: Path, content: bytes) -> None:
 def test_gguf_missing_file_is_model_error(tmp_path: Path) -> None:
     with pytest.raises(ModelError, match="Cannot read"):
         models.read_gguf_metadata(tmp_path / "absent.gguf")
+
+
+def test_a_users_gguf_chooses_the_servers_fim_template(tmp_path: Path) -> None:
+    from codex_ls.config import parse_config
+    from codex_ls.server import create_server
+
+    path = tmp_path / "mine.gguf"
+    _write_gguf(path, [("general.architecture", 8, "starcoder2"), ("general.name", 8, "StarCoder2 3B")])
+    config, errors = parse_config({"model": {"path": str(path)}})
+    assert errors == []
+    assert create_server(config).engine.template.family == "starcoder"

@@ -43,8 +43,9 @@ def run_chat(
                 temperature=temperature,
                 max_tokens=max_tokens,
             )
-        except ValueError as exc:  # the prompt does not fit the context
-            raise BackendError(f"the local model cannot take this request: {exc}; raise model.nCtx") from None
+        except ValueError as exc:  # llama.cpp's way to say the prompt does not fit
+            advice = "; raise model.nCtx or select less code" if "context" in str(exc) else ""
+            raise BackendError(f"the local model cannot take this request: {exc}{advice}") from None
         finish, count = "cancelled", 0
         try:
             for chunk in chunks:
