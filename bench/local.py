@@ -46,6 +46,7 @@ import argparse
 import asyncio
 import contextlib
 import gzip
+import io
 import json
 import os
 import platform
@@ -54,6 +55,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 from dataclasses import asdict, dataclass, field
@@ -312,10 +314,10 @@ class Server:
     next_id: int = 0
 
     @classmethod
-    async def start(cls, model: str, settings: dict[str, Any]) -> Server:
+    async def start(cls, settings: dict[str, Any], env: dict[str, str]) -> Server:
         client = LanguageClient("bench-local", "1")
         spawned = time.perf_counter()
-        await client.start_io(sys.executable, "-m", "codex_ls", "--stdio")
+        await client.start_io(sys.executable, "-m", "codex_ls", "--stdio", env=env)
         process = client._server
         assert process is not None
         server = cls(client, process.pid, spawned)
@@ -337,7 +339,7 @@ class Server:
                 types.InitializeParams(
                     capabilities=types.ClientCapabilities(),
                     root_uri="file:///bench",
-                    initialization_options={**settings, "model": {**settings.get("model", {}), "name": model}},
+                    initialization_options=settings,
                 )
             ),
             REQUEST_TIMEOUT,
@@ -354,6 +356,13 @@ class Server:
         while line := await stream.readline():
             self.stderr.append(line.decode("utf-8", "replace").rstrip())
             del self.stderr[:-50]
+
+    def configure(self, settings: dict[str, Any]) -> None:
+        """New settings, as an editor pushes them (``workspace/didChangeConfiguration``, section ``codexLs``).
+
+        The server builds a new engine and backend; the loaded model (and its KV cache) is shared.
+        """
+        self.client.workspace_did_change_configuration(types.DidChangeConfigurationParams({"codexLs": settings}))
 
     def open(self, uri: str, text: str) -> None:
         item = types.TextDocumentItem(uri, "python", 1, text)
@@ -391,9 +400,11 @@ class Server:
         seconds = time.perf_counter() - started
         items = result.items if isinstance(result, types.InlineCompletionList) else result or []
         # The worker logs its statistics once it has released the model, just after the answer.
+        # An answer served without a model call (type-through, cache) logs nothing: wait only
+        # about as long as a model call that fast could take to log its end.
         if len(self.generations) == before:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.logged.wait(), 5.0)
+                await asyncio.wait_for(self.logged.wait(), min(5.0, 1.0 + seconds))
         generation = self.generations[-1] if len(self.generations) > before else None
         if not items:
             return Answer(None, 0, seconds, generation)
@@ -471,10 +482,10 @@ async def cold_start(server: Server) -> dict[str, Any]:
     }
 
 
-async def typing(server: Server, keystrokes: int, defeat_reuse: bool) -> dict[str, Any]:
+async def typing(server: Server, keystrokes: int, defeat_reuse: bool, name: str, how: str) -> dict[str, Any]:
     """Type ``keystrokes`` characters of TYPED, one request per keystroke."""
     text, cursor = typing_document()
-    uri = f"file:///bench/typing-{'noreuse' if defeat_reuse else 'reuse'}.py"
+    uri = f"file:///bench/typing-{name}.py"
     server.open(uri, text)
     answers: list[Answer] = []
     for i in range(keystrokes):
@@ -488,17 +499,18 @@ async def typing(server: Server, keystrokes: int, defeat_reuse: bool) -> dict[st
         answers.append(await server.complete(uri, types.Position(cursor.line, cursor.character + i + 1)))
     server.close(uri)
     gens = [a.generation for a in answers if a.generation is not None]
+    model = [a.seconds for a in answers if a.generation is not None and a.error is None]
+    other = [a.seconds for a in answers if a.generation is None and a.error is None]
     # How much of each suggestion is what the user goes on to type; "useful" saves at least a word.
     agree = [common_prefix(a.text or "", TYPED[i + 1 :]) for i, a in enumerate(answers)]
     useful = [i for i, n in enumerate(agree) if n >= USEFUL_CHARS or (n and n == len(TYPED) - i - 1)]
     return {
-        "how": (
-            "first line replaced by '# rev <12 random hex digits>' in the same didChange as each keystroke"
-            if defeat_reuse
-            else "plain keystrokes; the KV cache keeps the evaluated prompt prefix"
-        ),
+        "how": how,
         "typed": TYPED[:keystrokes],
         "latency": latency_summary([a.seconds for a in answers if a.error is None]),
+        "model_calls": len(model),
+        "latency_model_calls": latency_summary(model),
+        "latency_without_model": latency_summary(other),
         "latencies_s": [round(a.seconds, 3) for a in answers],
         "errors": sum(a.error is not None for a in answers),
         "empty": sum(not a.text for a in answers),
@@ -640,11 +652,14 @@ def page_cache_resident(model: str) -> str | None:
 
 
 async def bench_model(
-    model: str, keystrokes: int, tasks: list[tuple[int, dict[str, Any]]], settings: dict[str, Any]
+    model: str, keystrokes: int, tasks: list[tuple[int, dict[str, Any]]], extra: dict[str, Any], env: dict[str, str]
 ) -> dict[str, Any]:
     print(f"{model}: cold start", file=sys.stderr, flush=True)
+    settings = {**extra, "model": {**extra.get("model", {}), "name": model}}
+    # (a) and (b) measure the model call on every keystroke: the server's answers without one are off.
+    no_reuse = {**settings, "completion": {**settings.get("completion", {}), "reuse": False}}
     result: dict[str, Any] = {"model": model, "page_cache_before_start": page_cache_resident(model)}
-    server = await Server.start(model, settings)
+    server = await Server.start(settings, env)
     try:
         cpu: dict[str, dict[str, float]] = {}
         result["cpu"] = cpu
@@ -653,10 +668,25 @@ async def bench_model(
         cpu["cold_start"] = sample.until(sample := CpuSample.take(server.pid))
         result["memory_after_cold_start"] = server.memory()
         print(f"  {result['cold_start']['spawn_to_first_answer_s']} s; typing", file=sys.stderr, flush=True)
-        result["typing_kv_reuse"] = await typing(server, keystrokes, defeat_reuse=False)
+        result["typing_default"] = await typing(
+            server, keystrokes, False, "default", "default settings: type-through, cache and in-flight reuse on"
+        )
+        cpu["typing_default"] = sample.until(sample := CpuSample.take(server.pid))
+        server.configure(no_reuse)
+        result["typing_kv_reuse"] = await typing(
+            server, keystrokes, False, "kv", "completion.reuse off (a model call per keystroke); KV prefix reuse"
+        )
         cpu["typing_kv_reuse"] = sample.until(sample := CpuSample.take(server.pid))
-        result["typing_no_reuse"] = await typing(server, keystrokes, defeat_reuse=True)
+        result["typing_no_reuse"] = await typing(
+            server,
+            keystrokes,
+            True,
+            "nokv",
+            "completion.reuse off; first line replaced by '# rev <12 random hex digits>' in the same didChange "
+            "as each keystroke, so the KV cache holds nothing past '<|fim_prefix|># rev'",
+        )
         cpu["typing_no_reuse"] = sample.until(sample := CpuSample.take(server.pid))
+        server.configure(settings)
         print("  humaneval", file=sys.stderr, flush=True)
         records = await humaneval(server, tasks)
         cpu["humaneval"] = sample.until(CpuSample.take(server.pid))
@@ -669,6 +699,42 @@ async def bench_model(
     result["humaneval"] = await asyncio.to_thread(score, tasks, records)
     result["humaneval_records"] = records
     return result
+
+
+# -- the code under test ---------------------------------------------------------------------------------------------
+
+
+def git(*args: str) -> str:
+    done = subprocess.run(["git", "-C", str(ROOT), *args], capture_output=True, text=True, check=True)
+    return done.stdout.strip()
+
+
+def snapshot(ref: str) -> Path:
+    """``server/codex_ls`` as committed in ``ref``, extracted into a new temporary directory."""
+    folder = Path(tempfile.mkdtemp(prefix="bench-local-src-"))
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", "--format=tar", git("rev-parse", ref), "server/codex_ls"],
+        capture_output=True,
+        check=True,
+    ).stdout
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(folder, filter="data")
+    return folder
+
+
+def server_source(ref: str, env: dict[str, str]) -> dict[str, Any]:
+    """Which code the servers will run: the commit, and where ``codex_ls`` is imported from with ``env``."""
+    where = subprocess.run(
+        [sys.executable, "-c", "import codex_ls; print(codex_ls.__file__)"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=tempfile.gettempdir(),
+    ).stdout.strip()
+    if ref == "installed":
+        return {"ref": "installed", "imported_from": where, "head": git("describe", "--always", "--dirty")}
+    return {"ref": ref, "commit": git("rev-parse", ref), "imported_from": where}
 
 
 # -- report ----------------------------------------------------------------------------------------------------------
@@ -694,19 +760,31 @@ def _fmt(value: Any, unit: str = "") -> str:
     return "-" if value is None else f"{value}{unit}"
 
 
+TYPING_RUNS = (
+    ("typing_default", "(c) default settings"),
+    ("typing_kv_reuse", "(a) model call per key, KV reuse"),
+    ("typing_no_reuse", "(b) model call per key, no KV reuse"),
+)
+
+
 def markdown(results: dict[str, Any]) -> str:
     m = results["machine"]
+    source = results["source"]
+    code = source.get("commit") or f"the installed package ({source.get('head')})"
     out = [
         "# Local backend (llama.cpp in-process) benchmark",
         "",
         f"`{results['command']}` — {results['date']}, {results['total_seconds']:.0f} s in all.",
         "",
         f"Machine: {m['cpu']}, nproc {m['nproc']}, Python {m['python']}, llama-cpp-python {m['llama_cpp_python']}; "
-        f"load average {m['loadavg_start'][0]:.2f} at the start, {m['loadavg_end'][0]:.2f} at the end "
-        "(shared machine: expect noise, compare within one run). The server uses all available cores (2 threads).",
+        f"load average {m['loadavg_start'][0]:.2f} at the start, {m['loadavg_end'][0]:.2f} at the end. "
+        "The machine is shared: the 'cores used' rows show how much of the 2 cores the server got "
+        "(the rest of 'whole machine' is other work); compare figures within one run.",
         "",
-        "Everything goes through the real server process over stdio (`python -m codex_ls --stdio`, "
-        'initializationOptions `{"model": {"name": MODEL}}`, default settings otherwise), one process per model.'
+        f"Server code: `server/codex_ls` at commit `{code}`, run from a frozen copy. Everything goes through the "
+        "real server process over stdio (`python -m codex_ls --stdio`, initializationOptions "
+        '`{"model": {"name": MODEL}}`, default settings otherwise), one process per model; the local backend '
+        "runs llama.cpp with as many threads as cores (2)."
         + (f" Extra settings: `{json.dumps(results['settings'])}`." if results["settings"] else ""),
         "",
         "| | " + " | ".join(r["model"] for r in results["models"]) + " |",
@@ -718,95 +796,104 @@ def markdown(results: dict[str, Any]) -> str:
         for r in results["models"]:
             try:
                 cells.append(str(get(r)))
-            except (KeyError, TypeError):
+            except (KeyError, TypeError, ValueError):
                 cells.append("-")
         out.append(f"| {label} | " + " | ".join(cells) + " |")
 
-    row("cold start: spawn → first answer", lambda r: f"{r['cold_start']['spawn_to_first_answer_s']:.2f} s")
-    row("… of which model load", lambda r: _fmt(r["cold_start"]["model_load_s"], " s"))
-    row("… of which the first request", lambda r: f"{r['cold_start']['request_s']:.2f} s")
-    row("model file in page cache before start", lambda r: _fmt(r["page_cache_before_start"]))
-    for key, label in (("typing_kv_reuse", "(a) KV reuse"), ("typing_no_reuse", "(b) no reuse")):
+    def lat(summary: dict[str, Any]) -> str:
+        return f"{summary['p50_s']:.2f} / {summary['p95_s']:.2f} s" if summary.get("n") else "-"
+
+    row("**cold start**: spawn → first answer", lambda r: f"**{r['cold_start']['spawn_to_first_answer_s']:.2f} s**")
+    row("… model load (in the first request)", lambda r: _fmt(r["cold_start"]["model_load_s"], " s"))
+    row("… the first request", lambda r: f"{r['cold_start']['request_s']:.2f} s")
+    row("… model file in page cache before the spawn", lambda r: _fmt(r["page_cache_before_start"]))
+    for key, label in TYPING_RUNS:
+        row(f"**typing {label}**: latency p50 / p95", lambda r, k=key: f"**{lat(r[k]['latency'])}**")
+        if key == "typing_default":
+            row(
+                "… answers that needed a model call; their p50 / p95",
+                lambda r, k=key: f"{r[k]['model_calls']} of {r[k]['latency']['n']}; {lat(r[k]['latency_model_calls'])}",
+            )
+        else:
+            row(
+                "… prompt / reused / evaluated tokens (p50)",
+                lambda r, k=key: (
+                    f"{r[k]['generation']['prompt_tokens_p50']:.0f} / {r[k]['generation']['reused_tokens_p50']:.0f}"
+                    f" / {r[k]['generation']['evaluated_tokens_p50']:.0f}"
+                ),
+            )
+            row(
+                "… prompt eval / generation speed",
+                lambda r, k=key: (
+                    f"{r[k]['generation']['prompt_eval_tok_per_s']} / {r[k]['generation']['generation_tok_per_s']} "
+                    f"tok/s ({r[k]['generation']['generated_tokens_p50']:.0f} tokens generated p50)"
+                ),
+            )
         row(
-            f"typing {label}: latency p50 / p95",
-            lambda r, k=key: f"{r[k]['latency']['p50_s']:.2f} / {r[k]['latency']['p95_s']:.2f} s",
-        )
-        row(
-            f"typing {label}: prompt / reused / evaluated tokens (p50)",
+            f"… useful suggestions (>= {USEFUL_CHARS} chars right) / empty; first useful at key",
             lambda r, k=key: (
-                f"{r[k]['generation']['prompt_tokens_p50']:.0f} / {r[k]['generation']['reused_tokens_p50']:.0f} / "
-                f"{r[k]['generation']['evaluated_tokens_p50']:.0f}"
+                f"{r[k]['useful']} / {r[k]['empty']} of {r[k]['latency']['n']}; {_fmt(r[k]['first_useful_keystroke'])}"
             ),
         )
-        row(f"typing {label}: prompt eval", lambda r, k=key: f"{r[k]['generation']['prompt_eval_tok_per_s']} tok/s")
+    row("**peak RSS** (VmHWM)", lambda r: f"**{r['memory']['VmHWM_kib'] / 1024:.0f} MiB**")
+    row(
+        "… RSS anon / file-backed at the end",
+        lambda r: f"{r['memory']['RssAnon_kib'] / 1024:.0f} / {r['memory']['RssFile_kib'] / 1024:.0f} MiB",
+    )
+    row("**HumanEval-SL pass@1** (line break appended)", lambda r: f"**{r['humaneval']['pass_at_1']:.2f}**")
+    row("… pass@1 as inserted", lambda r: f"{r['humaneval']['pass_at_1_as_inserted']:.2f}")
+    row("… exact match", lambda r: f"{r['humaneval']['exact_match']:.2f}")
+    row("… empty suggestions", lambda r: f"{r['humaneval']['empty']} of {r['humaneval']['tasks']}")
+    row("… latency p50 / p95", lambda r: lat(r["humaneval"]["latency"]))
+    row("… prompt tokens p50", lambda r: _fmt(r["humaneval"]["prompt_tokens_p50"]))
+    for key, label in (("cold_start", "cold start"), *TYPING_RUNS, ("humaneval", "HumanEval")):
         row(
-            f"typing {label}: generation",
-            lambda r, k=key: (
-                f"{r[k]['generation']['generation_tok_per_s']} tok/s "
-                f"({r[k]['generation']['generated_tokens_p50']:.0f} tokens p50)"
-            ),
-        )
-        row(f"typing {label}: empty answers", lambda r, k=key: f"{r[k]['empty']} of {r[k]['latency']['n']}")
-        row(
-            f"typing {label}: useful suggestions (>= {USEFUL_CHARS} chars right); first at keystroke",
-            lambda r, k=key: f"{r[k]['useful']} of {r[k]['latency']['n']}; {_fmt(r[k]['first_useful_keystroke'])}",
-        )
-    for key, label in (
-        ("cold_start", "cold start"),
-        ("typing_kv_reuse", "typing (a)"),
-        ("typing_no_reuse", "typing (b)"),
-        ("humaneval", "HumanEval"),
-    ):
-        row(
-            f"cores used during {label}: server / whole machine / stolen",
+            f"cores used during {label.split(',')[0]}: server / whole machine / stolen",
             lambda r, k=key: (
                 f"{r['cpu'][k]['server_cores']:.2f} / {r['cpu'][k]['machine_busy_cores']:.2f} / "
                 f"{r['cpu'][k]['steal_cores']:.2f}"
             ),
         )
-    row("peak RSS (VmHWM)", lambda r: f"{r['memory']['VmHWM_kib'] / 1024:.0f} MiB")
-    row(
-        "… RSS anon / file-backed at the end",
-        lambda r: f"{r['memory']['RssAnon_kib'] / 1024:.0f} / {r['memory']['RssFile_kib'] / 1024:.0f} MiB",
-    )
-    row("HumanEval-SL pass@1 (line break appended)", lambda r: f"{r['humaneval']['pass_at_1']:.2f}")
-    row("HumanEval-SL pass@1 as inserted", lambda r: f"{r['humaneval']['pass_at_1_as_inserted']:.2f}")
-    row("HumanEval-SL exact match", lambda r: f"{r['humaneval']['exact_match']:.2f}")
-    row("HumanEval-SL empty suggestions", lambda r: f"{r['humaneval']['empty']} of {r['humaneval']['tasks']}")
-    row(
-        "HumanEval-SL latency p50 / p95",
-        lambda r: f"{r['humaneval']['latency']['p50_s']:.2f} / {r['humaneval']['latency']['p95_s']:.2f} s",
-    )
-    row("HumanEval-SL prompt tokens p50", lambda r: _fmt(r["humaneval"]["prompt_tokens_p50"]))
     out += [
         "",
         f"**Incomplete run: {results['incomplete']}**\n" if "incomplete" in results else "",
         "## How",
         "",
-        f"* Realistic file: a {len(typing_document()[0])}-character module (word statistics), "
-        "small enough that the whole file is the prompt window (3584 characters by default). Cold start: the "
+        f"* Realistic file: a {len(typing_document()[0])}-character module (word statistics), small enough that "
+        "the whole file is the prompt window (1024 tokens x 3.5 = 3584 characters by default). Cold start: the "
         "document is opened with the first character of a new line in a function body typed, and one inline "
         "completion is requested there.",
-        f"* Typing: {results['keystrokes']} keystrokes of `{TYPED[: results['keystrokes']]}` at the end of that line, "
-        "one incremental didChange each, every inline completion awaited before the next keystroke. "
-        "(a) as is: the local backend keeps the evaluated prompt in the KV cache and re-evaluates only from the "
-        "first changed token (the cursor; the suffix after it is re-evaluated every time). "
-        "(b) KV reuse defeated: the same keystrokes, and in the same didChange the file's first line (the first "
-        "line of the prompt) is replaced by `# rev <12 random hex digits>`, so the prompt differs right after "
-        "`<|fim_prefix|># rev` and (almost) nothing is reused — the reused column shows what was.",
-        "* Token counts and speeds come from the server's `local generation ended` log lines: prompt eval = "
-        "evaluated tokens / prompt seconds, generation = generated tokens / generation seconds, summed over the run. "
-        "A single-line request ends at the first line break, so the generated count includes the tokens the "
-        "worker produced before it saw the stop flag.",
-        f"* HumanEval single-line infilling (`{DATA.name}`, MIT): {results['tasks']} tasks, every 10th by file order "
-        "(indices 0, 10, 20, …). One server per model for all tasks; each task is a new document `prompt + suffix` "
-        "(didOpen with a new URI, didClose of the previous), the cursor at the end of `prompt`; the first item is "
-        "applied (its range replaces that many characters of the suffix) and `test` + `check(entry_point)` run in "
-        "a subprocess with a 10 s timeout, after the server has shut down. The held-out span is a whole line "
-        "including its line break, and the cursor sits at column 0 of the following line; a single-line "
-        "suggestion never ends in a line break, so **pass@1 appends one** (the usual single-line infilling "
-        "protocol) and **pass@1 as inserted** uses the text exactly as an editor would insert it (it then runs "
-        "into the next line). Exact match: `completion.strip() == canonical_solution.strip()`.",
+        f"* Typing: {results['keystrokes']} keystrokes of `{TYPED[: results['keystrokes']]}` at the end of that "
+        "line, one incremental didChange each, every inline completion awaited before the next keystroke. "
+        "(c) default settings: what a user sees; the server answers a keystroke that types through the shown "
+        "suggestion (or repeats a cached window) without a model call. (a) and (b) set `completion.reuse: false` "
+        "(workspace/didChangeConfiguration; the loaded model and its KV cache stay) so that every keystroke is a "
+        "model call. (a): the local backend keeps the evaluated prompt in the KV cache and re-evaluates from the "
+        "first changed token, which is at the cursor: everything after it (the suffix and the FIM markers) is "
+        "evaluated again on every keystroke. (b) KV reuse defeated: the same keystrokes, and in the same "
+        "didChange the file's first line (the first line of the prompt) is replaced by "
+        "`# rev <12 random hex digits>`, so the prompt differs right after `<|fim_prefix|># rev` and only those "
+        "few tokens are reused (the reused column shows it).",
+        "* Keystroke 1 of each run repeats the cold-start request's prompt, so in (a) and (c) it is answered "
+        "from a full KV cache.",
+        "* Token counts and speeds come from the server's `local generation ended` log lines (window/logMessage): "
+        "prompt eval = evaluated tokens / prompt seconds, generation = generated tokens / generation seconds, "
+        "summed over the run. A single-line request ends at the first line break; the generated count includes "
+        "the tokens the worker produced before it saw the stop flag.",
+        f"* Useful typing suggestion: at least {USEFUL_CHARS} of its first characters are what the user goes on "
+        "to type (or all of the rest of the line).",
+        f"* HumanEval single-line infilling (`{DATA.name}`, MIT): {results['tasks']} tasks, every 10th by file "
+        "order (indices 0, 10, 20, …). One server per model for all tasks; each task is a new document "
+        "`prompt + suffix` (didOpen with a new URI, didClose of the previous), the cursor at the end of "
+        "`prompt`; the first item is applied (its range replaces that many characters of the suffix) and "
+        "`test` + `check(entry_point)` run in a subprocess with a 10 s timeout, after the server has shut down. "
+        "The held-out span is a whole line including its line break, and the cursor sits at column 0 of the "
+        "following line; a single-line suggestion never ends in a line break, so **pass@1 appends one** (the "
+        "usual single-line infilling protocol) and **pass@1 as inserted** uses the text exactly as an editor "
+        "would insert it (it then runs into the next line). Exact match: "
+        "`completion.strip() == canonical_solution.strip()`.",
+        "* Peak RSS: VmHWM of the server process just before shutdown (after HumanEval). File-backed RSS is the "
+        "mmapped model; anonymous RSS is the KV cache, compute buffers and any weights llama.cpp repacked.",
         "",
         "## Default model",
         "",
@@ -816,54 +903,65 @@ def markdown(results: dict[str, Any]) -> str:
     return "\n".join(out)
 
 
-#: Median keystroke-to-suggestion time above which ghost text lags the typing (a typist does 3-6 keys a second).
+#: Time from keystroke to suggestion above which ghost text lags the typing (a typist does 3-6 keys a second).
 INTERACTIVE_S = 1.0
 
 
 def recommend(models: list[dict[str, Any]]) -> str | None:
-    """The default-model advice, from the figures: typing latency first, correctness second."""
+    """The default-model advice, from the figures: time to a suggestion while typing first, correctness second."""
     by_name = {r["model"]: r for r in models}
     small, large = by_name.get(MODELS[0]), by_name.get(MODELS[1])
     if small is None or large is None:
         return None
-    s_type, l_type = small["typing_kv_reuse"], large["typing_kv_reuse"]
-    s_lat, l_lat = s_type["latency"]["p50_s"], l_type["latency"]["p50_s"]
+
+    def p50(r: dict[str, Any], *path: str) -> float:
+        value: Any = r
+        for key in path:
+            value = value[key]
+        return float(value["p50_s"]) if value.get("n") else float("nan")
+
+    ask_s, ask_l = p50(small, "typing_kv_reuse", "latency"), p50(large, "typing_kv_reuse", "latency")
+    seen_s, seen_l = p50(small, "typing_default", "latency"), p50(large, "typing_default", "latency")
     s_pass, l_pass = small["humaneval"]["pass_at_1"], large["humaneval"]["pass_at_1"]
-    s_he, l_he = small["humaneval"]["latency"]["p50_s"], large["humaneval"]["latency"]["p50_s"]
-    s_cold, l_cold = small["cold_start"]["spawn_to_first_answer_s"], large["cold_start"]["spawn_to_first_answer_s"]
-    slower = l_lat / s_lat
+    s_def, l_def = small["typing_default"], large["typing_default"]
+    slower = ask_l / ask_s
     figures = (
-        f"Per keystroke (KV reuse, p50/p95): {s_lat:.2f}/{s_type['latency']['p95_s']:.2f} s for {MODELS[0]} vs "
-        f"{l_lat:.2f}/{l_type['latency']['p95_s']:.2f} s for {MODELS[1]} ({slower:.1f}x); useful typing "
-        f"suggestions {s_type['useful']} vs {l_type['useful']} of {s_type['latency']['n']}, the first after "
-        f"{_fmt(s_type['first_useful_typing_s'], ' s')} vs {_fmt(l_type['first_useful_typing_s'], ' s')} of "
-        f"waiting for suggestions. HumanEval single-line pass@1 {s_pass:.2f} vs {l_pass:.2f} "
-        f"(p50 {s_he:.2f} s vs {l_he:.2f} s per suggestion); cold start {s_cold:.1f} s vs {l_cold:.1f} s; peak RSS "
-        f"{small['memory']['VmHWM_kib'] / 1024:.0f} vs {large['memory']['VmHWM_kib'] / 1024:.0f} MiB."
+        f"* A model call while typing (run (a), p50): {ask_s:.2f} s with {MODELS[0]}, {ask_l:.2f} s with "
+        f"{MODELS[1]} ({slower:.1f}x).\n"
+        f"* What the user sees with the default settings (run (c), p50 over all keystrokes): {seen_s:.2f} s vs "
+        f"{seen_l:.2f} s; {s_def['model_calls']} vs {l_def['model_calls']} of {s_def['latency']['n']} keystrokes "
+        f"needed the model (p50 {p50(small, 'typing_default', 'latency_model_calls'):.2f} s vs "
+        f"{p50(large, 'typing_default', 'latency_model_calls'):.2f} s when they did); useful suggestions "
+        f"{s_def['useful']} vs {l_def['useful']}.\n"
+        f"* HumanEval single-line pass@1: {s_pass:.2f} vs {l_pass:.2f} (exact match "
+        f"{small['humaneval']['exact_match']:.2f} vs {large['humaneval']['exact_match']:.2f}; p50 "
+        f"{p50(small, 'humaneval', 'latency'):.2f} s vs {p50(large, 'humaneval', 'latency'):.2f} s per suggestion).\n"
+        f"* Cold start {small['cold_start']['spawn_to_first_answer_s']:.1f} s vs "
+        f"{large['cold_start']['spawn_to_first_answer_s']:.1f} s; peak RSS {small['memory']['VmHWM_kib'] / 1024:.0f} "
+        f"vs {large['memory']['VmHWM_kib'] / 1024:.0f} MiB."
     )
     gain = l_pass - s_pass
-    if gain > 0 and (l_lat <= INTERACTIVE_S or slower <= 1.25):
+    if gain > 0 and (ask_l <= INTERACTIVE_S or slower <= 1.25):
         verdict = (
-            f"Make **{MODELS[1]}** the default: it is right more often ({gain:+.2f} pass@1) and its typing latency "
-            f"is {'interactive' if l_lat <= INTERACTIVE_S else 'close to the small model'}."
+            f"Make **{MODELS[1]}** the default: it is right more often ({gain:+.2f} pass@1) and a model call "
+            f"while typing is {'interactive' if ask_l <= INTERACTIVE_S else 'about as fast as with the small model'}."
         )
     else:
         verdict = (
-            f"Keep **{MODELS[0]}** as the default. While typing, what matters first is that a suggestion arrives "
-            f"before the next keystrokes make it stale; the 1.5B model takes {slower:.1f}x as long per keystroke "
-            f"({l_lat:.1f} s at the median on {len(os.sched_getaffinity(0))} cores), so most of its suggestions "
-            f"would be superseded, and its pass@1 gain of {gain:+.2f} does not make up for that. Offer {MODELS[1]} as "
-            "the opt-in for machines with more cores or for invoked (manual) completion, where a slower but "
-            "better answer is wanted."
+            f"Keep **{MODELS[0]}** as the default on a {len(os.sched_getaffinity(0))}-core machine. "
+            f"{MODELS[1]} is right more often ({gain:+.2f} pass@1), but every time the typing leaves the shown "
+            f"suggestion the user waits for a model call, and that takes {slower:.1f}x as long ({ask_l:.1f} s "
+            f"against {ask_s:.1f} s at the median): the suggestion arrives after several more keystrokes, when it "
+            f"is already stale. Offer {MODELS[1]} as the opt-in for machines with more cores and for invoked "
+            "(manual) completion, where a slower but better answer is wanted."
         )
-    if s_lat > INTERACTIVE_S:
-        evaluated = s_type["generation"]["evaluated_tokens_p50"]
-        prompt = s_type["generation"]["prompt_tokens_p50"]
+    if ask_s > INTERACTIVE_S:
+        gen = small["typing_kv_reuse"]["generation"]
         verdict += (
-            f" Note that even {MODELS[0]} is above {INTERACTIVE_S:.0f} s per keystroke here: with KV reuse it "
-            f"still evaluates {evaluated:.0f} of {prompt:.0f} prompt tokens per keystroke (everything after the "
-            "cursor: the suffix and the FIM markers), so the suffix budget, not the model size, is the first "
-            "thing to cut for the local backend."
+            f" Even {MODELS[0]} takes more than {INTERACTIVE_S:.0f} s per model call here: with KV reuse it still "
+            f"evaluates {gen['evaluated_tokens_p50']:.0f} of {gen['prompt_tokens_p50']:.0f} prompt tokens per "
+            "keystroke (everything after the cursor), so bounding the suffix for the local backend would help "
+            "either model more than the choice between them."
         )
     return figures + "\n\n" + verdict
 
@@ -873,9 +971,15 @@ async def main() -> None:
     parser.add_argument("--models", default=",".join(MODELS), help="comma-separated embedded model names")
     parser.add_argument("--tasks", type=int, default=100, help="HumanEval tasks (every 10th, 0..104)")
     parser.add_argument("--keystrokes", type=int, default=30, help=f"characters typed (at most {len(TYPED)})")
-    parser.add_argument("--deadline", type=float, default=40 * 60, help="seconds before the run is abandoned")
+    parser.add_argument("--deadline", type=float, default=50 * 60, help="seconds before the run is abandoned")
     parser.add_argument("--out-dir", type=Path, default=ROOT / "bench" / "results")
     parser.add_argument("--settings", default="{}", help="more initializationOptions as JSON (default: none)")
+    parser.add_argument(
+        "--source",
+        default="HEAD",
+        help="git commit whose server/codex_ls the servers run (a frozen copy, so that edits made to the "
+        "work tree during the run cannot reach them), or 'installed' for whatever the venv imports",
+    )
     args = parser.parse_args()
     if not 1 <= args.keystrokes <= len(TYPED):
         parser.error(f"--keystrokes must be 1..{len(TYPED)}")
@@ -899,16 +1003,25 @@ async def main() -> None:
     }
     tasks = load_tasks(args.tasks)
     results["tasks"] = len(tasks)
+    source = None if args.source == "installed" else snapshot(args.source)
+    env = dict(os.environ)
+    if source is not None:
+        env["PYTHONPATH"] = os.pathsep.join([str(source / "server"), *filter(None, [env.get("PYTHONPATH")])])
+    results["source"] = server_source(args.source, env)
+    print(f"server code: {results['source']}", file=sys.stderr, flush=True)
 
     async def run_all() -> None:
         for model in models:
-            results["models"].append(await bench_model(model, args.keystrokes, tasks, settings))
+            results["models"].append(await bench_model(model, args.keystrokes, tasks, settings, env))
 
     try:
         await asyncio.wait_for(run_all(), args.deadline)
     except TimeoutError:
         results["incomplete"] = f"--deadline {args.deadline:.0f} s reached; the model under way was dropped"
         print(results["incomplete"], file=sys.stderr)
+    finally:
+        if source is not None:
+            shutil.rmtree(source, ignore_errors=True)
     results["machine"]["loadavg_end"] = os.getloadavg()
     results["total_seconds"] = round(time.perf_counter() - started, 1)
     if (advice := recommend(results["models"])) is not None:
