@@ -312,6 +312,20 @@ class Server:
     #: Set when a ``local generation ended`` line arrives.
     logged: asyncio.Event = field(default_factory=asyncio.Event)
     next_id: int = 0
+    #: CPU jiffies (server, whole machine, stolen) and wall seconds spent in requests since the last section.
+    account: list[float] = field(default_factory=lambda: [0.0, 0.0, 0.0, 0.0])
+
+    def cpu_section(self) -> dict[str, float]:
+        """Average cores used while this server answered requests since the last call, then reset."""
+        server, busy, steal, wall = self.account
+        self.account = [0.0, 0.0, 0.0, 0.0]
+        wall = max(wall, 1e-9)
+        return {
+            "wall_s": round(wall, 1),
+            "server_cores": round(server / CLOCK_TICKS / wall, 2),
+            "machine_busy_cores": round(busy / CLOCK_TICKS / wall, 2),
+            "steal_cores": round(steal / CLOCK_TICKS / wall, 2),
+        }
 
     @classmethod
     async def start(cls, settings: dict[str, Any], env: dict[str, str]) -> Server:
@@ -390,6 +404,7 @@ class Server:
             text_document=types.TextDocumentIdentifier(uri),
             position=position,
         )
+        cpu = CpuSample.take(self.pid)
         started = time.perf_counter()
         future = self.client.protocol.send_request_async(types.TEXT_DOCUMENT_INLINE_COMPLETION, params, msg_id=msg_id)
         try:
@@ -398,6 +413,11 @@ class Server:
             self.client.protocol.notify("$/cancelRequest", types.CancelParams(id=msg_id))
             return Answer(None, 0, time.perf_counter() - started, None, "timeout")
         seconds = time.perf_counter() - started
+        after = CpuSample.take(self.pid)
+        for i, delta in enumerate(
+            (after.server - cpu.server, after.busy - cpu.busy, after.steal - cpu.steal, after.wall - cpu.wall)
+        ):
+            self.account[i] += delta
         items = result.items if isinstance(result, types.InlineCompletionList) else result or []
         # The worker logs its statistics once it has released the model, just after the answer.
         # An answer served without a model call (type-through, cache) logs nothing: wait only
@@ -482,22 +502,39 @@ async def cold_start(server: Server) -> dict[str, Any]:
     }
 
 
-async def typing(server: Server, keystrokes: int, defeat_reuse: bool, name: str, how: str) -> dict[str, Any]:
-    """Type ``keystrokes`` characters of TYPED, one request per keystroke."""
+def ordered(servers: list[tuple[str, Server]], step: int) -> list[tuple[str, Server]]:
+    """The servers in turn, the order flipped every step, so that neither model always goes first."""
+    return servers if step % 2 == 0 else servers[::-1]
+
+
+async def typing(
+    servers: list[tuple[str, Server]], keystrokes: int, defeat_reuse: bool, name: str, how: str
+) -> dict[str, dict[str, Any]]:
+    """Type ``keystrokes`` characters of TYPED into each server's copy of the file, keystroke by keystroke in turn."""
     text, cursor = typing_document()
     uri = f"file:///bench/typing-{name}.py"
-    server.open(uri, text)
-    answers: list[Answer] = []
+    answers: dict[str, list[Answer]] = {model: [] for model, _ in servers}
+    for _, server in servers:
+        server.open(uri, text)
     for i in range(keystrokes):
-        at = types.Position(cursor.line, cursor.character + i)
-        edits = [(types.Range(at, at), TYPED[i])]
-        if defeat_reuse:
-            # A different first line every time, same length: the prompt changes right after <|fim_prefix|>.
-            header = f"# rev {os.urandom(6).hex()}"
-            edits.append((types.Range(types.Position(0, 0), types.Position(0, utf16_len(HEADER))), header))
-        server.change(uri, i + 2, edits)
-        answers.append(await server.complete(uri, types.Position(cursor.line, cursor.character + i + 1)))
-    server.close(uri)
+        for model, server in ordered(servers, i):
+            at = types.Position(cursor.line, cursor.character + i)
+            edits = [(types.Range(at, at), TYPED[i])]
+            if defeat_reuse:
+                # A different first line every time, same length: the prompt changes right after <|fim_prefix|>.
+                header = f"# rev {os.urandom(6).hex()}"
+                edits.append((types.Range(types.Position(0, 0), types.Position(0, utf16_len(HEADER))), header))
+            server.change(uri, i + 2, edits)
+            answers[model].append(await server.complete(uri, types.Position(cursor.line, cursor.character + i + 1)))
+    for _, server in servers:
+        server.close(uri)
+    return {
+        model: {**typing_summary(answers[model], keystrokes, how), "cpu": server.cpu_section()}
+        for model, server in servers
+    }
+
+
+def typing_summary(answers: list[Answer], keystrokes: int, how: str) -> dict[str, Any]:
     gens = [a.generation for a in answers if a.generation is not None]
     model = [a.seconds for a in answers if a.generation is not None and a.error is None]
     other = [a.seconds for a in answers if a.generation is None and a.error is None]
@@ -534,34 +571,39 @@ def load_tasks(count: int) -> list[tuple[int, dict[str, Any]]]:
     return [(i, rows[i]) for i in range(0, len(rows), 10)][:count]
 
 
-async def humaneval(server: Server, tasks: list[tuple[int, dict[str, Any]]]) -> list[dict[str, Any]]:
-    records: list[dict[str, Any]] = []
+async def humaneval(
+    servers: list[tuple[str, Server]], tasks: list[tuple[int, dict[str, Any]]]
+) -> dict[str, list[dict[str, Any]]]:
+    """Each task on each server in turn: a new document, one completion at the end of the prompt."""
+    records: dict[str, list[dict[str, Any]]] = {model: [] for model, _ in servers}
     previous: str | None = None
     for n, (index, task) in enumerate(tasks):
         prefix, suffix = task["prompt"], task["suffix"]
         uri = f"file:///bench/humaneval/{n:03d}.py"
-        if previous is not None:
-            server.close(previous)
-        server.open(uri, prefix + suffix)
-        previous = uri
         cursor = types.Position(prefix.count("\n"), utf16_len(prefix.rsplit("\n", 1)[-1]))
-        answer = await server.complete(uri, cursor)
-        records.append(
-            {
-                "index": index,
-                "task_id": task["task_id"],
-                "completion": answer.text,
-                "replace_utf16": answer.replace,
-                "seconds": round(answer.seconds, 3),
-                "error": answer.error,
-                "prompt_tokens": answer.generation.prompt if answer.generation else None,
-                "reused_tokens": answer.generation.reused if answer.generation else None,
-            }
-        )
+        for model, server in ordered(servers, n):
+            if previous is not None:
+                server.close(previous)
+            server.open(uri, prefix + suffix)
+            answer = await server.complete(uri, cursor)
+            records[model].append(
+                {
+                    "index": index,
+                    "task_id": task["task_id"],
+                    "completion": answer.text,
+                    "replace_utf16": answer.replace,
+                    "seconds": round(answer.seconds, 3),
+                    "error": answer.error,
+                    "prompt_tokens": answer.generation.prompt if answer.generation else None,
+                    "reused_tokens": answer.generation.reused if answer.generation else None,
+                }
+            )
+        previous = uri
         if (n + 1) % 10 == 0:
             print(f"  humaneval {n + 1}/{len(tasks)}", file=sys.stderr, flush=True)
     if previous is not None:
-        server.close(previous)
+        for _, server in servers:
+            server.close(previous)
     return records
 
 
@@ -651,54 +693,91 @@ def page_cache_resident(model: str) -> str | None:
     return f"{int(parts[0]) / int(parts[1]):.0%} of {int(parts[1]) / 2**20:.0f} MiB"
 
 
-async def bench_model(
-    model: str, keystrokes: int, tasks: list[tuple[int, dict[str, Any]]], extra: dict[str, Any], env: dict[str, str]
-) -> dict[str, Any]:
-    print(f"{model}: cold start", file=sys.stderr, flush=True)
-    settings = {**extra, "model": {**extra.get("model", {}), "name": model}}
-    # (a) and (b) measure the model call on every keystroke: the server's answers without one are off.
-    no_reuse = {**settings, "completion": {**settings.get("completion", {}), "reuse": False}}
-    result: dict[str, Any] = {"model": model, "page_cache_before_start": page_cache_resident(model)}
-    server = await Server.start(settings, env)
+async def bench_all(
+    models: list[str],
+    keystrokes: int,
+    tasks: list[tuple[int, dict[str, Any]]],
+    extra: dict[str, Any],
+    env: dict[str, str],
+    out: list[dict[str, Any]],
+) -> None:
+    """All the measurements, one server per model, the models interleaved request by request.
+
+    On a shared machine the load changes from minute to minute; interleaving makes both models
+    meet the same load, so that their figures can be compared. Results go to ``out``.
+    """
+    results = {model: {"model": model, "cpu": {}} for model in models}
+    servers: list[tuple[str, Server]] = []
+
+    def settings_for(model: str, **completion: Any) -> dict[str, Any]:
+        settings = {**extra, "model": {**extra.get("model", {}), "name": model}}
+        if completion:
+            settings["completion"] = {**settings.get("completion", {}), **completion}
+        return settings
+
+    def section(name: str, by_model: dict[str, dict[str, Any]]) -> None:
+        for model, server in servers:
+            result = by_model[model]
+            results[model]["cpu"][name] = result.pop("cpu", None) or server.cpu_section()
+            results[model][name] = result
+
     try:
-        cpu: dict[str, dict[str, float]] = {}
-        result["cpu"] = cpu
-        sample = CpuSample.take(server.pid)
-        result["cold_start"] = await cold_start(server)
-        cpu["cold_start"] = sample.until(sample := CpuSample.take(server.pid))
-        result["memory_after_cold_start"] = server.memory()
-        print(f"  {result['cold_start']['spawn_to_first_answer_s']} s; typing", file=sys.stderr, flush=True)
-        result["typing_default"] = await typing(
-            server, keystrokes, False, "default", "default settings: type-through, cache and in-flight reuse on"
+        for model in models:
+            # Each cold start alone: the other servers are idle meanwhile.
+            print(f"{model}: cold start", file=sys.stderr, flush=True)
+            results[model]["page_cache_before_start"] = page_cache_resident(model)
+            machine_before = CpuSample.take(-1)
+            server = await Server.start(settings_for(model), env)
+            servers.append((model, server))
+            results[model]["cold_start"] = await cold_start(server)
+            results[model]["cpu"]["cold_start"] = machine_before.until(CpuSample.take(server.pid))
+            server.cpu_section()
+            results[model]["memory_after_cold_start"] = server.memory()
+            print(f"  {results[model]['cold_start']['spawn_to_first_answer_s']} s", file=sys.stderr, flush=True)
+        print("typing", file=sys.stderr, flush=True)
+        section(
+            "typing_default",
+            await typing(
+                servers, keystrokes, False, "default", "default settings: type-through, cache, in-flight reuse"
+            ),
         )
-        cpu["typing_default"] = sample.until(sample := CpuSample.take(server.pid))
-        server.configure(no_reuse)
-        result["typing_kv_reuse"] = await typing(
-            server, keystrokes, False, "kv", "completion.reuse off (a model call per keystroke); KV prefix reuse"
+        # (a) and (b) measure the model call on every keystroke: the server's answers without one are off.
+        for model, server in servers:
+            server.configure(settings_for(model, reuse=False))
+        section(
+            "typing_kv_reuse",
+            await typing(
+                servers, keystrokes, False, "kv", "completion.reuse off (a model call per keystroke); KV prefix reuse"
+            ),
         )
-        cpu["typing_kv_reuse"] = sample.until(sample := CpuSample.take(server.pid))
-        result["typing_no_reuse"] = await typing(
-            server,
-            keystrokes,
-            True,
-            "nokv",
-            "completion.reuse off; first line replaced by '# rev <12 random hex digits>' in the same didChange "
-            "as each keystroke, so the KV cache holds nothing past '<|fim_prefix|># rev'",
+        section(
+            "typing_no_reuse",
+            await typing(
+                servers,
+                keystrokes,
+                True,
+                "nokv",
+                "completion.reuse off; first line replaced by '# rev <12 random hex digits>' in the same didChange "
+                "as each keystroke, so the KV cache holds nothing past '<|fim_prefix|># rev'",
+            ),
         )
-        cpu["typing_no_reuse"] = sample.until(sample := CpuSample.take(server.pid))
-        server.configure(settings)
-        print("  humaneval", file=sys.stderr, flush=True)
-        records = await humaneval(server, tasks)
-        cpu["humaneval"] = sample.until(CpuSample.take(server.pid))
-        result["memory"] = server.memory()
-        result["warnings"] = [m for m in server.logs if m.startswith("[shown]") or "failed" in m][:20]
+        for model, server in servers:
+            server.configure(settings_for(model))
+        print("humaneval", file=sys.stderr, flush=True)
+        records = await humaneval(servers, tasks)
+        for model, server in servers:
+            results[model]["cpu"]["humaneval"] = server.cpu_section()
+            results[model]["memory"] = server.memory()
+            results[model]["warnings"] = [m for m in server.logs if m.startswith("[shown]") or "failed" in m][:20]
     finally:
-        await server.stop()
-        result["server_stderr_tail"] = server.stderr[-10:]
-    print("  running the tests", file=sys.stderr, flush=True)
-    result["humaneval"] = await asyncio.to_thread(score, tasks, records)
-    result["humaneval_records"] = records
-    return result
+        for model, server in servers:
+            await server.stop()
+            results[model]["server_stderr_tail"] = server.stderr[-10:]
+    print("running the tests", file=sys.stderr, flush=True)
+    for model in models:
+        results[model]["humaneval"] = await asyncio.to_thread(score, tasks, records[model])
+        results[model]["humaneval_records"] = records[model]
+        out.append(results[model])
 
 
 # -- the code under test ---------------------------------------------------------------------------------------------
@@ -1010,14 +1089,12 @@ async def main() -> None:
     results["source"] = server_source(args.source, env)
     print(f"server code: {results['source']}", file=sys.stderr, flush=True)
 
-    async def run_all() -> None:
-        for model in models:
-            results["models"].append(await bench_model(model, args.keystrokes, tasks, settings, env))
-
     try:
-        await asyncio.wait_for(run_all(), args.deadline)
+        await asyncio.wait_for(
+            bench_all(models, args.keystrokes, tasks, settings, env, results["models"]), args.deadline
+        )
     except TimeoutError:
-        results["incomplete"] = f"--deadline {args.deadline:.0f} s reached; the model under way was dropped"
+        results["incomplete"] = f"--deadline {args.deadline:.0f} s reached"
         print(results["incomplete"], file=sys.stderr)
     finally:
         if source is not None:
