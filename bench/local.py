@@ -2,7 +2,9 @@
 
 For each embedded model, one ``python -m codex_ls --stdio`` process (backend kind
 ``local``, ``initializationOptions = {"model": {"name": MODEL}}``) is driven by a
-pygls ``LanguageClient``, as an editor would drive it:
+pygls ``LanguageClient``, as an editor would drive it. The servers run side by side
+and the models take turns request by request (the order flipped every step), so
+that on this shared machine both meet the same background load:
 
 1. cold start: process spawn → first ``textDocument/inlineCompletion`` answer on a
    realistic 2.4 KB Python module (cursor on a line being typed in a function body).
@@ -10,7 +12,10 @@ pygls ``LanguageClient``, as an editor would drive it:
 2. warm typing: in the same process, characters are typed one at a time at the end
    of a line in a function body (incremental ``didChange``), each followed by an
    inline completion request awaited before the next keystroke; p50/p95 latency.
-   Run (a) as is: the KV cache keeps the evaluated prompt prefix. Run (b) with KV
+   Run (c) with the default settings: what a user sees, where keystrokes that type
+   through the shown suggestion are answered without a model call. Runs (a) and (b)
+   switch that off (``completion.reuse: false``) so that every keystroke is a model
+   call. Run (a) as is: the KV cache keeps the evaluated prompt prefix. Run (b) with KV
    reuse defeated: the same keystrokes, but before each request the document's
    first line (a comment, the first line of the prompt because the whole file fits
    the context window) is replaced by a different one, so the prompt differs right
@@ -860,10 +865,12 @@ def markdown(results: dict[str, Any]) -> str:
         "The machine is shared: the 'cores used' rows show how much of the 2 cores the server got "
         "(the rest of 'whole machine' is other work); compare figures within one run.",
         "",
-        f"Server code: `server/codex_ls` at commit `{code}`, run from a frozen copy. Everything goes through the "
-        "real server process over stdio (`python -m codex_ls --stdio`, initializationOptions "
+        f"Server code: `server/codex_ls` at commit `{code}`, run from a frozen copy (`git archive`). Everything "
+        "goes through the real server process over stdio (`python -m codex_ls --stdio`, initializationOptions "
         '`{"model": {"name": MODEL}}`, default settings otherwise), one process per model; the local backend '
-        "runs llama.cpp with as many threads as cores (2)."
+        "runs llama.cpp with as many threads as cores (2). The servers run side by side and, after each cold "
+        "start (measured alone), the models take turns request by request (the order flipped every step), so "
+        "both meet the same background load; 'cores used' is measured over each server's own requests."
         + (f" Extra settings: `{json.dumps(results['settings'])}`." if results["settings"] else ""),
         "",
         "| | " + " | ".join(r["model"] for r in results["models"]) + " |",
