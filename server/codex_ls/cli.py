@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .backends.http import SECRETS
 from .config import Config, load_env_config, merge, parse_config
+from .errors import SECRETS, redact
 
 log = logging.getLogger("codex_ls")
 
@@ -29,10 +29,7 @@ class RedactSecrets(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         if SECRETS:
-            message = record.getMessage()
-            for secret in SECRETS:
-                message = message.replace(secret, "***")
-            record.msg, record.args = message, None
+            record.msg, record.args = redact(record.getMessage()), None
         return True
 
 

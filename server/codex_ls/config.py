@@ -37,6 +37,17 @@ def _positive(_: object, attribute: attrs.Attribute[Any], value: float | None) -
         raise ValueError(f"must be greater than 0, got {value!r}")
 
 
+_CREDENTIAL_HEADERS = {"authorization", "proxy-authorization", "api-key", "x-api-key", "cookie"}
+
+
+def _no_credentials(_: object, attribute: attrs.Attribute[Any], value: Mapping[str, str]) -> None:
+    if found := sorted(name for name in value if str(name).lower() in _CREDENTIAL_HEADERS):
+        raise ValueError(
+            f"{', '.join(found)} would put a credential in the settings; use backend.apiKeyEnv or "
+            "backend.apiKeyCommand (and backend.apiKeyHeader)"
+        )
+
+
 @attrs.frozen
 class BackendConfig:
     kind: BackendKind = "local"
@@ -49,7 +60,16 @@ class BackendConfig:
     api_key_env: str | None = None
     #: argv of a command whose stdout is the API key (for secret managers).
     api_key_command: tuple[str, ...] | None = None
+    #: Endpoints of the same kind that take over, in order, when ``url`` cannot be reached or answers 5xx.
+    fallback_urls: tuple[str, ...] = attrs.field(
+        default=(), validator=v.deep_iterable(v.matches_re(r"^https?://\S+$"), v.instance_of(tuple))
+    )
+    #: Seconds a failed endpoint is tried last, so that each request does not wait on a dead one first.
+    failover_cooldown: float = attrs.field(default=30.0, validator=v.ge(0))
+    #: PEM file of the CA that signed the backend's certificate (TLS is always verified).
     ca_bundle: str | None = None
+    #: Proxy URL for the backend; unset, the HTTP(S)_PROXY / ALL_PROXY / NO_PROXY environment applies.
+    proxy: str | None = attrs.field(default=None, validator=v.optional(v.matches_re(r"^(https?|socks5h?)://\S+$")))
     connect_timeout: float = attrs.field(default=5.0, validator=_positive)
     #: Longest silence allowed between two chunks of a stream.
     read_timeout: float = attrs.field(default=30.0, validator=_positive)
@@ -60,11 +80,20 @@ class BackendConfig:
     max_retry_wait: float = attrs.field(default=8.0, validator=v.ge(0))
     #: OpenAI accepts at most 4 stop sequences; the rest are applied client-side.
     max_stop_sequences: int = attrs.field(default=4, validator=v.ge(0))
-    headers: Mapping[str, str] = attrs.field(factory=dict)
+    #: Header that carries the key: ``authorization`` sends ``Bearer KEY``; any other (Azure's ``api-key``) the key.
+    api_key_header: str = attrs.field(default="authorization", validator=v.matches_re(r"^[A-Za-z0-9-]+$"))
+    #: Extra request headers; never credentials, which come only from apiKeyEnv or apiKeyCommand.
+    headers: Mapping[str, str] = attrs.field(factory=dict, validator=_no_credentials)
 
     @property
     def base_url(self) -> str:
         return (self.url or DEFAULT_URLS[self.kind]).rstrip("/")
+
+    @property
+    def base_urls(self) -> list[str]:
+        """``url`` then the fallbacks, without repeats."""
+        urls = [self.base_url, *(url.rstrip("/") for url in self.fallback_urls)]
+        return list(dict.fromkeys(urls))
 
 
 @attrs.frozen

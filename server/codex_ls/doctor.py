@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+from .backends.http import display_url
 from .backends.registry import make_backend
 from .config import Config
 from .errors import AuthenticationError, CodexError
@@ -12,7 +13,8 @@ from .errors import AuthenticationError, CodexError
 async def run_doctor(config: Config, errors: list[str]) -> int:
     b = config.backend
     model = (config.model.path or config.model.name) if b.kind == "local" else b.model
-    print(f"backend: {b.kind} {b.base_url or '(in-process)'} model={model or '(none set)'}")
+    where = " then ".join(display_url(url) for url in b.base_urls) if b.base_url else "(in-process)"
+    print(f"backend: {b.kind} {where} model={model or '(none set)'}")
     for error in errors:
         print(f"setting: {error}")
     if b.api_key_env:

@@ -13,10 +13,21 @@
             └── ServerError          5xx
 
 Every error carries a one-sentence ``user_message`` fit for an editor popup and
-never contains credentials.
+never contains credentials: the API keys in use are registered in ``SECRETS`` and
+``redact`` replaces them wherever text leaves the server (messages and logs), even
+when a backend echoes a key back in its error body.
 """
 
 from __future__ import annotations
+
+#: Secret values currently in use (API keys), replaced by ``***`` in anything shown or logged.
+SECRETS: set[str] = set()
+
+
+def redact(text: str) -> str:
+    for secret in SECRETS:
+        text = text.replace(secret, "***")
+    return text
 
 
 class CodexError(Exception):
@@ -24,7 +35,7 @@ class CodexError(Exception):
 
     @property
     def user_message(self) -> str:
-        return str(self)
+        return redact(str(self))
 
 
 class ConfigError(CodexError):

@@ -22,13 +22,14 @@ from . import __version__
 from .actions.state import ActionState
 from .backends.base import Backend
 from .backends.chat import ChatBackend
+from .backends.http import display_url
 from .backends.registry import make_backend, make_chat_backend
 from .config import Config, parse_config
 from .context.fim import TEMPLATES, template_for
 from .context.neighbours import NeighbourIndex
 from .context.window import PositionOutOfRangeError, offset_at, relative_path
 from .engine import CompletionContext, CompletionEngine, Outcome
-from .errors import AuthenticationError, BackendError, CodexError, ConfigError
+from .errors import AuthenticationError, BackendError, CodexError, ConfigError, redact
 from .scheduler import LatestWins
 
 log = logging.getLogger(__name__)
@@ -89,7 +90,7 @@ class CodexLanguageServer(LanguageServer):
         self._reporting = False
 
     def _show_message(self, kind: types.MessageType, message: str) -> None:
-        self.window_show_message(types.ShowMessageParams(type=kind, message=f"codex-ls: {message}"))
+        self.window_show_message(types.ShowMessageParams(type=kind, message=f"codex-ls: {redact(message)}"))
 
     def _build_engine(self, config: Config) -> CompletionEngine:
         try:
@@ -115,7 +116,7 @@ class CodexLanguageServer(LanguageServer):
         self.scheduler.cancel_all()
         self.config, self.engine = config, engine
         self.run_task(old.backend.aclose())
-        log.info("settings applied: backend %s %s", config.backend.kind, config.backend.base_url)
+        log.info("settings applied: backend %s %s", config.backend.kind, display_url(config.backend.base_url))
 
     async def complete_at(
         self, uri: str, position: types.Position, *, manual: bool

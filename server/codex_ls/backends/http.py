@@ -1,10 +1,16 @@
-"""Streaming HTTP shared by the HTTP backends: one client, errors, retries, secrets.
+"""Streaming HTTP shared by the HTTP backends: one client, errors, retries, failover, secrets.
 
 A request is retried (429, 5xx, timeouts, refused connections) only before its
 first byte of answer: once text has been shown, a retry would show different
 text. ``Retry-After`` is honoured up to ``backend.maxRetryWait``; otherwise the
 wait is 0.5·2ⁿ s with jitter, capped at 8 s. The response is always closed in a
 ``finally``, so a consumer that stops reading closes the connection.
+
+With ``backend.fallbackUrls``, an endpoint that cannot be reached, times out or
+answers 5xx is set aside for ``backend.failoverCooldown`` seconds and the next
+one takes the same request at once, without a wait; the wait comes only when
+every endpoint has failed. Requests go to the first endpoint in the configured
+order that is not set aside, so the primary takes over again after its cooldown.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ import os
 import random
 import ssl
 import time
+import urllib.parse
 from collections.abc import AsyncGenerator, Callable, Mapping
 from contextlib import aclosing
 from typing import Any
@@ -25,12 +32,15 @@ import httpx
 
 from ..config import BackendConfig
 from ..errors import (
+    SECRETS,
     BackendError,
     BackendStatusError,
     BackendTimeoutError,
     BackendUnavailableError,
     ConfigError,
+    ServerError,
     StreamProtocolError,
+    redact,
     status_error,
 )
 
@@ -38,8 +48,15 @@ log = logging.getLogger(__name__)
 
 _STREAM_TYPES = {"text/event-stream", "application/x-ndjson", "application/json", "application/octet-stream"}
 
-#: Secret values currently in use, so that log filters can redact them.
-SECRETS: set[str] = set()
+
+def display_url(url: str) -> str:
+    """``url`` fit for a message: no user:password and no query string, where keys may hide."""
+    parts = urllib.parse.urlsplit(url)
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    netloc = host + (f":{parts.port}" if parts.port else "")
+    return urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
 def retry_after_seconds(headers: Mapping[str, str], now: float | None = None) -> float | None:
@@ -72,6 +89,10 @@ def backoff(attempt: int, retry_after: float | None) -> float:
 
 def error_message(body: bytes) -> str:
     """The human part of an error body in the OpenAI, llama.cpp or Ollama shape."""
+    return redact(_error_text(body))
+
+
+def _error_text(body: bytes) -> str:
     try:
         data: Any = json.loads(body)
     except ValueError:
@@ -111,15 +132,41 @@ def _verify(config: BackendConfig) -> ssl.SSLContext | bool:
     return True
 
 
-class HttpTransport:
-    """One pooled client per backend; streams a POST body with retries."""
+def _fails_over(exc: BackendError) -> bool:
+    """Whether another endpoint may answer where this one failed."""
+    return isinstance(exc, BackendUnavailableError | BackendTimeoutError | ServerError)
 
-    def __init__(self, config: BackendConfig, *, sleep: Callable[[float], Any] = asyncio.sleep) -> None:
+
+class HttpTransport:
+    """One pooled client per backend; streams a POST body with retries and failover."""
+
+    def __init__(
+        self,
+        config: BackendConfig,
+        *,
+        sleep: Callable[[float], Any] = asyncio.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.config = config
         self._sleep = sleep
+        self._clock = clock
         self._client: httpx.AsyncClient | None = None
         self._api_key: str | None = None
         self._key_loaded = False
+        #: Endpoint → when it may be tried first again, after it failed.
+        self._set_aside: dict[str, float] = {}
+
+    @property
+    def endpoints(self) -> list[str]:
+        """The endpoints in the order they are tried now: those set aside last."""
+        urls = self.config.base_urls
+        now = self._clock()
+        return sorted(urls, key=lambda url: (self._set_aside.get(url, 0.0) > now, urls.index(url)))
+
+    def _set_aside_now(self, url: str, exc: BackendError) -> None:
+        if len(self.config.base_urls) > 1:
+            self._set_aside[url] = self._clock() + self.config.failover_cooldown
+            log.warning("%s failed (%s); other endpoints first for a while", display_url(url), type(exc).__name__)
 
     async def _get_client(self) -> httpx.AsyncClient:
         if self._client is None:
@@ -127,6 +174,8 @@ class HttpTransport:
             self._client = httpx.AsyncClient(
                 timeout=httpx.Timeout(c.read_timeout, connect=c.connect_timeout),
                 verify=_verify(c),
+                # Without backend.proxy, HTTP(S)_PROXY, ALL_PROXY and NO_PROXY apply.
+                proxy=c.proxy,
                 trust_env=True,
                 headers={"user-agent": "codex-ls", **dict(c.headers)},
             )
@@ -136,14 +185,18 @@ class HttpTransport:
         return self._client
 
     def _headers(self) -> dict[str, str]:
-        return {"authorization": f"Bearer {self._api_key}"} if self._api_key else {}
+        if not self._api_key:
+            return {}
+        name = self.config.api_key_header.lower()
+        return {name: f"Bearer {self._api_key}" if name == "authorization" else self._api_key}
 
     async def get_json(self, path: str) -> Any:
         client = await self._get_client()
+        base = self.endpoints[0]
         try:
-            response = await client.get(self.config.base_url + path, headers=self._headers())
+            response = await client.get(base + path, headers=self._headers())
         except httpx.HTTPError as exc:
-            raise _transport_error(exc, self.config.base_url) from None
+            raise _transport_error(exc, base) from None
         if response.status_code != 200:
             raise status_error(response.status_code, error_message(response.content))
         try:
@@ -158,16 +211,27 @@ class HttpTransport:
         ``stream: true`` and answers with one JSON object is accepted as one event.
         """
         attempt = 0
+        failed: set[str] = set()
         while True:
+            base = next(url for url in self.endpoints if url not in failed)
             started = False
             try:
-                async with aclosing(self._stream_once(path, body, sse)) as chunks:
+                async with aclosing(self._stream_once(base, path, body, sse)) as chunks:
                     async for chunk in chunks:
                         started = True
                         yield chunk
+                self._set_aside.pop(base, None)
                 return
             except BackendError as exc:
-                if started or not exc.retryable or attempt >= self.config.max_retries:
+                if started or not exc.retryable:
+                    raise
+                if _fails_over(exc):
+                    self._set_aside_now(base, exc)
+                    failed.add(base)
+                    if len(failed) < len(self.config.base_urls):
+                        continue
+                failed.clear()
+                if attempt >= self.config.max_retries:
                     raise
                 retry_after = exc.retry_after if isinstance(exc, BackendStatusError) else None
                 if retry_after is not None and retry_after > self.config.max_retry_wait:
@@ -177,15 +241,15 @@ class HttpTransport:
                 await self._sleep(delay)
                 attempt += 1
 
-    async def _stream_once(self, path: str, body: dict[str, Any], sse: bool) -> AsyncGenerator[bytes, None]:
+    async def _stream_once(self, base: str, path: str, body: dict[str, Any], sse: bool) -> AsyncGenerator[bytes, None]:
         client = await self._get_client()
-        url = self.config.base_url + path
+        url = base + path
         deadline = time.monotonic() + self.config.request_timeout
         request = client.build_request("POST", url, json=body, headers=self._headers())
         try:
             response = await client.send(request, stream=True)
         except httpx.HTTPError as exc:
-            raise _transport_error(exc, self.config.base_url) from None
+            raise _transport_error(exc, base) from None
         try:
             if response.status_code != 200:
                 content = await response.aread()
@@ -199,7 +263,9 @@ class HttpTransport:
                 yield b"data: " + (await response.aread()).replace(b"\n", b" ") + b"\n\n"
                 return
             if kind and kind not in _STREAM_TYPES:
-                raise StreamProtocolError(f"{url} answered with {kind}, not a stream; is backend.url right?")
+                raise StreamProtocolError(
+                    f"{display_url(url)} answered with {kind}, not a stream; is backend.url right?"
+                )
             async for chunk in response.aiter_raw():
                 if time.monotonic() > deadline:
                     raise BackendTimeoutError(
@@ -207,7 +273,7 @@ class HttpTransport:
                     )
                 yield chunk
         except httpx.HTTPError as exc:
-            raise _transport_error(exc, self.config.base_url, mid_stream=True) from None
+            raise _transport_error(exc, base, mid_stream=True) from None
         finally:
             await response.aclose()
 
@@ -217,8 +283,9 @@ class HttpTransport:
             self._client = None
 
 
-def _transport_error(exc: httpx.HTTPError, url: str, *, mid_stream: bool = False) -> BackendError:
+def _transport_error(exc: httpx.HTTPError, base: str, *, mid_stream: bool = False) -> BackendError:
     name = type(exc).__name__
+    url = display_url(base)
     if isinstance(exc, httpx.TimeoutException):
         return BackendTimeoutError(f"{url} did not answer in time ({name})")
     if mid_stream:

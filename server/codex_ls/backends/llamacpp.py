@@ -11,7 +11,7 @@ from collections.abc import AsyncGenerator
 from typing import Any
 
 from .base import Delta, GenerationRequest, with_stops
-from .http import HttpBackend
+from .http import HttpBackend, display_url
 from .sse import ServerSentEvent, decode_sse, json_event
 
 #: llama.cpp's ``stop_type`` → OpenAI's ``finish_reason``.
@@ -50,4 +50,5 @@ class LlamaCppBackend(HttpBackend):
 
     async def check(self) -> str:
         data = await self.transport.get_json("/health")
-        return f"{self.config.base_url} answers: {data.get('status', data) if isinstance(data, dict) else data}"
+        status = data.get("status", data) if isinstance(data, dict) else data
+        return f"{display_url(self.config.base_url)} answers: {status}"

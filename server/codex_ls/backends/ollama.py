@@ -12,7 +12,7 @@ from typing import Any
 
 from ..errors import BackendError
 from .base import Delta, GenerationRequest, with_stops
-from .http import HttpBackend
+from .http import HttpBackend, display_url
 from .sse import decode_ndjson, json_event
 
 
@@ -54,4 +54,4 @@ class OllamaBackend(HttpBackend):
         names = [m.get("name") for m in data.get("models", []) if isinstance(m, dict)]
         if self.config.model and self.config.model not in names:
             raise BackendError(f"backend.model {self.config.model!r} is not pulled; `ollama pull {self.config.model}`")
-        return f"{self.config.base_url} answers; models: {', '.join(map(str, names[:10])) or 'none'}"
+        return f"{display_url(self.config.base_url)} answers; models: {', '.join(map(str, names[:10])) or 'none'}"

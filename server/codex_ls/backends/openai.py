@@ -12,7 +12,7 @@ from typing import Any
 
 from ..errors import BackendError
 from .base import Delta, GenerationRequest, with_stops
-from .http import HttpBackend
+from .http import HttpBackend, display_url
 from .sse import ServerSentEvent, decode_sse, json_event
 
 
@@ -69,7 +69,7 @@ class OpenAIBackend(HttpBackend):
         ids = [m.get("id") for m in data.get("data", []) if isinstance(m, dict)]
         if self.config.model and ids and self.config.model not in ids:
             raise BackendError(
-                f"backend.model {self.config.model!r} is not served at {self.config.base_url}; "
+                f"backend.model {self.config.model!r} is not served at {display_url(self.config.base_url)}; "
                 f"it serves: {', '.join(map(str, ids[:10]))}"
             )
-        return f"{self.config.base_url} answers; models: {', '.join(map(str, ids[:10])) or 'none listed'}"
+        return f"{display_url(self.config.base_url)} answers; models: {', '.join(map(str, ids[:10])) or 'none listed'}"
