@@ -18,7 +18,10 @@ _ids = itertools.count()
 
 
 def server_config(**env: str) -> ClientServerConfig:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("CODEX_LS_")}
+    # Only loopback is ever targeted: a proxy from the machine's environment must not carry it.
+    environment = {
+        k: v for k, v in os.environ.items() if not k.startswith("CODEX_LS_") and not k.lower().endswith("_proxy")
+    }
     environment.update(CODEX_TEST_API_KEY=API_KEY, **env)
     return ClientServerConfig(
         server_command=[sys.executable, "-m", "codex_ls", "--log-level", "debug"],
