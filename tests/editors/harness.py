@@ -118,3 +118,29 @@ def load_result(path: Path, describe: Callable[[], str]) -> dict[str, Any]:
         pytest.fail(f"the editor wrote no result file\n{describe()}")
     result: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     return result
+
+
+def run_session(
+    editor: str, command: list[str], cwd: Path, env: dict[str, str], result: Path, server_log: Path, timeout: float
+) -> tuple[dict[str, Any], Callable[[], str]]:
+    """Run one scripted editor session; its result file, and how to describe the run when a check fails."""
+    try:
+        done = subprocess.run(
+            command,
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+        output = f"exit {done.returncode}\nstdout: {done.stdout[-2000:]}\nstderr: {done.stderr[-2000:]}"
+    except subprocess.TimeoutExpired as exc:  # run() has killed the editor
+        output = f"{editor} killed after {timeout} s\nstderr: {exc.stderr!r}"
+
+    def describe() -> str:
+        log = server_log.read_text(encoding="utf-8", errors="replace")[-3000:] if server_log.exists() else ""
+        return f"{output}\ncodex-ls log:\n{log}"
+
+    return load_result(result, describe), describe

@@ -23,9 +23,9 @@ from tests.editors.harness import (
     chat_text,
     codex_ls_command,
     editor_env,
-    load_result,
     requests_to,
     require_tool,
+    run_session,
     version_of,
 )
 from tests.fakes.fake_backend import FakeBackend
@@ -128,26 +128,7 @@ def session(model: tuple[FakeBackend, ScriptedModel], emacs: Emacs) -> Session:
         "-l",
         str(HERE / "emacs_session.el"),
     ]
-    try:
-        done = subprocess.run(
-            command,
-            cwd=project,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=SESSION_TIMEOUT,
-            check=False,
-        )
-        output = f"exit {done.returncode}\nstdout: {done.stdout[-2000:]}\nstderr: {done.stderr[-2000:]}"
-    except subprocess.TimeoutExpired as exc:  # run() has killed Emacs
-        output = f"Emacs killed after {SESSION_TIMEOUT} s\nstderr: {exc.stderr!r}"
-
-    def describe() -> str:
-        log = server_log.read_text(encoding="utf-8", errors="replace")[-3000:] if server_log.exists() else ""
-        return f"{output}\ncodex-ls log:\n{log}"
-
-    result = load_result(result_path, describe)
+    result, describe = run_session("Emacs", command, project, env, result_path, server_log, SESSION_TIMEOUT)
     assert not result.get("error"), f"the session failed: {result['error']}\n{describe()}"
     assert not result.get("timed-out"), f"the session timed out\n{describe()}"
     return Session(result, backend, describe())

@@ -6,7 +6,6 @@ code actions as a user would; each test below checks one step of what it recorde
 
 from __future__ import annotations
 
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,10 +20,10 @@ from tests.editors.harness import (
     codex_ls_command,
     editor_env,
     fim_prefix,
-    load_result,
     neovim_binary,
     requests_to,
     require_tool,
+    run_session,
     version_of,
 )
 from tests.fakes.fake_backend import FakeBackend, Reply
@@ -85,26 +84,7 @@ def session(model: tuple[FakeBackend, ScriptedModel], tmp_path_factory: pytest.T
         "CODEX_TEST_SERVER_LOG": str(server_log),
     }
     command = [nvim, "--headless", "--clean", "-S", str(HERE / "neovim_session.lua")]
-    try:
-        done = subprocess.run(
-            command,
-            cwd=project,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=SESSION_TIMEOUT,
-            check=False,
-        )
-        output = f"exit {done.returncode}\nstdout: {done.stdout[-2000:]}\nstderr: {done.stderr[-2000:]}"
-    except subprocess.TimeoutExpired as exc:  # run() has killed Neovim
-        output = f"Neovim killed after {SESSION_TIMEOUT} s\nstderr: {exc.stderr!r}"
-
-    def describe() -> str:
-        log = server_log.read_text(encoding="utf-8", errors="replace")[-3000:] if server_log.exists() else ""
-        return f"{output}\ncodex-ls log:\n{log}"
-
-    result = load_result(result_path, describe)
+    result, describe = run_session("Neovim", command, project, env, result_path, server_log, SESSION_TIMEOUT)
     assert not result.get("crash"), f"the session crashed: {result['crash']}\n{describe()}"
     assert not result.get("timed_out"), f"the session timed out\n{describe()}"
     return Session(result, backend, file, describe())
