@@ -8,8 +8,10 @@ ignore ``stop``, and the stream must end the moment the answer is complete.
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Sequence
-from dataclasses import dataclass, field
+import asyncio
+from collections.abc import AsyncGenerator, Callable, Sequence
+from contextlib import aclosing
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 
@@ -132,3 +134,40 @@ async def with_stops(
         aclose = getattr(deltas, "aclose", None)
         if aclose is not None:
             await aclose()
+
+
+async def fan_out(
+    one: Callable[[GenerationRequest], AsyncGenerator[Delta, None]], request: GenerationRequest
+) -> AsyncGenerator[Delta, None]:
+    """``request.n`` samples from a protocol without ``n``: one request each, all at once, merged by index.
+
+    The first error ends the whole stream; closing it closes every request still open.
+    """
+    single = replace(request, n=1)
+    queue: asyncio.Queue[tuple[int, Delta | Exception | None]] = asyncio.Queue()
+
+    async def pump(index: int) -> None:
+        try:
+            async with aclosing(one(single)) as deltas:
+                async for delta in deltas:
+                    queue.put_nowait((index, replace(delta, index=index)))
+        except Exception as exc:
+            queue.put_nowait((index, exc))
+        finally:
+            queue.put_nowait((index, None))
+
+    tasks = [asyncio.create_task(pump(index)) for index in range(request.n)]
+    try:
+        running = len(tasks)
+        while running:
+            _, item = await queue.get()
+            if item is None:
+                running -= 1
+            elif isinstance(item, Exception):
+                raise item
+            else:
+                yield item
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)

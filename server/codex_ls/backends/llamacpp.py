@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator
 from typing import Any
 
-from .base import Delta, GenerationRequest, with_stops
+from .base import Delta, GenerationRequest, fan_out, with_stops
 from .http import HttpBackend, display_url
 from .sse import ServerSentEvent, decode_sse, json_event
 
@@ -30,7 +30,8 @@ def parse_infill_event(event: ServerSentEvent) -> list[Delta] | None:
 
 class LlamaCppBackend(HttpBackend):
     name = "llamacpp"
-    max_samples = 1
+    #: The protocol has no ``n``: several samples are as many requests at once.
+    max_samples = 5
 
     def body(self, request: GenerationRequest) -> dict[str, Any]:
         return {
@@ -45,6 +46,8 @@ class LlamaCppBackend(HttpBackend):
         }
 
     def stream(self, request: GenerationRequest) -> AsyncGenerator[Delta, None]:
+        if request.n > 1:
+            return fan_out(self.stream, request)
         raw = self.transport.stream("/infill", self.body(request))
         return with_stops(decode_sse(raw, parse_infill_event), request.stop, 1)
 

@@ -11,7 +11,7 @@ from collections.abc import AsyncGenerator
 from typing import Any
 
 from ..errors import BackendError
-from .base import Delta, GenerationRequest, with_stops
+from .base import Delta, GenerationRequest, fan_out, with_stops
 from .http import HttpBackend, display_url
 from .sse import decode_ndjson, json_event
 
@@ -27,7 +27,8 @@ def parse_generate_line(line: str) -> list[Delta] | None:
 
 class OllamaBackend(HttpBackend):
     name = "ollama"
-    max_samples = 1
+    #: The protocol has no ``n``: several samples are as many requests at once.
+    max_samples = 5
 
     def body(self, request: GenerationRequest) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -46,6 +47,8 @@ class OllamaBackend(HttpBackend):
         return body
 
     def stream(self, request: GenerationRequest) -> AsyncGenerator[Delta, None]:
+        if request.n > 1:
+            return fan_out(self.stream, request)
         raw = self.transport.stream("/api/generate", self.body(request), sse=False)
         return with_stops(decode_ndjson(raw, parse_generate_line), request.stop, 1)
 
