@@ -90,8 +90,12 @@ class CompletionEngine:
         )
 
     def samples_for(self, multiline: bool, manual: bool) -> int:
-        """Several samples where they pay: multi-line insertion and manual triggers."""
-        if not (multiline or manual):
+        """Several samples where they pay: multi-line insertion and manual triggers.
+
+        Where samples come one after another, typing does not wait for them: only a
+        manual trigger, where the user asked and waits, draws several.
+        """
+        if not (multiline or manual) or (self.backend.samples_in_sequence and not manual):
             return 1
         return max(1, min(self.config.completion.samples, self.backend.max_samples))
 

@@ -13,7 +13,7 @@ import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
-from tests.e2e.lsp import inline, open_document, send_inline, server_config, start, texts
+from tests.e2e.lsp import inline, inline_params, open_document, send_inline, server_config, start, texts
 
 FIB = Path(__file__).parents[2] / "examples" / "fibonacci.py"
 
@@ -96,3 +96,23 @@ async def test_corrupt_model_file_is_refused_with_the_sha256_message(tmp_path: P
         await client.shutdown_session()
     finally:
         await client.stop()
+
+
+async def test_a_manual_trigger_ranks_three_samples_and_typing_draws_one(client: LanguageClient) -> None:
+    text = FIB.read_text()
+    line = text.split("\n").index("        numbers.append(")
+    column = len("        numbers.append(")
+    uri = open_document(client, text)
+    params = inline_params(uri, line, column, manual=True)
+    result = await asyncio.wait_for(client.text_document_inline_completion_async(params), 120)
+    assert isinstance(result, types.InlineCompletionList)
+    completions = texts(list(result.items))
+    assert 1 <= len(completions) <= 3
+    offset = text.index("numbers.append(") + column - len("        ")
+    for completion in completions:
+        ast.parse(text[:offset] + completion + text[offset:])
+    uri2 = open_document(client, BODY_SOURCE, uri="file:///work/project/even.py")
+    assert texts(await inline(client, uri2, 2, 4))
+    drawn = [m.message for m in client.log_messages if m.message.startswith("completion: ")]
+    assert drawn[0].startswith("completion: 3 samples"), drawn
+    assert drawn[-1].startswith("completion: 1 samples"), drawn

@@ -19,6 +19,7 @@ class ScriptedBackend:
 
     name = "scripted"
     max_samples = 1
+    samples_in_sequence = False
 
     def __init__(self, *answers: str, delay: float = 0.0) -> None:
         self.answers = list(answers)

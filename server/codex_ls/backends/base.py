@@ -48,8 +48,11 @@ class Backend(Protocol):
     """A model behind one wire protocol."""
 
     name: str
-    #: Most samples one request can return (``n``); 1 where the protocol has no ``n``.
+    #: Most samples one request can return.
     max_samples: int
+    #: Whether samples come one after another (one local model) rather than side by side,
+    #: so that each costs a whole generation of waiting.
+    samples_in_sequence: bool
 
     def stream(self, request: GenerationRequest) -> AsyncGenerator[Delta, None]:
         """Stream the answer; closing the iterator must close the connection."""

@@ -300,6 +300,9 @@ def _transport_error(exc: httpx.HTTPError, base: str, *, mid_stream: bool = Fals
 class HttpBackend:
     """What every HTTP backend shares: its settings, its transport, closing."""
 
+    #: Several samples are one request with ``n``, or as many requests at once.
+    samples_in_sequence = False
+
     def __init__(self, config: BackendConfig, transport: HttpTransport | None = None) -> None:
         self.config = config
         self.transport = transport or HttpTransport(config)

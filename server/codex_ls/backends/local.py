@@ -25,7 +25,7 @@ from typing import Any, ClassVar
 
 from ..config import ModelConfig
 from ..errors import BackendError, BackendUnavailableError
-from .base import Delta, GenerationRequest, with_stops
+from .base import Delta, GenerationRequest, StopMatcher, with_stops
 
 log = logging.getLogger(__name__)
 
@@ -129,8 +129,19 @@ class LoadedModel:
             stats.prompt_tokens = len(tokens)
             stats.reused_tokens = self.evaluate_prompt(tokens, stopped)
             stats.prompt_seconds = time.perf_counter() - started
-            if not stopped():
-                stats.finish = self._sample(request, tokens, min(request.max_tokens, room), emit, stopped, stats)
+            # Each further sample starts from the evaluated prompt: llama.cpp keeps the
+            # longest common prefix of its cache, so only the generation is repeated.
+            # Its sampler is seeded alike on every call, so each sample gets its own seed.
+            seed = llm._seed
+            try:
+                for index in range(request.n):
+                    if stopped():
+                        break
+                    llm.set_seed((seed + index) & 0xFFFFFFFF)
+                    finish = self._sample(request, index, tokens, min(request.max_tokens, room), emit, stopped, stats)
+                    stats.finish = finish if index == 0 or stats.finish == finish else "mixed"
+            finally:
+                llm.set_seed(seed)
             stats.generate_seconds = time.perf_counter() - started - stats.prompt_seconds
             self.last = stats
             return stats
@@ -138,15 +149,18 @@ class LoadedModel:
     def _sample(
         self,
         request: GenerationRequest,
+        index: int,
         tokens: list[int],
         max_tokens: int,
         emit: Callable[[Delta], None],
         stopped: Callable[[], bool],
         stats: GenerationStats,
     ) -> str:
+        """One sample, sent as choice ``index``; it ends at a stop sequence, so the next can start."""
         llm = self.llm
         is_end = _end_of_generation(llm)
         decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        matcher = StopMatcher(request.stop)
         finish = "length"
         generator = llm.generate(tokens, temp=request.temperature, top_p=0.95, top_k=40, repeat_penalty=1.0)
         try:
@@ -158,14 +172,18 @@ class LoadedModel:
                     finish = "stop"
                     break
                 text = decoder.decode(llm.detokenize([token], special=True))
-                stats.generated_tokens = count
+                stats.generated_tokens += 1
                 if text:
-                    emit(Delta(text, tokens=1))
+                    emit(Delta(text, index, tokens=1))
+                    matcher.feed(text)
+                if matcher.stopped:
+                    finish = "stop"
+                    break
                 if count >= max_tokens:
                     break
         finally:
             generator.close()
-        emit(Delta(decoder.decode(b"", final=True), finish_reason=finish))
+        emit(Delta(decoder.decode(b"", final=True), index, finish_reason=finish))
         return finish
 
 
@@ -179,7 +197,9 @@ def _end_of_generation(llm: Any) -> Callable[[int], bool]:
 
 class LocalBackend:
     name = "local"
-    max_samples = 1
+    #: Samples are drawn one after another from one evaluated prompt.
+    max_samples = 3
+    samples_in_sequence = True
 
     def __init__(self, config: ModelConfig, resolve_path: Callable[[ModelConfig], Path] | None = None) -> None:
         self.config = config
@@ -194,7 +214,7 @@ class LocalBackend:
         return self._model
 
     def stream(self, request: GenerationRequest) -> AsyncGenerator[Delta, None]:
-        return with_stops(self._stream(request), request.stop, 1)
+        return with_stops(self._stream(request), request.stop, request.n)
 
     async def _stream(self, request: GenerationRequest) -> AsyncGenerator[Delta, None]:
         model = await self.load()
