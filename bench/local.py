@@ -333,10 +333,10 @@ class Server:
         }
 
     @classmethod
-    async def start(cls, settings: dict[str, Any], env: dict[str, str]) -> Server:
+    async def start(cls, settings: dict[str, Any], env: dict[str, str], *args: str) -> Server:
         client = LanguageClient("bench-local", "1")
         spawned = time.perf_counter()
-        await client.start_io(sys.executable, "-m", "codex_ls", "--stdio", env=env)
+        await client.start_io(sys.executable, "-m", "codex_ls", "--stdio", *args, env=env)
         process = client._server
         assert process is not None
         server = cls(client, process.pid, spawned)
@@ -398,14 +398,18 @@ class Server:
             )
         )
 
-    async def complete(self, uri: str, position: types.Position) -> Answer:
+    async def complete(self, uri: str, position: types.Position, *, manual: bool = False) -> Answer:
         """One inline completion, awaited (60 s at most), with the generation the server logged for it."""
         before = len(self.generations)
         self.logged.clear()
         self.next_id += 1
         msg_id = f"bench-{self.next_id}"
         params = types.InlineCompletionParams(
-            context=types.InlineCompletionContext(trigger_kind=types.InlineCompletionTriggerKind.Automatic),
+            context=types.InlineCompletionContext(
+                trigger_kind=types.InlineCompletionTriggerKind.Invoked
+                if manual
+                else types.InlineCompletionTriggerKind.Automatic
+            ),
             text_document=types.TextDocumentIdentifier(uri),
             position=position,
         )

@@ -8,6 +8,7 @@ line break, multi-line requests end where the cursor's block ends.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 from collections import Counter
@@ -228,6 +229,9 @@ class CompletionEngine:
             self.config.completion.min_mean_logprob,
         )
         log.debug("completion: %d samples, %d shown, %.0f ms", len(candidates), len(ranked), elapsed * 1000)
+        if log.isEnabledFor(logging.DEBUG):
+            for index, candidate in enumerate(candidates):
+                log.debug("candidate %d: finish=%s raw=%s", index, candidate.finish, json.dumps(candidate.text))
         return [
             Suggestion(text, processed[text][0].replace_suffix, candidate.finish) for text, candidate in ranked
         ], elapsed
