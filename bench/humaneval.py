@@ -84,6 +84,7 @@ async def run_task(server: Server, n: int, index: int, task: dict[str, Any]) -> 
             "raw": raws[0][1] if raws else None,
             "raw_finish": raws[0][0] if raws else None,
             "served_without_model": not raws,
+            "prompt_tokens": answer.generation.prompt if answer.generation else None,
         }
         if n % RANKED_EVERY == 0:
             seen = len(server.logs)
@@ -135,6 +136,7 @@ def variant(records: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
     """The records as ``score`` reads them, for one variant."""
     out = []
     for r in records:
+        r = {"prompt_tokens": None, **r}
         if kind == "raw":
             text = r["raw"] if not r["served_without_model"] else r["completion"]
             out.append({**r, "completion": text, "replace_utf16": 0})
