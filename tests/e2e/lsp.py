@@ -29,11 +29,12 @@ def server_config(**env: str) -> ClientServerConfig:
     )
 
 
-def openai_settings(fake: FakeBackend, **completion: Any) -> dict[str, Any]:
+def openai_settings(fake: FakeBackend | str, **completion: Any) -> dict[str, Any]:
+    """Settings for the fake (or another ``/v1`` URL) as the OpenAI backend."""
     return {
         "backend": {
             "kind": "openai",
-            "url": fake.openai_url,
+            "url": fake if isinstance(fake, str) else fake.openai_url,
             "model": "qwen2.5-coder-1.5b",
             "apiKeyEnv": "CODEX_TEST_API_KEY",
             "maxRetries": 2,

@@ -18,6 +18,7 @@ then ``default``) and is answered in the wire format its path selects:
 Streams use chunked transfer encoding and ``Connection: close``. Every request is
 recorded as soon as its body is read; while it is answered the server watches the
 socket, so a client that goes away early is recorded with ``disconnected_at``.
+With ``tls`` (a server-side ``ssl.SSLContext``) the same server speaks HTTPS.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import ssl
 import threading
 import time
 from collections import deque
@@ -48,7 +50,8 @@ class Reply:
     count every event written, ``[DONE]`` and Ollama's lines included. For non-stream
     replies (errors, ``raw_body``), ``first_delay`` is the wait before the whole answer.
     ``content_type`` also overrides a stream's ``Content-Type``. With ``drip``,
-    ``chunk_delay`` is ignored. ``finish_reason=None`` drops the final finish event in
+    ``chunk_delay`` is ignored. ``cut_in_event`` sends that many whole events, then
+    half of the next one, and drops the connection. ``finish_reason=None`` drops the final finish event in
     every format (no ``stop: true`` for llama.cpp, no ``done: true`` for Ollama).
     """
 
@@ -69,6 +72,7 @@ class Reply:
     drip: float | None = None
     choices: list[list[str]] | None = None
     choice_finish: list[str | None] | None = None
+    cut_in_event: int | None = None
 
 
 @dataclass
@@ -116,7 +120,8 @@ _LLAMA_STOP_TYPES = {"stop": "eos", "length": "limit"}
 class FakeBackend:
     """The scripted server; see the module docstring for the routes."""
 
-    def __init__(self) -> None:
+    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
+        self._tls = tls
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
         self._queue: deque[Reply] = deque()
@@ -171,7 +176,7 @@ class FakeBackend:
     def url(self) -> str:
         if not self._port:
             raise RuntimeError("FakeBackend is not started")
-        return f"http://127.0.0.1:{self._port}"
+        return f"{'https' if self._tls else 'http'}://127.0.0.1:{self._port}"
 
     @property
     def openai_url(self) -> str:
@@ -231,7 +236,7 @@ class FakeBackend:
         self._loop.run_forever()
 
     async def _open(self) -> int:
-        self._server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
+        self._server = await asyncio.start_server(self._handle, "127.0.0.1", 0, ssl=self._tls)
         port: int = self._server.sockets[0].getsockname()[1]
         return port
 
@@ -424,6 +429,12 @@ async def _write_reply(
         await _forever()
     await asyncio.sleep(reply.first_delay)
     events = _apply_script(events, reply, malformed=MALFORMED_NDJSON if route == "ollama" else MALFORMED_SSE)
+    if reply.cut_in_event is not None:
+        whole, cut = events[: reply.cut_in_event], events[reply.cut_in_event]
+        await _stream(writer, [*whole, cut[: len(cut) // 2]], reply.chunk_delay)
+        completing()
+        writer.transport.abort()
+        return
     if reply.drip is not None:
         await _drip(writer, b"".join(events), reply.drip)
     else:
