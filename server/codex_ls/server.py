@@ -30,6 +30,7 @@ from .context.neighbours import NeighbourIndex
 from .context.window import PositionOutOfRangeError, offset_at, relative_path
 from .engine import CompletionContext, CompletionEngine, Outcome
 from .errors import AuthenticationError, BackendError, CodexError, ConfigError, redact
+from .protocol import CodexProtocol
 from .scheduler import LatestWins
 
 log = logging.getLogger(__name__)
@@ -74,7 +75,7 @@ class CodexLanguageServer(LanguageServer):
         clock: Callable[[], float] = time.monotonic,
         chat_backend_factory: ChatBackendFactory = make_chat_backend,
     ) -> None:
-        super().__init__("codex-ls", __version__)
+        super().__init__("codex-ls", __version__, protocol_cls=CodexProtocol)
         self.backend_factory = backend_factory
         #: Builds the chat backend of the code actions (``actions/``) from the settings.
         self.chat_backend_factory = chat_backend_factory

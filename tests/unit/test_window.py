@@ -6,7 +6,14 @@ import pytest
 from lsprotocol import types
 from pygls.workspace.position_codec import PositionCodec
 
-from codex_ls.context.window import PositionOutOfRangeError, offset_at, position_at, relative_path, window
+from codex_ls.context.window import (
+    PositionOutOfRangeError,
+    offset_at,
+    position_at,
+    relative_path,
+    splice,
+    window,
+)
 
 UTF16 = PositionCodec(types.PositionEncodingKind.Utf16)
 UTF32 = PositionCodec(types.PositionEncodingKind.Utf32)
@@ -23,6 +30,9 @@ UTF32 = PositionCodec(types.PositionEncodingKind.Utf32)
         pytest.param("abc", 0, 99, 3, id="past-end-of-last-line"),
         pytest.param("abc\n", 1, 0, 4, id="empty-last-line"),
         pytest.param("", 0, 0, 0, id="empty-document"),
+        pytest.param("a\rbc", 1, 1, 3, id="lone-cr-ends-a-line"),
+        pytest.param("a\x0cb\u2028c\nd", 0, 9, 5, id="form-feed-and-u2028-do-not"),
+        pytest.param("a\r\n\rb", 2, 1, 5, id="crlf-then-cr"),
     ],
 )
 def test_offset_at_utf16(text: str, line: int, character: int, offset: int) -> None:
@@ -84,3 +94,34 @@ def test_a_huge_single_line_is_cut_at_the_budget() -> None:
 def test_relative_path_inside_a_workspace_folder() -> None:
     assert relative_path("file:///home/u/proj/src/a.py", ["file:///home/u/proj"]) == "src/a.py"
     assert relative_path("file:///elsewhere/b.py", ["file:///home/u/proj"]) == "b.py"
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "end", "new", "result"),
+    [
+        pytest.param("ab\ncd", (0, 1), (1, 1), "X", "aXd", id="across-lines"),
+        pytest.param("ab\ncd", (0, 9), (0, 9), "X", "abX\ncd", id="column-past-line-end-is-before-the-break"),
+        pytest.param("ab\r\ncd", (0, 9), (1, 0), "", "abcd", id="join-crlf-lines"),
+        pytest.param("ab\ncd", (7, 0), (9, 3), "!", "ab\ncd!", id="lines-past-the-end-append"),
+        pytest.param("ab\ncd", (1, 1), (0, 1), "-", "a-d", id="reversed-range"),
+        pytest.param("a\rb\u2028c", (1, 1), (1, 2), "X", "a\rbXc", id="u2028-inside-a-line"),
+        pytest.param("😀😀", (0, 2), (0, 4), "x", "😀x", id="surrogate-pairs"),
+    ],
+)
+def test_splice_follows_the_lsp_rules(
+    text: str, start: tuple[int, int], end: tuple[int, int], new: str, result: str
+) -> None:
+    span = types.Range(types.Position(*start), types.Position(*end))
+    assert splice(text, span, new, UTF16) == result
+
+
+@pytest.mark.parametrize(
+    ("text", "offset", "position"),
+    [
+        pytest.param("a\rb", 3, (1, 1), id="lone-cr"),
+        pytest.param("a\r\nb", 4, (1, 1), id="crlf"),
+        pytest.param("a\u2028b", 3, (0, 3), id="u2028-is-not-a-break"),
+    ],
+)
+def test_position_at_counts_lsp_line_breaks(text: str, offset: int, position: tuple[int, int]) -> None:
+    assert position_at(text, offset, UTF16) == types.Position(*position)

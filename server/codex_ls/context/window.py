@@ -1,12 +1,16 @@
 """Cursor positions and the prefix/suffix window shown to the model.
 
 Positions arrive in the client's units (UTF-16 unless negotiated otherwise) and
-are converted with pygls' position codec. Only the lines around the cursor are
-visited, so a keystroke in a huge file costs the size of the window, not of the file.
+are converted with pygls' position codec. Lines end where the LSP says they do: at
+``\r\n``, ``\n`` or a lone ``\r`` (not at the other breaks ``str.splitlines``
+knows, such as form feed or U+2028). Only the lines up to the cursor are visited,
+and the window around it is bounded, so a keystroke in a huge file costs the size
+of the window, not of the file.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
@@ -28,19 +32,20 @@ class Window:
     end: int
 
 
+#: A line break as the LSP defines it.
+LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
 def _line_bounds(text: str, line: int) -> tuple[int, int]:
     """Start and end offsets (end excludes the line break) of ``line``."""
     start = 0
     for _ in range(line):
-        newline = text.find("\n", start)
-        if newline < 0:
+        found = LINE_BREAK.search(text, start)
+        if found is None:
             raise PositionOutOfRangeError(f"line {line} is past the end of the document")
-        start = newline + 1
-    end = text.find("\n", start)
-    end = len(text) if end < 0 else end
-    if end > start and text[end - 1] == "\r":
-        end -= 1
-    return start, end
+        start = found.end()
+    found = LINE_BREAK.search(text, start)
+    return start, len(text) if found is None else found.start()
 
 
 def offset_at(text: str, position: types.Position, codec: PositionCodec) -> int:
@@ -55,10 +60,27 @@ def offset_at(text: str, position: types.Position, codec: PositionCodec) -> int:
     return start + column.character
 
 
+def clamped_offset(text: str, position: types.Position, codec: PositionCodec) -> int:
+    """``offset_at``, with a line past the last meaning the end of the document (for edits)."""
+    try:
+        return offset_at(text, position, codec)
+    except PositionOutOfRangeError:
+        return len(text)
+
+
+def splice(text: str, change: types.Range, new: str, codec: PositionCodec) -> str:
+    """``text`` with ``change`` replaced by ``new``, positions clamped as the LSP says."""
+    start, end = clamped_offset(text, change.start, codec), clamped_offset(text, change.end, codec)
+    if start > end:
+        start, end = end, start
+    return text[:start] + new + text[end:]
+
+
 def position_at(text: str, offset: int, codec: PositionCodec) -> types.Position:
     """The client position of a code-point offset."""
-    line = text.count("\n", 0, offset)
-    start = text.rfind("\n", 0, offset) + 1
+    lone_returns = text.count("\r", 0, offset) - text.count("\r\n", 0, offset)
+    line = text.count("\n", 0, offset) + lone_returns
+    start = max(text.rfind("\n", 0, offset), text.rfind("\r", 0, offset)) + 1
     return types.Position(line=line, character=codec.client_num_units(text[start:offset]))
 
 
