@@ -275,7 +275,9 @@ class HttpTransport:
         except httpx.HTTPError as exc:
             raise _transport_error(exc, base, mid_stream=True) from None
         finally:
-            await response.aclose()
+            # Shielded: a request cancelled again while it closes must still close its
+            # connection, or the socket lingers half-read in the pool.
+            await asyncio.shield(response.aclose())
 
     async def aclose(self) -> None:
         if self._client is not None:
