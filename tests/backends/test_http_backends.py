@@ -280,3 +280,31 @@ async def test_a_server_that_ignores_stream_true_is_understood(fake: FakeBackend
     body = b'{"choices": [{"text": "x + 1", "index": 0, "finish_reason": "stop"}]}'
     fake.push(Reply(raw_body=body, content_type="application/json"))
     assert joined(await collect(make("openai", fake))) == ("x + 1", "stop")
+
+
+async def test_requests_cancelled_at_any_moment_leave_no_connection_behind(fake: FakeBackend) -> None:
+    """A request cancelled between connecting and sending must not orphan its connection (httpcore #1093)."""
+    fake.default = Reply(chunks=["x", "y"], first_delay=0.005)
+    config = BackendConfig(kind="openai", url=fake.openai_url, model="m", max_retries=0)
+    transport = HttpTransport(config, sleep=Sleeps())
+    backend = OpenAIBackend(config, transport)
+    try:
+        for round_ in range(300):
+
+            async def consume() -> None:
+                async for _ in backend.stream(REQUEST):
+                    pass
+
+            task = asyncio.ensure_future(consume())
+            await asyncio.sleep((round_ % 30) / 10_000)  # from before the connect to mid-stream
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+        for _ in range(100):
+            pool = transport._client._transport._pool  # type: ignore[union-attr]
+            if not pool.connections and fake.active_streams == 0:
+                break
+            await asyncio.sleep(0.05)
+        assert pool.connections == []
+        assert fake.active_streams == 0
+    finally:
+        await backend.aclose()

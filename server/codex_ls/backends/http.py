@@ -246,8 +246,16 @@ class HttpTransport:
         url = base + path
         deadline = time.monotonic() + self.config.request_timeout
         request = client.build_request("POST", url, json=body, headers=self._headers())
+        # httpcore leaves a connection orphaned, its socket open and its pool slot taken
+        # for good, when a request is cancelled between connecting and sending (httpcore
+        # #1093). So the request is never cancelled there: a caller that goes away
+        # returns at once, and the response is closed as soon as it arrives.
+        sending = asyncio.ensure_future(client.send(request, stream=True))
         try:
-            response = await client.send(request, stream=True)
+            response = await asyncio.shield(sending)
+        except asyncio.CancelledError:
+            sending.add_done_callback(_close_abandoned)
+            raise
         except httpx.HTTPError as exc:
             raise _transport_error(exc, base) from None
         try:
@@ -283,6 +291,18 @@ class HttpTransport:
         if self._client is not None:
             await self._client.aclose()
             self._client = None
+
+
+#: Closes of abandoned responses still running (a task needs a reference until it ends).
+_CLOSING: set[asyncio.Task[None]] = set()
+
+
+def _close_abandoned(sending: asyncio.Future[httpx.Response]) -> None:
+    if sending.cancelled() or sending.exception() is not None:
+        return
+    closing = asyncio.ensure_future(sending.result().aclose())
+    _CLOSING.add(closing)
+    closing.add_done_callback(_CLOSING.discard)
 
 
 def _transport_error(exc: httpx.HTTPError, base: str, *, mid_stream: bool = False) -> BackendError:
