@@ -269,6 +269,8 @@ async def soak(requests: int, documents: int, superseded: float = 0.8, seed: int
             "growth": round((last - first) / 1024, 1),
             "peak_vmhwm": round(status.get("VmHWM", 0) / 1024, 1),
             "samples": len(rss),
+            #: (requests sent, MiB), every tenth sample: the shape of the curve.
+            "curve": [(sent, round(kib / 1024, 1)) for sent, kib in tally.rss_kib[::10]],
         },
         "baseline": baseline,
         "end": end,

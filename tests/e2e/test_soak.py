@@ -19,4 +19,4 @@ async def test_a_thousand_requests_leave_nothing_behind() -> None:
     assert result["leaks"] == []
     assert result["backend_streams_open_at_end"] == 0
     assert result["end"]["sockets"] <= result["baseline"]["sockets"]
-    assert result["rss_mib"]["growth"] < 30, result["rss_mib"]
+    assert result["rss_mib"]["growth"] < 10, result["rss_mib"]
