@@ -109,11 +109,12 @@ async def overhead(client: LanguageClient, fake: FakeBackend, count: int) -> dic
 
 
 async def cancel_latency(client: LanguageClient, fake: FakeBackend, count: int, how: str) -> dict[str, Any]:
-    uri = f"file:///bench/cancel-{how}.py"
-    client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "python", 1, SOURCE)))
     slow = Reply(chunks=["x"] * 200, chunk_delay=0.02)
     delays: list[float] = []
     for i in range(count):
+        uri = f"file:///bench/cancel-{how}-{i}.py"
+        item = types.TextDocumentItem(uri, "python", 1, SOURCE)
+        client.text_document_did_open(types.DidOpenTextDocumentParams(item))
         fake.reset()
         fake.push(slow, Reply(chunks=["y"]))
         msg_id = f"{how}-{i}"
@@ -125,14 +126,18 @@ async def cancel_latency(client: LanguageClient, fake: FakeBackend, count: int, 
         sent = time.monotonic()
         if how == "cancelRequest":
             client.protocol.notify("$/cancelRequest", types.CancelParams(id=msg_id))
-        # A new keystroke's request: it supersedes the first (or follows its cancel).
-        second = await client.text_document_inline_completion_async(params(uri, COLUMN))
+        # A new keystroke that the stream ("xxx…") does not predict, and its request:
+        # it supersedes the first (or follows its cancel).
+        type_char(client, uri, 2, COLUMN, "q")
+        second = await client.text_document_inline_completion_async(params(uri, COLUMN + 1))
         if second is None or not second.items:
             raise SystemExit(f"{how} {i}: the request after the cancelled one got nothing")
         record = await asyncio.to_thread(fake.wait_for_disconnect, 0, 5.0)
         await asyncio.gather(first, return_exceptions=True)
-        assert record.disconnected_at is not None
+        if record.disconnected_at is None:
+            raise SystemExit(f"{how} {i}: the backend never saw the superseded stream closed")
         delays.append(record.disconnected_at - sent)
+        client.text_document_did_close(types.DidCloseTextDocumentParams(types.TextDocumentIdentifier(uri)))
     open_streams = fake.active_streams
     return {**summary(delays), "streams_left_open": open_streams}
 
