@@ -37,6 +37,7 @@ from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
 from pygls.exceptions import JsonRpcInvalidParams
 
+from codex_ls.actions.job import COMMANDS as ACTION_COMMANDS
 from tests.fakes.fake_backend import FakeBackend, Reply
 from tests.fuzz.live import LiveServer, environment
 
@@ -49,17 +50,8 @@ BREAK = re.compile(r"\r\n|\r|\n")
 #: Code-ish characters, every LSP line break, astral characters (UTF-16 surrogate pairs), controls,
 #: and breaks that only ``str.splitlines`` knows (form feed, U+2028), which must not end a line.
 ALPHABET = [*"ab x_=():.,'\"#\t", "\n", "\r\n", "\r", "😀", "é", "中", "\U00020000", "\x00", "\x1b", "\x0c", "\u2028"]
-COMMANDS = [
-    "codex.explain",
-    "codex.addTests",
-    "codex.edit",
-    "codex.implement",
-    "codex.addDocstring",
-    "codex.addComments",
-    "codex.findBugs",
-    "codex.translate",
-    "codex.unknown",
-]
+#: Every command the server offers, and one it does not.
+COMMANDS = [*ACTION_COMMANDS, "codex.unknown"]
 
 
 # -- the client's copy of the text, by the LSP rules -----------------------------------------------------------
