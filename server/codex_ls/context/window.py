@@ -38,6 +38,13 @@ LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 def _line_bounds(text: str, line: int) -> tuple[int, int]:
     """Start and end offsets (end excludes the line break) of ``line``."""
+    if "\r" not in text:  # the common case, at C speed: the last piece starts the line
+        pieces = text.split("\n", line)
+        if len(pieces) <= line:
+            raise PositionOutOfRangeError(f"line {line} is past the end of the document")
+        start = len(text) - len(pieces[-1])
+        end = text.find("\n", start)
+        return start, len(text) if end < 0 else end
     start = 0
     for _ in range(line):
         found = LINE_BREAK.search(text, start)
@@ -52,12 +59,15 @@ def offset_at(text: str, position: types.Position, codec: PositionCodec) -> int:
     """The code-point offset of a client position; a column past the line end means the end."""
     if position.line < 0 or position.character < 0:
         raise PositionOutOfRangeError(f"negative position {position.line}:{position.character}")
-    start, end = _line_bounds(text, position.line)
+    return _column(text, _line_bounds(text, position.line), position.character, codec)
+
+
+def _column(text: str, bounds: tuple[int, int], character: int, codec: PositionCodec) -> int:
+    start, end = bounds
     line = text[start:end]
-    if position.character >= codec.client_num_units(line):
+    if character >= codec.client_num_units(line):
         return end
-    column = codec.position_from_client_units([line], types.Position(0, position.character))
-    return start + column.character
+    return start + codec.position_from_client_units([line], types.Position(0, character)).character
 
 
 def clamped_offset(text: str, position: types.Position, codec: PositionCodec) -> int:
@@ -70,7 +80,17 @@ def clamped_offset(text: str, position: types.Position, codec: PositionCodec) ->
 
 def splice(text: str, change: types.Range, new: str, codec: PositionCodec) -> str:
     """``text`` with ``change`` replaced by ``new``, positions clamped as the LSP says."""
-    start, end = clamped_offset(text, change.start, codec), clamped_offset(text, change.end, codec)
+    first, last = change.start, change.end
+    if first.line == last.line and first.line >= 0 and first.character >= 0 and last.character >= 0:
+        # The usual keystroke: one line, looked up once.
+        try:
+            bounds = _line_bounds(text, first.line)
+        except PositionOutOfRangeError:
+            start = end = len(text)
+        else:
+            start, end = _column(text, bounds, first.character, codec), _column(text, bounds, last.character, codec)
+    else:
+        start, end = clamped_offset(text, first, codec), clamped_offset(text, last, codec)
     if start > end:
         start, end = end, start
     return text[:start] + new + text[end:]
