@@ -15,16 +15,18 @@ then ``default``) and is answered in the wire format its path selects:
   (a queued 200 reply is left for the next generation request);
 * anything else: 404, without consuming the queue.
 
-Streams use chunked transfer encoding and ``Connection: close``. Every request is
-recorded as soon as its body is read; while it is answered the server watches the
-socket, so a client that goes away early is recorded with ``disconnected_at``.
-With ``tls`` (a server-side ``ssl.SSLContext``) the same server speaks HTTPS.
+Streams use chunked transfer encoding and ``Connection: close``; with
+``keep_alive`` the server says ``keep-alive`` and reads the next request from the
+same connection after an answer that ended normally, as real model servers do.
+Every request is recorded as soon as its body is read; while it is answered the
+server watches the socket, so a client that goes away early is recorded with
+``disconnected_at``. With ``tls`` (a server-side ``ssl.SSLContext``) the same server
+speaks HTTPS.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import ssl
 import threading
@@ -120,8 +122,9 @@ _LLAMA_STOP_TYPES = {"stop": "eos", "length": "limit"}
 class FakeBackend:
     """The scripted server; see the module docstring for the routes."""
 
-    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
+    def __init__(self, tls: ssl.SSLContext | None = None, keep_alive: bool = False) -> None:
         self._tls = tls
+        self.keep_alive = keep_alive
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
         self._queue: deque[Reply] = deque()
@@ -131,6 +134,8 @@ class FakeBackend:
         self.models: list[str] = [DEFAULT_MODEL]
         self._active = 0
         self._peak = 0
+        #: Connections accepted since start or ``reset()``.
+        self.connections = 0
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._server: asyncio.Server | None = None
@@ -196,6 +201,7 @@ class FakeBackend:
             self.default = Reply()
             self.models = [DEFAULT_MODEL]
             self._peak = self._active
+            self.connections = 0
 
     @property
     def active_streams(self) -> int:
@@ -236,7 +242,12 @@ class FakeBackend:
         self._loop.run_forever()
 
     async def _open(self) -> int:
-        self._server = await asyncio.start_server(self._handle, "127.0.0.1", 0, ssl=self._tls)
+        # What asyncio.start_server does, with a reader that says when the client left.
+        def connection() -> asyncio.StreamReaderProtocol:
+            return asyncio.StreamReaderProtocol(_WatchedReader(), self._handle)
+
+        loop = asyncio.get_running_loop()
+        self._server = await loop.create_server(connection, "127.0.0.1", 0, ssl=self._tls)
         port: int = self._server.sockets[0].getsockname()[1]
         return port
 
@@ -257,12 +268,16 @@ class FakeBackend:
         await asyncio.sleep(0)
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        assert isinstance(reader, _WatchedReader)
         task = asyncio.current_task()
         assert task is not None
         self._tasks.add(task)
+        with self._lock:
+            self.connections += 1
         graceful = False
         try:
-            if not self._closing:
+            graceful = not self._closing and await self._exchange(reader, writer)
+            while graceful and self.keep_alive and not self._closing:
                 graceful = await self._exchange(reader, writer)
         except (ConnectionError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError):
             pass  # a client that goes away or sends garbage before its request is complete
@@ -274,7 +289,7 @@ class FakeBackend:
             self._tasks.discard(task)
             await _close(writer, graceful)
 
-    async def _exchange(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
+    async def _exchange(self, reader: _WatchedReader, writer: asyncio.StreamWriter) -> bool:
         """Read one request and answer it; True if the answer ended normally."""
         record = await _read_request(reader)
         with self._changed:
@@ -316,7 +331,7 @@ class FakeBackend:
 
     async def _answer(
         self,
-        reader: asyncio.StreamReader,
+        reader: _WatchedReader,
         writer: asyncio.StreamWriter,
         record: RecordedRequest,
         route: str,
@@ -327,8 +342,9 @@ class FakeBackend:
         def completing() -> None:
             self._finish(record, completed=True)
 
-        writing = asyncio.create_task(_write_reply(writer, route, reply, record.body, completing))
-        watching = asyncio.create_task(_wait_for_eof(reader))
+        connection = "keep-alive" if self.keep_alive else "close"
+        writing = asyncio.create_task(_write_reply(writer, route, reply, record.body, completing, connection))
+        watching = asyncio.create_task(reader.gone.wait())
         try:
             done, _ = await asyncio.wait({writing, watching}, return_when=asyncio.FIRST_COMPLETED)
         finally:
@@ -389,11 +405,23 @@ def _parse_json(raw: bytes) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-async def _wait_for_eof(reader: asyncio.StreamReader) -> None:
-    """Return when the client closes its side (the request was read in full before)."""
-    with contextlib.suppress(ConnectionError):
-        while await reader.read(1024):
-            pass
+class _WatchedReader(asyncio.StreamReader):
+    """A stream reader whose ``gone`` is set when the client closes or drops the connection.
+
+    Watching it reads nothing, so a keep-alive client's next request stays in the buffer.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gone = asyncio.Event()
+
+    def feed_eof(self) -> None:
+        super().feed_eof()
+        self.gone.set()
+
+    def set_exception(self, exc: BaseException) -> None:
+        super().set_exception(exc)
+        self.gone.set()
 
 
 # -- writing the reply ----------------------------------------------------------------
@@ -405,6 +433,7 @@ async def _write_reply(
     reply: Reply,
     body: dict[str, Any] | None,
     completing: Callable[[], None],
+    connection: str = "close",
 ) -> None:
     """Write ``reply``; ``completing`` runs just before the last bytes go out.
 
@@ -418,11 +447,11 @@ async def _write_reply(
     if reply.raw_body is not None or reply.status != 200:
         await asyncio.sleep(reply.first_delay)
         completing()
-        await _write_whole(writer, reply, route)
+        await _write_whole(writer, reply, route, connection)
         return
     content_type, events = _encode(route, reply, body or {})
     headers = {"Content-Type": reply.content_type or content_type, "Cache-Control": "no-cache"}
-    headers |= {"Transfer-Encoding": "chunked", "Connection": "close"}
+    headers |= {"Transfer-Encoding": "chunked", "Connection": connection}
     writer.write(_head(200, headers, reply.headers))
     await writer.drain()
     if reply.hang_after_headers:
@@ -451,13 +480,13 @@ async def _forever() -> None:
     await asyncio.Event().wait()
 
 
-async def _write_whole(writer: asyncio.StreamWriter, reply: Reply, route: str) -> None:
+async def _write_whole(writer: asyncio.StreamWriter, reply: Reply, route: str, connection: str) -> None:
     if reply.raw_body is not None:
         body, content_type = reply.raw_body, reply.content_type or "text/plain; charset=utf-8"
     else:
         error = reply.error_body if reply.error_body is not None else _error_body(route, reply.status)
         body, content_type = _json(error), reply.content_type or "application/json"
-    headers = {"Content-Type": content_type, "Content-Length": str(len(body)), "Connection": "close"}
+    headers = {"Content-Type": content_type, "Content-Length": str(len(body)), "Connection": connection}
     writer.write(_head(reply.status, headers, reply.headers) + body)
     await writer.drain()
 

@@ -187,6 +187,34 @@ def test_client_closing_early_is_recorded(backend: FakeBackend, client: httpx.Cl
     assert not request.completed
 
 
+def test_keep_alive_answers_on_one_connection(client: httpx.Client) -> None:
+    with FakeBackend(keep_alive=True) as fake:
+        fake.push(Reply(chunks=["a"]), Reply(status=500), Reply(chunks=["b"]))
+        first, failed, second = (complete(client, fake) for _ in range(3))
+        assert first.headers["connection"] == second.headers["connection"] == "keep-alive"
+        assert (events(first.text)[0]["choices"][0]["text"], failed.status_code) == ("a", 500)
+        assert events(second.text)[0]["choices"][0]["text"] == "b"
+        assert fake.connections == 1
+        assert all(r.completed for r in fake.wait_for_requests(3))
+
+
+def test_keep_alive_still_sees_a_client_leave(client: httpx.Client) -> None:
+    with FakeBackend(keep_alive=True) as fake:
+        fake.push(Reply(chunks=["x"] * 50, chunk_delay=0.02), Reply(chunks=["y"]))
+        with client.stream("POST", fake.openai_url + "/completions", json={}) as response:
+            next(response.iter_bytes())
+        left = fake.wait_for_disconnect(0)
+        assert not left.completed
+        assert events(complete(client, fake).text)[0]["choices"][0]["text"] == "y"
+        assert fake.connections == 2  # a half-read answer cannot be reused
+
+
+def test_without_keep_alive_every_request_connects(backend: FakeBackend, client: httpx.Client) -> None:
+    for _ in range(2):
+        assert complete(client, backend).headers["connection"] == "close"
+    assert backend.connections == 2
+
+
 def test_hang_and_client_timeout(backend: FakeBackend) -> None:
     backend.push(Reply(hang=True))
     with httpx.Client(timeout=0.2) as short, pytest.raises(httpx.ReadTimeout):
