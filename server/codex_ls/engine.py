@@ -24,6 +24,7 @@ from .postprocess import Completion, postprocess
 from .ranking import Candidate, rank, read_candidates
 from .reuse import Anchor, Generation, LRUCache, TypingRhythm
 from .scheduler import SUPERSEDED
+from .tasks import cancel_once
 
 log = logging.getLogger(__name__)
 
@@ -173,7 +174,7 @@ class CompletionEngine:
         generation = self.inflight.pop(uri, None)
         if generation is None or generation.task.done():
             return False
-        generation.task.cancel()
+        cancel_once(generation.task)
         return True
 
     def _start(self, ctx: CompletionContext, anchor: Anchor, win: Window, multiline: bool) -> Generation:
@@ -198,7 +199,7 @@ class CompletionEngine:
             # generation; any other cancellation ($/cancelRequest) stops it if
             # nobody else is waiting for it.
             if SUPERSEDED not in exc.args and generation.waiters == 1:
-                generation.task.cancel()
+                cancel_once(generation.task)
             raise
         finally:
             generation.waiters -= 1

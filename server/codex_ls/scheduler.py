@@ -12,6 +12,8 @@ import asyncio
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
+from .tasks import cancel_once, join
+
 T = TypeVar("T")
 
 #: The cancellation message of a superseded request.
@@ -24,8 +26,8 @@ class LatestWins:
 
     def cancel(self, key: str) -> None:
         task = self._running.pop(key, None)
-        if task is not None and not task.done():
-            task.cancel(SUPERSEDED)
+        if task is not None:
+            cancel_once(task, SUPERSEDED)
 
     def cancel_all(self) -> None:
         for key in list(self._running):
@@ -45,7 +47,7 @@ class LatestWins:
         task = asyncio.ensure_future(work)
         self._running[key] = task
         try:
-            return await task
+            return await join(task)
         except asyncio.CancelledError:
             current = asyncio.current_task()
             if current is not None and current.cancelling():

@@ -23,6 +23,7 @@ from ..context.prompts import LANGUAGES
 from ..context.window import relative_path
 from ..edits import edited_uris
 from ..errors import AuthenticationError, CodexError
+from ..tasks import cancel_once, join
 from .bugs import find_bugs
 from .documents import cache_dir, explain, explanation, translate
 from .feedback import Feedback
@@ -117,12 +118,12 @@ class ActionRunner:
 
         def cancel() -> None:
             if task is not None:
-                task.cancel()
+                cancel_once(task)
 
         try:
             await feedback.start(cancel)
             task = asyncio.ensure_future(work(feedback))
-            result = await task
+            result = await join(task)
         except asyncio.CancelledError:
             feedback.end("cancelled")
             current = asyncio.current_task()

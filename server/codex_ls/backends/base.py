@@ -14,6 +14,8 @@ from contextlib import aclosing
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
+from ..tasks import cancel_once
+
 
 @dataclass(frozen=True)
 class GenerationRequest:
@@ -172,5 +174,6 @@ async def fan_out(
                 yield item
     finally:
         for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+            cancel_once(task)
+        # Shielded: a cancellation of this reader must not reach the requests twice.
+        await asyncio.shield(asyncio.gather(*tasks, return_exceptions=True))
