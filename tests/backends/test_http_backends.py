@@ -308,3 +308,30 @@ async def test_requests_cancelled_at_any_moment_leave_no_connection_behind(fake:
         assert fake.active_streams == 0
     finally:
         await backend.aclose()
+
+
+async def test_an_answer_read_to_its_finish_keeps_its_connection() -> None:
+    with FakeBackend(keep_alive=True) as fake:
+        fake.default = Reply(chunks=["x", " + 1"])
+        backend = make("openai", fake)
+        try:
+            for _ in range(5):
+                assert joined([d async for d in backend.stream(REQUEST)]) == ("x + 1", "stop")
+                await asyncio.sleep(0.02)  # the next keystroke
+            assert fake.connections == 1
+            assert all(r.completed for r in fake.wait_for_requests(5))
+        finally:
+            await backend.aclose()
+
+
+async def test_a_backend_still_generating_after_the_stop_is_cut_off() -> None:
+    with FakeBackend(keep_alive=True) as fake:
+        # The reader stops at the line break; the backend would go on for 5 s.
+        fake.push(Reply(chunks=["x\n"] + ["y"] * 100, chunk_delay=0.05))
+        backend = make("openai", fake)
+        try:
+            assert joined([d async for d in backend.stream(REQUEST)]) == ("x", "stop")
+            request = await asyncio.to_thread(fake.wait_for_disconnect, 0, 1.0)
+            assert not request.completed
+        finally:
+            await backend.aclose()

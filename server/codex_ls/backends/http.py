@@ -4,7 +4,10 @@ A request is retried (429, 5xx, timeouts, refused connections) only before its
 first byte of answer: once text has been shown, a retry would show different
 text. ``Retry-After`` is honoured up to ``backend.maxRetryWait``; otherwise the
 wait is 0.5·2ⁿ s with jitter, capped at 8 s. The response is always closed in a
-``finally``, so a consumer that stops reading closes the connection.
+``finally``: a consumer that is cancelled closes the connection at once (the
+backend stops generating); one that stopped reading because the answer was
+complete lets the backend's trailer arrive first, briefly, so the connection is
+kept for the next request.
 
 With ``backend.fallbackUrls``, an endpoint that cannot be reached, times out or
 answers 5xx is set aside for ``backend.failoverCooldown`` seconds and the next
@@ -24,7 +27,7 @@ import random
 import ssl
 import time
 import urllib.parse
-from collections.abc import AsyncGenerator, Callable, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping
 from contextlib import aclosing
 from typing import Any
 
@@ -258,6 +261,8 @@ class HttpTransport:
             raise
         except httpx.HTTPError as exc:
             raise _transport_error(exc, base) from None
+        left_early = False
+        raw: AsyncIterator[bytes] | None = None
         try:
             if response.status_code != 200:
                 content = await response.aread()
@@ -274,18 +279,25 @@ class HttpTransport:
                 raise StreamProtocolError(
                     f"{display_url(url)} answered with {kind}, not a stream; is backend.url right?"
                 )
-            async for chunk in response.aiter_raw():
+            async for chunk in (raw := response.aiter_raw()):
                 if time.monotonic() > deadline:
                     raise BackendTimeoutError(
                         f"the answer took longer than backend.requestTimeout ({self.config.request_timeout:g}s)"
                     )
                 yield chunk
+        except GeneratorExit:
+            left_early = True
+            raise
         except httpx.HTTPError as exc:
             raise _transport_error(exc, base, mid_stream=True) from None
         finally:
-            # Shielded: a request cancelled again while it closes must still close its
-            # connection, or the socket lingers half-read in the pool.
-            await asyncio.shield(response.aclose())
+            task = asyncio.current_task()
+            if left_early and raw is not None and task is not None and not task.cancelling():
+                _background(_drain_then_close(response, raw))
+            else:
+                # Shielded: a request cancelled again while it closes must still close
+                # its connection, or the socket lingers half-read in the pool.
+                await asyncio.shield(response.aclose())
 
     async def aclose(self) -> None:
         if self._client is not None:
@@ -293,16 +305,46 @@ class HttpTransport:
             self._client = None
 
 
-#: Closes of abandoned responses still running (a task needs a reference until it ends).
+#: Closes still running in the background (a task needs a reference until it ends).
 _CLOSING: set[asyncio.Task[None]] = set()
+
+#: How long, and how many bytes, an answer read up to its finish may take to end.
+DRAIN_SECONDS = 0.01
+DRAIN_BYTES = 8192
+
+
+def _background(closing: Any) -> None:
+    task = asyncio.ensure_future(closing)
+    _CLOSING.add(task)
+    task.add_done_callback(_CLOSING.discard)
 
 
 def _close_abandoned(sending: asyncio.Future[httpx.Response]) -> None:
     if sending.cancelled() or sending.exception() is not None:
         return
-    closing = asyncio.ensure_future(sending.result().aclose())
-    _CLOSING.add(closing)
-    closing.add_done_callback(_CLOSING.discard)
+    _background(sending.result().aclose())
+
+
+async def _drain_then_close(response: httpx.Response, raw: AsyncIterator[bytes]) -> None:
+    """Read the end of an answer its reader no longer needs, then close it.
+
+    A backend that stopped where the reader stopped (the same stop sequence, its
+    own finish event) sends only a trailer (``[DONE]``, the last chunk): read to
+    its end, the answer leaves its connection in the pool, and the next request
+    skips a TCP (and TLS) handshake. A backend still generating is cut off after
+    ``DRAIN_SECONDS`` or ``DRAIN_BYTES``, whichever comes first.
+    """
+    try:
+        async with asyncio.timeout(DRAIN_SECONDS):
+            read = 0
+            async for chunk in raw:
+                read += len(chunk)
+                if read > DRAIN_BYTES:
+                    break
+    except (httpx.HTTPError, TimeoutError):
+        pass
+    finally:
+        await asyncio.shield(response.aclose())
 
 
 def _transport_error(exc: httpx.HTTPError, base: str, *, mid_stream: bool = False) -> BackendError:
