@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from lsprotocol import types
 from pygls.workspace.position_codec import PositionCodec
 
 from codex_ls.context.window import (
     PositionOutOfRangeError,
+    client_units,
     offset_at,
     position_at,
     relative_path,
@@ -125,3 +128,20 @@ def test_splice_follows_the_lsp_rules(
 )
 def test_position_at_counts_lsp_line_breaks(text: str, offset: int, position: tuple[int, int]) -> None:
     assert position_at(text, offset, UTF16) == types.Position(*position)
+
+
+ENCODINGS = [PositionCodec(kind) for kind in types.PositionEncodingKind] + [PositionCodec("utf-7")]
+# ASCII, two- and three-byte UTF-8, astral characters, and lone surrogates (JSON can carry them).
+LINE_TEXT = st.text(st.sampled_from("ab \té中\U0001f600\ud83d\ude0b"), max_size=12)
+
+
+@given(line=LINE_TEXT, character=st.integers(0, 40), codec=st.sampled_from(ENCODINGS))
+def test_units_and_columns_agree_with_pygls(line: str, character: int, codec: PositionCodec) -> None:
+    """The C-speed conversions give what pygls' per-character codec gives."""
+    assert client_units(line, codec) == codec.client_num_units(line)
+    expected = (
+        len(line)
+        if character >= codec.client_num_units(line)
+        else codec.position_from_client_units([line], types.Position(0, character)).character
+    )
+    assert offset_at(line + "\nnext", types.Position(0, character), codec) == expected

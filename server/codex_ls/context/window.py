@@ -1,7 +1,8 @@
 """Cursor positions and the prefix/suffix window shown to the model.
 
 Positions arrive in the client's units (UTF-16 unless negotiated otherwise) and
-are converted with pygls' position codec. Lines end where the LSP says they do: at
+are converted as pygls' position codec converts them, but at C speed (the codec
+visits a line one character at a time in Python). Lines end where the LSP says they do: at
 ``\r\n``, ``\n`` or a lone ``\r`` (not at the other breaks ``str.splitlines``
 knows, such as form feed or U+2028). Only the lines up to the cursor are visited,
 and the window around it is bounded, so a keystroke in a huge file costs the size
@@ -62,11 +63,27 @@ def offset_at(text: str, position: types.Position, codec: PositionCodec) -> int:
     return _column(text, _line_bounds(text, position.line), position.character, codec)
 
 
+def client_units(text: str, codec: PositionCodec) -> int:
+    """The length of ``text`` in the client's position units."""
+    if text.isascii() or codec.encoding == types.PositionEncodingKind.Utf32:
+        return len(text)
+    if codec.encoding == types.PositionEncodingKind.Utf8:
+        return len(text.encode("utf-8", "surrogatepass"))
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2  # pygls' choice for any other
+
+
 def _column(text: str, bounds: tuple[int, int], character: int, codec: PositionCodec) -> int:
     start, end = bounds
     line = text[start:end]
-    if character >= codec.client_num_units(line):
+    if character >= client_units(line, codec):
         return end
+    if (
+        line.isascii()
+        or codec.encoding == types.PositionEncodingKind.Utf32
+        or (codec.encoding != types.PositionEncodingKind.Utf8 and max(line) <= "\uffff")
+    ):
+        return start + character  # one unit per character
+    # A column inside a character counts as after it, as pygls has it.
     return start + codec.position_from_client_units([line], types.Position(0, character)).character
 
 
@@ -101,7 +118,7 @@ def position_at(text: str, offset: int, codec: PositionCodec) -> types.Position:
     lone_returns = text.count("\r", 0, offset) - text.count("\r\n", 0, offset)
     line = text.count("\n", 0, offset) + lone_returns
     start = max(text.rfind("\n", 0, offset), text.rfind("\r", 0, offset)) + 1
-    return types.Position(line=line, character=codec.client_num_units(text[start:offset]))
+    return types.Position(line=line, character=client_units(text[start:offset], codec))
 
 
 def _prefix_start(text: str, offset: int, budget: int) -> int:
