@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from lsprotocol import types
 from pygls.exceptions import FeatureRequestError
@@ -89,6 +90,15 @@ class CodexLanguageServer(LanguageServer):
         #: Set at ``shutdown``: from then on nothing more is sent to the client.
         self.closing = False
         self._reporting = False
+
+    def start_io(self, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> None:
+        from . import stdio
+
+        stdin = stdin or sys.stdin.buffer
+        if stdio.readable_by_the_loop(stdin):
+            stdio.serve(self, stdin, stdout or sys.stdout.buffer)
+        else:
+            super().start_io(stdin, stdout)
 
     def _show_message(self, kind: types.MessageType, message: str) -> None:
         self.window_show_message(types.ShowMessageParams(type=kind, message=f"codex-ls: {redact(message)}"))
