@@ -24,13 +24,36 @@ def cancel_once(task: asyncio.Task[Any], msg: str | None = None) -> None:
 
 
 async def join(task: asyncio.Task[T]) -> T:
-    """Await ``task``; if the caller is cancelled, cancel ``task`` once and re-raise.
+    """Await ``task`` as ``await task`` would, except that cancelling the caller
+    cancels ``task`` once, however many times the caller is cancelled."""
+    return await _Joined(task)
 
-    A plain ``await task`` would pass each of the caller's cancellations on to
-    ``task``, however many there are.
+
+class _Joined(asyncio.Future[T]):
+    """Stands for ``task`` to the task awaiting it; its ``cancel`` is ``cancel_once``.
+
+    A task passes each of its cancellations on to the future it awaits, at once;
+    awaiting ``task`` itself would cancel it as many times. Like ``task``, this
+    ends only when ``task`` ends, with its outcome.
     """
-    try:
-        return await asyncio.shield(task)
-    except asyncio.CancelledError:
-        cancel_once(task)
-        raise
+
+    def __init__(self, task: asyncio.Task[T]) -> None:
+        super().__init__(loop=task.get_loop())
+        self._task = task
+        task.add_done_callback(self._settle)
+
+    def cancel(self, msg: Any | None = None) -> bool:
+        if self._task.done():
+            return False
+        cancel_once(self._task, msg)
+        return True
+
+    def _settle(self, task: asyncio.Task[T]) -> None:
+        if self.done():
+            return
+        if task.cancelled():
+            super().cancel()
+        elif (exc := task.exception()) is not None:
+            self.set_exception(exc)
+        else:
+            self.set_result(task.result())
