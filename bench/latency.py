@@ -5,7 +5,10 @@ Runs the real server process over stdio against the fake backend on 127.0.0.1:
 * overhead: N sequential inline completions; for each, the LSP round trip minus
   the backend's own serve time (request received → last byte sent, as the fake
   records it). What is left is the server: parsing, windowing, HTTP client,
-  post-processing and JSON-RPC.
+  post-processing and JSON-RPC (the benchmark's own client is in it too). The
+  backend keeps connections alive, as real model servers do; the same run is
+  repeated with a backend that closes every connection (``Connection: close``),
+  where each request also pays a TCP connect.
 * cancel: a slow stream is superseded by the next keystroke (or cancelled with
   ``$/cancelRequest``); the time from sending that message to the fake seeing the
   connection close.
@@ -85,15 +88,19 @@ def type_char(client: LanguageClient, uri: str, version: int, character: int, te
     )
 
 
-async def overhead(client: LanguageClient, fake: FakeBackend, count: int) -> dict[str, Any]:
-    uri = "file:///bench/overhead.py"
+async def overhead(
+    client: LanguageClient, fake: FakeBackend, count: int, keep_alive: bool, typed: str
+) -> dict[str, Any]:
+    uri = f"file:///bench/overhead-{'keep-alive' if keep_alive else 'close'}.py"
     client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "python", 1, SOURCE)))
     fake.reset()
+    fake.keep_alive = keep_alive
     fake.default = Reply(chunks=["math", ".pi", " * radius", " ** 2"])
     added, totals, served = [], [], []
     for i in range(count):
-        # A keystroke before each request, as in real typing (the cursor moves on).
-        type_char(client, uri, i + 2, COLUMN + i, "x")
+        # A keystroke before each request, as in real typing (the cursor moves on);
+        # each run types its own character, so no request is answered from the cache.
+        type_char(client, uri, i + 2, COLUMN + i, typed)
         started = time.monotonic()
         result = await client.text_document_inline_completion_async(params(uri, COLUMN + i + 1))
         total = time.monotonic() - started
@@ -105,11 +112,17 @@ async def overhead(client: LanguageClient, fake: FakeBackend, count: int) -> dic
         totals.append(total)
         served.append(serve)
         added.append(total - serve)
-    return {"added": summary(added), "round_trip": summary(totals), "backend_serve": summary(served)}
+    return {
+        "added": summary(added),
+        "round_trip": summary(totals),
+        "backend_serve": summary(served),
+        "connections": fake.connections,
+    }
 
 
 async def cancel_latency(client: LanguageClient, fake: FakeBackend, count: int, how: str) -> dict[str, Any]:
     slow = Reply(chunks=["x"] * 200, chunk_delay=0.02)
+    fake.keep_alive = True
     delays: list[float] = []
     for i in range(count):
         uri = f"file:///bench/cancel-{how}-{i}.py"
@@ -155,7 +168,8 @@ async def main() -> None:
                 "command": "python bench/latency.py " + " ".join(sys.argv[1:]),
                 "machine": f"{platform.machine()}, {platform.python_version()}, {platform.node()}",
                 "date": time.strftime("%Y-%m-%d %H:%M"),
-                "overhead": await overhead(client, fake, args.requests),
+                "overhead": await overhead(client, fake, args.requests, keep_alive=True, typed="x"),
+                "overhead_connection_close": await overhead(client, fake, args.requests, keep_alive=False, typed="y"),
                 "cancel_supersede": await cancel_latency(client, fake, args.cancels, "supersede"),
                 "cancel_request": await cancel_latency(client, fake, args.cancels, "cancelRequest"),
             }
