@@ -2,8 +2,8 @@
 
 Positions arrive in the client's units (UTF-16 unless negotiated otherwise) and
 are converted as pygls' position codec converts them, but at C speed (the codec
-visits a line one character at a time in Python). Lines end where the LSP says they do: at
-``\r\n``, ``\n`` or a lone ``\r`` (not at the other breaks ``str.splitlines``
+visits a line one character at a time in Python). Lines end where the LSP says
+they do: at ``\r\n``, ``\n`` or a lone ``\r`` (not at the other breaks ``str.splitlines``
 knows, such as form feed or U+2028). Only the lines up to the cursor are visited,
 and the window around it is bounded, so a keystroke in a huge file costs the size
 of the window, not of the file.
@@ -65,11 +65,20 @@ def offset_at(text: str, position: types.Position, codec: PositionCodec) -> int:
 
 def client_units(text: str, codec: PositionCodec) -> int:
     """The length of ``text`` in the client's position units."""
-    if text.isascii() or codec.encoding == types.PositionEncodingKind.Utf32:
+    if _one_unit_per_character(text, codec):
         return len(text)
     if codec.encoding == types.PositionEncodingKind.Utf8:
         return len(text.encode("utf-8", "surrogatepass"))
     return len(text.encode("utf-16-le", "surrogatepass")) // 2  # pygls' choice for any other
+
+
+def _one_unit_per_character(text: str, codec: PositionCodec) -> bool:
+    return (
+        text.isascii()
+        or codec.encoding == types.PositionEncodingKind.Utf32
+        # UTF-16, and pygls' choice for an unknown encoding: astral characters take two.
+        or (codec.encoding != types.PositionEncodingKind.Utf8 and max(text) <= "\uffff")
+    )
 
 
 def _column(text: str, bounds: tuple[int, int], character: int, codec: PositionCodec) -> int:
@@ -77,12 +86,8 @@ def _column(text: str, bounds: tuple[int, int], character: int, codec: PositionC
     line = text[start:end]
     if character >= client_units(line, codec):
         return end
-    if (
-        line.isascii()
-        or codec.encoding == types.PositionEncodingKind.Utf32
-        or (codec.encoding != types.PositionEncodingKind.Utf8 and max(line) <= "\uffff")
-    ):
-        return start + character  # one unit per character
+    if _one_unit_per_character(line, codec):
+        return start + character
     # A column inside a character counts as after it, as pygls has it.
     return start + codec.position_from_client_units([line], types.Position(0, character)).character
 
