@@ -276,9 +276,10 @@ class FakeBackend:
             self.connections += 1
         graceful = False
         try:
-            graceful = not self._closing and await self._exchange(reader, writer)
-            while graceful and self.keep_alive and not self._closing:
+            while not self._closing:
                 graceful = await self._exchange(reader, writer)
+                if not (graceful and self.keep_alive):
+                    break
         except (ConnectionError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError):
             pass  # a client that goes away or sends garbage before its request is complete
         except asyncio.CancelledError:

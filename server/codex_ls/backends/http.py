@@ -27,7 +27,7 @@ import random
 import ssl
 import time
 import urllib.parse
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Coroutine, Mapping
 from contextlib import aclosing
 from typing import Any
 
@@ -313,7 +313,7 @@ DRAIN_SECONDS = 0.01
 DRAIN_BYTES = 8192
 
 
-def _background(closing: Any) -> None:
+def _background(closing: Coroutine[Any, Any, None]) -> None:
     task = asyncio.ensure_future(closing)
     _CLOSING.add(task)
     task.add_done_callback(_CLOSING.discard)
