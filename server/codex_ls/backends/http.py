@@ -19,6 +19,7 @@ order that is not set aside, so the primary takes over again after its cooldown.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email.utils
 import json
 import logging
@@ -129,10 +130,21 @@ async def resolve_api_key(config: BackendConfig, environ: Mapping[str, str] = os
     return key
 
 
-def _verify(config: BackendConfig) -> ssl.SSLContext | bool:
-    if config.ca_bundle:
-        return ssl.create_default_context(cafile=config.ca_bundle)
-    return True
+def _new_client(config: BackendConfig) -> httpx.AsyncClient:
+    """A backend's pooled client; TLS from ``backend.caBundle``, else the default CAs.
+
+    Building one loads the CA certificates and imports httpcore: about 0.15 s, run in
+    a worker thread, where it does not hold up the keystrokes that arrive meanwhile.
+    """
+    c = config
+    return httpx.AsyncClient(
+        timeout=httpx.Timeout(c.read_timeout, connect=c.connect_timeout),
+        verify=ssl.create_default_context(cafile=c.ca_bundle) if c.ca_bundle else True,
+        # Without backend.proxy, HTTP(S)_PROXY, ALL_PROXY and NO_PROXY apply.
+        proxy=c.proxy,
+        trust_env=True,
+        headers={"user-agent": "codex-ls", **dict(c.headers)},
+    )
 
 
 def _fails_over(exc: BackendError) -> bool:
@@ -154,6 +166,8 @@ class HttpTransport:
         self._sleep = sleep
         self._clock = clock
         self._client: httpx.AsyncClient | None = None
+        #: The client being built; shared, so a cancelled request does not waste it.
+        self._building: asyncio.Future[httpx.AsyncClient] | None = None
         self._api_key: str | None = None
         self._key_loaded = False
         #: Endpoint → when it may be tried first again, after it failed.
@@ -173,15 +187,13 @@ class HttpTransport:
 
     async def _get_client(self) -> httpx.AsyncClient:
         if self._client is None:
-            c = self.config
-            self._client = httpx.AsyncClient(
-                timeout=httpx.Timeout(c.read_timeout, connect=c.connect_timeout),
-                verify=_verify(c),
-                # Without backend.proxy, HTTP(S)_PROXY, ALL_PROXY and NO_PROXY apply.
-                proxy=c.proxy,
-                trust_env=True,
-                headers={"user-agent": "codex-ls", **dict(c.headers)},
-            )
+            if self._building is None:
+                self._building = asyncio.ensure_future(asyncio.to_thread(_new_client, self.config))
+            try:
+                self._client = await asyncio.shield(self._building)
+            except Exception:
+                self._building = None
+                raise
         if not self._key_loaded:
             self._api_key = await resolve_api_key(self.config)
             self._key_loaded = True
@@ -300,6 +312,10 @@ class HttpTransport:
                 await asyncio.shield(response.aclose())
 
     async def aclose(self) -> None:
+        building, self._building = self._building, None
+        if self._client is None and building is not None:
+            with contextlib.suppress(Exception):
+                self._client = await building
         if self._client is not None:
             await self._client.aclose()
             self._client = None
