@@ -95,6 +95,8 @@ class RecordedRequest:
     completed: bool = False
     #: When the server stopped answering (completed or not), for serve-time figures.
     finished_at: float | None = None
+    #: When the first event of a streamed answer was written.
+    first_event_at: float | None = None
 
 
 # Route names: which wire format a (method, path) pair speaks.
@@ -234,6 +236,11 @@ class FakeBackend:
                 raise TimeoutError(f"request {index} was not disconnected within {timeout}s")
             return self.requests[index]
 
+    def wait_until_finished(self, record: RecordedRequest, timeout: float = 5.0) -> bool:
+        """Whether the answer to ``record`` ended (completed or cut) within ``timeout``."""
+        with self._changed:
+            return self._changed.wait_for(lambda: record.finished_at is not None, timeout)
+
     # -- the server (runs on the backend's own loop) ----------------------------------
 
     def _run_loop(self) -> None:
@@ -343,8 +350,14 @@ class FakeBackend:
         def completing() -> None:
             self._finish(record, completed=True)
 
+        def first_event() -> None:
+            with self._lock:
+                record.first_event_at = time.monotonic()
+
         connection = "keep-alive" if self.keep_alive else "close"
-        writing = asyncio.create_task(_write_reply(writer, route, reply, record.body, completing, connection))
+        writing = asyncio.create_task(
+            _write_reply(writer, route, reply, record.body, completing, connection, first_event)
+        )
         watching = asyncio.create_task(reader.gone.wait())
         try:
             done, _ = await asyncio.wait({writing, watching}, return_when=asyncio.FIRST_COMPLETED)
@@ -435,8 +448,11 @@ async def _write_reply(
     body: dict[str, Any] | None,
     completing: Callable[[], None],
     connection: str = "close",
+    first_event: Callable[[], None] = lambda: None,
 ) -> None:
     """Write ``reply``; ``completing`` runs just before the last bytes go out.
+
+    ``first_event`` runs when a stream's first event is written.
 
     Marking the request completed before the client can see the end of the answer
     (the last chunk of a stream, the whole of any other body) lets a test assert
@@ -465,6 +481,8 @@ async def _write_reply(
         completing()
         writer.transport.abort()
         return
+    if events:
+        first_event()
     if reply.drip is not None:
         await _drip(writer, b"".join(events), reply.drip)
     else:
