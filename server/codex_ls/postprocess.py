@@ -121,9 +121,25 @@ def fix_seam(prefix: str, text: str) -> str:
     if line.strip():
         # "return " + " x": token boundaries make models repeat the space.
         return text.lstrip(" \t") if line[-1] in " \t" else text
-    # The cursor sits after the line's indentation; a completion that starts with
-    # the same indentation again would be indented twice.
-    return text.removeprefix(line) if line else text
+    # The cursor sits in the line's indentation. A completion that starts with the
+    # same indentation again is indented twice ("    " + "    x"), unless it only
+    # finishes the indentation being typed (" " + "   x"): keep whichever gives
+    # the indentation the line above calls for.
+    if not line or not text.startswith(line):
+        return text
+    if _indent(line + text) == _expected_indent(prefix) != _indent(text):
+        return text
+    return text.removeprefix(line)
+
+
+def _expected_indent(prefix: str) -> int | None:
+    """The indentation of a new line at the cursor: the previous code line's, one level deeper after an opener."""
+    lines = prefix.split("\n")[:-1]
+    above = next((line for line in reversed(lines) if line.strip()), None)
+    if above is None:
+        return None
+    opens = above.rstrip().endswith((":", "{", "(", "["))
+    return _indent(above) + (4 if opens else 0)
 
 
 def trim_block(prefix: str, text: str) -> str:
