@@ -59,9 +59,15 @@ class ClientLogHandler(logging.Handler):
             self.handleError(record)
 
 
+def _not_a_late_cancel(record: logging.LogRecord) -> bool:
+    """Editors cancel requests whose answer is already on its way: not worth a warning each time."""
+    return not record.getMessage().startswith("Cancel notification for unknown message id")
+
+
 def setup_logging(level: str, log_file: str | None, server: Any = None) -> None:
     root = logging.getLogger()
     root.setLevel(logging.WARNING)
+    logging.getLogger("pygls.protocol.json_rpc").addFilter(_not_a_late_cancel)
     log.setLevel(level.upper())
     redact = RedactSecrets()
     handlers: list[logging.Handler] = []
