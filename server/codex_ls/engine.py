@@ -3,6 +3,13 @@
 Pure steps (window, decision, post-processing) around one streamed model call.
 The stream is read only as far as needed: single-line requests end at the first
 line break, multi-line requests end where the cursor's block ends.
+
+A generation outlives the request that started it. When that request is
+cancelled (``$/cancelRequest``) or superseded by a newer keystroke, the
+generation stays open for a grace of about two keystrokes, so that the next
+request can take it over if what it streams agrees with the typing. It is closed
+as soon as a request comes that it cannot serve, an edit or its own output
+contradicts the typing, the document closes, or the grace runs out.
 """
 
 from __future__ import annotations
@@ -12,21 +19,29 @@ import json
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import AsyncGenerator, Callable
+from contextlib import aclosing
 from dataclasses import dataclass, replace
 
-from .backends.base import Backend, GenerationRequest
+from .backends.base import Backend, Delta, GenerationRequest
 from .config import Config
 from .context.fim import FimTemplate
 from .context.syntax import decide_multiline
 from .context.window import Window, window
 from .postprocess import Completion, postprocess
 from .ranking import Candidate, rank, read_candidates
-from .reuse import Anchor, Generation, LRUCache, TypingRhythm
-from .scheduler import SUPERSEDED
+from .reuse import CONTEXT, Anchor, Generation, LRUCache, TypingRhythm
 from .tasks import cancel_once
 
 log = logging.getLogger(__name__)
+
+#: The grace of an orphaned generation: twice the typing interval, within these bounds (s).
+#: Editors wait before they send the next request (VS Code 50 ms, the Neovim plugin
+#: its debounce), and a busy server reads it later still: the floor covers both.
+GRACE_MIN = 0.15
+GRACE_MAX = 0.3
+#: A generation closed unanswered this recently (s) makes the next request wait for a pause.
+OUTRAN_WINDOW = 1.0
 
 
 @dataclass(frozen=True)
@@ -71,6 +86,8 @@ class CompletionEngine:
         self.rhythm = TypingRhythm(clock)
         self.shown: dict[str, tuple[Anchor, list[Suggestion]]] = {}
         self.inflight: dict[str, Generation] = {}
+        #: When a generation of each document was last closed unanswered.
+        self.outran: dict[str, float] = {}
         #: How each request was answered: model, type_through, cache, reused, debounced.
         self.counts: Counter[str] = Counter()
 
@@ -106,33 +123,47 @@ class CompletionEngine:
         win = window(ctx.text, ctx.offset, int(c.context_tokens * c.chars_per_token), c.prefix_ratio)
         anchor = Anchor.of(win.prefix, win.suffix, ctx.offset)
         interval = self.rhythm.keystroke(ctx.uri)
+        outran = self._take_outran(ctx.uri)
         multiline = decide_multiline(ctx.language_id, win.prefix, win.suffix)
         if multiline is None:
             self._drop_inflight(ctx.uri)
+            log.debug("completion at %d: mid-word, nothing", ctx.offset)
             return Outcome([], win, False)
         reuse = c.reuse and not ctx.manual
         key = (win.prefix, win.suffix, multiline)
         if reuse and (served := self._serve_without_model(ctx.uri, anchor, key)) is not None:
             self._drop_inflight(ctx.uri)
+            log.debug("completion at %d: served without a model call", ctx.offset)
             return Outcome(served, win, multiline)
         generation = self._reusable(ctx.uri, anchor) if reuse else None
         if generation is not None:
             self.counts["reused"] += 1
-            suggestions, elapsed = await self._wait(generation)
-            result = advance(suggestions, generation.anchor.typed_since(anchor) or "")
-            if result or not suggestions:
+            self.counts["adopted_after_cancel"] += generation.abandoned
+            typed = generation.anchor.typed_since(anchor) or ""
+            generation.typed = typed
+            log.debug("completion at %d: takes over the stream begun %d back", ctx.offset, len(typed))
+            waited = await self._wait(ctx.uri, generation)
+            if waited is None and generation.typed != typed:
+                return Outcome([], win, multiline)  # closed by newer typing: this request is stale
+            suggestions, elapsed = waited or ([], 0.0)
+            result = advance(suggestions, typed)
+            if waited is not None and (result or not suggestions):
                 return self._answer(ctx.uri, anchor, key, result, win, multiline, elapsed)
             # The stream went another way than the typing: ask again for this place.
             self.counts["reused_disagreed"] += 1
-        elif self._drop_inflight(ctx.uri) and c.debounce and not ctx.manual:
+        elif (self._drop_inflight(ctx.uri) or outran) and c.debounce and not ctx.manual:
             # Typing faster than the model answers: wait for a pause in the typing
             # (a newer keystroke cancels this wait) instead of starting a
             # generation per keystroke.
             self.counts["debounced"] += 1
+            log.debug("completion at %d: waits %.0f ms for a pause", ctx.offset, 1000 * min(interval, 0.15))
             await asyncio.sleep(min(interval, 0.15))
         generation = self._start(ctx, anchor, win, multiline)
-        suggestions, elapsed = await self._wait(generation)
-        return self._answer(ctx.uri, anchor, key, suggestions, win, multiline, elapsed)
+        log.debug("completion at %d: asks the model (%s)", ctx.offset, "multi-line" if multiline else "one line")
+        waited = await self._wait(ctx.uri, generation)
+        if waited is None:
+            return Outcome([], win, multiline)
+        return self._answer(ctx.uri, anchor, key, waited[0], win, multiline, waited[1])
 
     def _answer(
         self,
@@ -156,6 +187,12 @@ class CompletionEngine:
                 self.counts["type_through"] += 1
                 self.shown[uri] = (anchor, rest)
                 return rest
+            if typed and shown[1] and shown[1][0].text == typed and shown[1][0].finish_reason == "stop":
+                # The whole suggestion was typed, and the model had stopped there: asked
+                # again at this point, it would answer with the same line break.
+                self.counts["typed_to_its_end"] += 1
+                self.shown[uri] = (anchor, [])
+                return []
         cached: list[Suggestion] | None = self.cache.get(key)
         if cached:
             self.counts["cache"] += 1
@@ -170,46 +207,136 @@ class CompletionEngine:
         return generation if typed is not None and generation.agrees_with(typed) else None
 
     def _drop_inflight(self, uri: str) -> bool:
-        """Cancel the document's generation in flight; True if there was one."""
-        generation = self.inflight.pop(uri, None)
+        """Close the document's generation in flight; True if there was one."""
+        generation = self.inflight.get(uri)
         if generation is None or generation.task.done():
             return False
-        cancel_once(generation.task)
+        self._close(uri, generation, "superseded")
         return True
+
+    def _close(self, uri: str, generation: Generation, reason: str) -> None:
+        """Stop ``generation`` unanswered: the backend sees the connection close."""
+        generation.end_grace()
+        if self.inflight.get(uri) is generation:
+            del self.inflight[uri]
+        if not generation.task.done():
+            log.debug("stream closed: %s", reason)
+            self.counts[f"closed_{reason}"] += 1
+            self.outran[uri] = self.rhythm.now()
+            cancel_once(generation.task)
+
+    def _take_outran(self, uri: str) -> bool:
+        """Whether a generation of ``uri`` was closed unanswered just before this request."""
+        closed = self.outran.pop(uri, None)
+        return closed is not None and self.rhythm.now() - closed < OUTRAN_WINDOW
 
     def _start(self, ctx: CompletionContext, anchor: Anchor, win: Window, multiline: bool) -> Generation:
         self.counts["model"] += 1
         uri = ctx.uri
-        streamed: list[str] = []
         samples = self.samples_for(multiline, ctx.manual)
         request = self.request_for(win, multiline, samples, ctx.neighbours)
-        task = asyncio.ensure_future(self._generate(request, ctx.language_id, win, multiline, streamed))
-        generation = Generation(anchor, task, streamed)
+        generation = Generation(anchor)
+        work = self._generate(uri, generation, request, ctx.language_id, win, multiline)
+        generation.task = asyncio.ensure_future(work)
         self.inflight[uri] = generation
-        task.add_done_callback(lambda _: self.inflight.pop(uri, None) if self.inflight.get(uri) is generation else None)
+        generation.task.add_done_callback(lambda task: self._ended(uri, generation, task))
         return generation
 
-    async def _wait(self, generation: Generation) -> tuple[list[Suggestion], float]:
-        generation.waiters += 1
+    def _ended(self, uri: str, generation: Generation, task: asyncio.Task[tuple[list[Suggestion], float]]) -> None:
+        generation.end_grace()
+        if self.inflight.get(uri) is generation:
+            del self.inflight[uri]
+        if not generation.waiters and not task.cancelled() and task.exception() is None:
+            # Finished during its grace: the next keystroke types through its answer.
+            self.shown[uri] = (generation.anchor, task.result()[0])
+
+    async def _wait(self, uri: str, generation: Generation) -> tuple[list[Suggestion], float] | None:
+        """The generation's answer; ``None`` if it was closed before it had one.
+
+        When this request is cancelled or superseded, the generation is left to
+        its grace rather than closed: the next keystroke may take it over.
+        """
+        current = asyncio.current_task()
+        assert current is not None
+        generation.waiters.add(current)
+        generation.end_grace()
         try:
             result: tuple[list[Suggestion], float] = await asyncio.shield(generation.task)
             return result
-        except asyncio.CancelledError as exc:
-            # A superseding request decides itself whether to reuse or cancel the
-            # generation; any other cancellation ($/cancelRequest) stops it if
-            # nobody else is waiting for it.
-            if SUPERSEDED not in exc.args and generation.waiters == 1:
-                cancel_once(generation.task)
+        except asyncio.CancelledError:
+            if generation.task.cancelled() and not current.cancelling():
+                return None
             raise
         finally:
-            generation.waiters -= 1
+            generation.waiters.discard(current)
+            if not generation.waiters and not generation.task.done():
+                self._orphan(uri, generation)
+
+    def _orphan(self, uri: str, generation: Generation) -> None:
+        if self.inflight.get(uri) is not generation:
+            return
+        generation.orphaned = True
+        if not generation.agrees_with(generation.typed):
+            self._close(uri, generation, "contradicted")
+            return
+        grace = min(GRACE_MAX, max(GRACE_MIN, 2 * self.rhythm.interval(uri)))
+        generation.grace = asyncio.get_running_loop().call_later(grace, self._expire, uri, generation)
+
+    def _expire(self, uri: str, generation: Generation) -> None:
+        generation.grace = None
+        if not generation.waiters:
+            self._close(uri, generation, "grace")
+
+    def watching(self, uri: str) -> bool:
+        """Whether an edit of ``uri`` matters to a generation in flight."""
+        return uri in self.inflight
+
+    def edited(self, uri: str, text: str, offset: int) -> None:
+        """The document changed and the cursor is now at ``offset``: close what the typing contradicts."""
+        generation = self.inflight.get(uri)
+        if generation is None or generation.task.done():
+            return
+        later = Anchor(offset, text[max(0, offset - CONTEXT) : offset], text[offset : offset + CONTEXT])
+        generation.typed = generation.anchor.typed_since(later)
+        if not generation.agrees_with(generation.typed):
+            self._close(uri, generation, "contradicted")
+
+    def forget(self, uri: str) -> None:
+        """The document closed: close its generation and drop what was kept for it."""
+        generation = self.inflight.get(uri)
+        if generation is not None:
+            self._close(uri, generation, "document_closed")
+        self.shown.pop(uri, None)
+        self.outran.pop(uri, None)
+        self.rhythm.forget(uri)
+
+    def close_all(self) -> None:
+        for uri, generation in list(self.inflight.items()):
+            self._close(uri, generation, "shutdown")
+
+    async def _watched(
+        self, uri: str, generation: Generation, deltas: AsyncGenerator[Delta, None]
+    ) -> AsyncGenerator[Delta, None]:
+        """``deltas``, closed as soon as what they say contradicts the latest typing."""
+        async with aclosing(deltas):
+            async for delta in deltas:
+                yield delta
+                if not generation.agrees_with(generation.typed):
+                    self._close(uri, generation, "contradicted")
 
     async def _generate(
-        self, request: GenerationRequest, language_id: str, win: Window, multiline: bool, streamed: list[str]
+        self,
+        uri: str,
+        generation: Generation,
+        request: GenerationRequest,
+        language_id: str,
+        win: Window,
+        multiline: bool,
     ) -> tuple[list[Suggestion], float]:
         samples = request.n
         started = time.perf_counter()
-        candidates = await read_candidates(self.backend.stream(request), samples, win.prefix, multiline, streamed)
+        deltas = self._watched(uri, generation, self.backend.stream(request))
+        candidates = await read_candidates(deltas, samples, win.prefix, multiline, generation.streamed)
         if samples > 1 and all(c.finish == "length" for c in candidates):
             # Every sample ran out of tokens: the answer is longer than allowed.
             request = replace(request, max_tokens=request.max_tokens * 2)

@@ -5,7 +5,9 @@
 * LRU cache: the same window was completed before (backspace, then retype).
 * In-flight reuse: a generation still streaming for this document began at a
   point the cursor has since typed through, and what it has streamed so far
-  agrees with what was typed; it is awaited instead of restarted.
+  agrees with what was typed; it is awaited instead of restarted. A generation
+  whose request was cancelled or superseded is kept for a short grace so that
+  the next keystroke's request can take it over.
 
 Positions are compared through the document offset of the cursor plus a short
 stretch of text on either side, so nothing here copies the document.
@@ -48,24 +50,44 @@ class Anchor:
         return text
 
 
-@dataclass
+@dataclass(eq=False)
 class Generation:
     """A model call in flight for one document."""
 
     anchor: Anchor
-    task: asyncio.Task[Any]
     #: Raw text streamed so far, for deciding whether the typing agrees with it.
     streamed: list[str] = field(default_factory=list)
-    waiters: int = 0
+    task: asyncio.Task[Any] = field(init=False)
+    #: The requests' tasks awaiting it now; with none it is an orphan, kept only for its grace.
+    waiters: set[asyncio.Task[Any]] = field(default_factory=set)
+    #: What the user has typed since ``anchor``, as far as the server knows;
+    #: ``None`` once an edit went anywhere else.
+    typed: str | None = ""
+    #: Closes it when no request has taken it over in time.
+    grace: asyncio.TimerHandle | None = None
+    #: A request whose own request was cancelled or superseded left it at least once.
+    orphaned: bool = False
 
-    def agrees_with(self, typed: str) -> bool:
+    def agrees_with(self, typed: str | None) -> bool:
         """Nothing the stream produced so far contradicts what was typed since it began.
 
         A stream that has produced nothing yet is kept: while keys arrive faster
         than the model answers, restarting would never let an answer arrive.
         """
+        if typed is None:
+            return False
         so_far = "".join(self.streamed)
         return so_far.startswith(typed) or typed.startswith(so_far)
+
+    @property
+    def abandoned(self) -> bool:
+        """Every request that awaited it was cancelled or superseded."""
+        return self.orphaned or (bool(self.waiters) and all(t.cancelling() for t in self.waiters))
+
+    def end_grace(self) -> None:
+        if self.grace is not None:
+            self.grace.cancel()
+            self.grace = None
 
 
 class LRUCache:
@@ -93,6 +115,17 @@ class TypingRhythm:
         self._clock = clock
         self._last: dict[str, float] = {}
         self._interval: dict[str, float] = {}
+
+    def now(self) -> float:
+        return self._clock()
+
+    def interval(self, key: str) -> float:
+        """The average interval so far (one second before the second keystroke)."""
+        return self._interval.get(key, 1.0)
+
+    def forget(self, key: str) -> None:
+        self._last.pop(key, None)
+        self._interval.pop(key, None)
 
     def keystroke(self, key: str) -> float:
         """Record a request; return the average interval (seconds) so far."""

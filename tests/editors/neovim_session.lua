@@ -226,7 +226,8 @@ local function main()
 
   step("cancel", function(record)
     -- Line 7 is "    return result": the answer to " *" is slow; typing " 2" meanwhile
-    -- must cancel that request and show the answer to the newer text.
+    -- must cancel that request (the server closes its stream once " 2" contradicts
+    -- it) and show the answer to the newer text.
     api.nvim_win_set_cursor(0, { 7, 0 })
     api.nvim_input("A *")
     record.sent = wait_for(5000, function()

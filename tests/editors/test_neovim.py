@@ -62,7 +62,8 @@ def session(model: tuple[FakeBackend, ScriptedModel], tmp_path_factory: pytest.T
     script.completions += [
         ("    return ", "a + b"),
         ("def mul(a, b):\n    ", "result = a * b\n    return result\n"),
-        ("    return result *", Reply(chunks=[" 2"], first_delay=5.0)),
+        # Says " 3" at once, then nothing for 5 s: typing " 2" contradicts it.
+        ("    return result *", Reply(chunks=[" 3", " + 1"], first_delay=0.2, chunk_delay=5.0)),
         ("    return result * 2", " + 1"),
         ("    return a + b", "  # the sum"),
     ]
@@ -143,7 +144,7 @@ def test_a_multiline_suggestion_is_drawn_with_virtual_lines_and_accepted_whole(s
     assert multiline["after_accept"]["lines"][5:7] == ["    result = a * b", "    return result"]
 
 
-def test_typing_on_cancels_the_request_in_flight_and_shows_the_newer_answer(session: Session) -> None:
+def test_typing_on_cancels_the_request_in_flight_and_the_contradicted_stream_is_closed(session: Session) -> None:
     cancel = session.step("cancel")
     (mark,) = cancel["state"]["marks"]
     assert cancel["state"]["lines"][6] == "    return result * 2"
@@ -151,7 +152,8 @@ def test_typing_on_cancels_the_request_in_flight_and_shows_the_newer_answer(sess
     assert cancel["cancel_requests"] == 1  # $/cancelRequest for the slow one, nothing else pending
     (slow,) = [r for r in requests_to(session.backend, "/v1/completions") if (fim_prefix(r) or "").endswith(" *")]
     assert not slow.completed
-    assert slow.disconnected_at is not None  # the model's stream was closed, not left to run
+    # Cancelled, its stream was kept for the next keystroke; " 2" contradicts its " 3": closed.
+    assert slow.disconnected_at is not None
     assert slow.disconnected_at - slow.received_at < 3.0
 
 

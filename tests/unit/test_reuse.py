@@ -122,8 +122,7 @@ async def test_a_stream_that_disagrees_is_closed_and_the_next_is_debounced() -> 
     assert [s.text for s in second.suggestions] == ["zeta"]
     assert backend.closed_early == 1
     assert engine.counts["debounced"] == 1
-    with pytest.raises(asyncio.CancelledError):
-        await first
+    assert (await first).suggestions == []  # its stream was closed: nothing for a stale place
 
 
 async def test_a_manual_trigger_is_not_debounced() -> None:
@@ -134,3 +133,96 @@ async def test_a_manual_trigger_is_not_debounced() -> None:
     await engine.complete(at_end("x = z", manual=True))
     assert engine.counts["debounced"] == 0
     first.cancel()
+
+
+async def cancelled_at(engine: CompletionEngine, text: str, after: float) -> None:
+    """A request at the end of ``text`` that the client cancels after ``after`` seconds."""
+    request = asyncio.ensure_future(engine.complete(at_end(text)))
+    await asyncio.sleep(after)
+    request.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await request
+
+
+async def test_a_cancelled_request_leaves_its_stream_to_the_next_keystroke() -> None:
+    backend = ScriptedBackend("value + 1", delay=0.02)
+    engine = engine_with(backend)
+    await cancelled_at(engine, "x = ", 0.05)
+    second = await engine.complete(at_end("x = v"))
+    assert [s.text for s in second.suggestions] == ["alue + 1"]
+    assert len(backend.calls) == 1
+    assert backend.closed_early == 0
+    assert engine.counts["adopted_after_cancel"] == 1
+
+
+async def test_an_edit_that_agrees_keeps_the_stream_and_one_that_contradicts_closes_it() -> None:
+    backend = ScriptedBackend("value + 1", delay=0.05)
+    engine = engine_with(backend)
+    await cancelled_at(engine, "x = ", 0.12)  # "va" has streamed
+    engine.edited("file:///a.py", "x = v\n", 5)
+    await asyncio.sleep(0)
+    assert backend.closed_early == 0
+    engine.edited("file:///a.py", "x = vo\n", 6)
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert backend.closed_early == 1
+    assert engine.counts["closed_contradicted"] == 1
+    assert not engine.watching("file:///a.py")
+
+
+async def test_a_stream_is_closed_by_its_own_output_when_it_contradicts_the_typing() -> None:
+    backend = ScriptedBackend("value + 1", delay=0.05)
+    engine = engine_with(backend)
+    await cancelled_at(engine, "x = ", 0.01)  # nothing streamed yet
+    engine.edited("file:///a.py", "x = w\n", 5)
+    await asyncio.sleep(0.15)  # "v" arrives: it contradicts "w"
+    assert backend.closed_early == 1
+    assert engine.counts["closed_contradicted"] == 1
+
+
+async def test_a_stream_nobody_takes_over_is_closed_at_the_end_of_its_grace_and_the_next_waits() -> None:
+    backend = ScriptedBackend("value + 1" * 5, "zeta", delay=0.02)
+    engine = engine_with(backend)
+    await cancelled_at(engine, "x = ", 0.03)
+    await asyncio.sleep(0.1)
+    assert backend.closed_early == 0  # still within its grace (0.3 s before a second keystroke)
+    await asyncio.sleep(0.3)
+    assert backend.closed_early == 1
+    assert engine.counts["closed_grace"] == 1
+    # The typing outran the model: the next keystroke waits for a pause first.
+    assert [s.text for s in (await engine.complete(at_end("x = z"))).suggestions] == ["zeta"]
+    assert engine.counts["debounced"] == 1
+
+
+async def test_an_answer_that_arrives_during_the_grace_serves_the_next_keystroke() -> None:
+    backend = ScriptedBackend("val", delay=0.01)
+    engine = engine_with(backend)
+    request = asyncio.ensure_future(engine.complete(at_end("x = ")))
+    await asyncio.sleep(0)
+    request.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await request
+    await asyncio.sleep(0.1)  # the stream finished with nobody waiting
+    assert [s.text for s in (await engine.complete(at_end("x = v"))).suggestions] == ["al"]
+    assert len(backend.calls) == 1
+    assert engine.counts["type_through"] == 1
+
+
+async def test_forgetting_a_document_closes_its_stream() -> None:
+    backend = ScriptedBackend("value + 1", delay=0.05)
+    engine = engine_with(backend)
+    request = asyncio.ensure_future(engine.complete(at_end("x = ")))
+    await asyncio.sleep(0.06)
+    engine.forget("file:///a.py")
+    assert (await request).suggestions == []
+    assert backend.closed_early == 1
+    assert engine.counts["closed_document_closed"] == 1
+
+
+async def test_typing_a_stopped_suggestion_to_its_end_asks_nothing_more_at_the_end_of_the_line() -> None:
+    backend = ScriptedBackend("foo(1)", "never asked")
+    engine = engine_with(backend)
+    await engine.complete(at_end("x = "))
+    assert (await engine.complete(at_end("x = foo(1)"))).suggestions == []
+    assert len(backend.calls) == 1
+    assert engine.counts["typed_to_its_end"] == 1

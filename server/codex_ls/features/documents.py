@@ -1,14 +1,25 @@
-"""``textDocument/didChange`` and ``didClose``: findings that no longer match the text go away.
+"""``textDocument/didOpen``, ``didChange`` and ``didClose``: the completion engine follows the documents.
 
-pygls keeps the documents themselves in sync before these handlers run; here,
-*Find bugs* diagnostics of a document are cleared on its next change.
+pygls keeps the documents themselves in sync before these handlers run. Here, an
+open loads the document's grammar in a worker thread; a change tells the
+completion engine where the cursor went, so that a generation the typing
+contradicts is closed at once, and clears *Find bugs* diagnostics of the
+document; a close ends the document's generation and forgets its state.
 """
 
 from __future__ import annotations
 
+import asyncio
+
 from lsprotocol import types
 
+from ..context import syntax
+from ..context.window import PositionOutOfRangeError, offset_at
 from ..server import CodexLanguageServer
+
+
+def did_open(ls: CodexLanguageServer, params: types.DidOpenTextDocumentParams) -> None:
+    ls.run_task(asyncio.to_thread(syntax.warm, params.text_document.language_id))
 
 
 def _clear_findings(ls: CodexLanguageServer, uri: str) -> None:
@@ -16,14 +27,35 @@ def _clear_findings(ls: CodexLanguageServer, uri: str) -> None:
         ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
 
 
+def _follow_the_cursor(ls: CodexLanguageServer, params: types.DidChangeTextDocumentParams) -> None:
+    """Tell the engine where an edit left the cursor: at the end of the last change's text."""
+    uri = params.text_document.uri
+    if not ls.engine.watching(uri) or not params.content_changes:
+        return
+    change = params.content_changes[-1]
+    if not isinstance(change, types.TextDocumentContentChangePartial):
+        return  # a whole-document change says nothing about the cursor
+    document = ls.workspace.get_text_document(uri)
+    try:
+        start = offset_at(document.source, change.range.start, document.position_codec)
+    except PositionOutOfRangeError:
+        return
+    ls.engine.edited(uri, document.source, start + len(change.text))
+
+
 def did_change(ls: CodexLanguageServer, params: types.DidChangeTextDocumentParams) -> None:
+    _follow_the_cursor(ls, params)
     _clear_findings(ls, params.text_document.uri)
 
 
 def did_close(ls: CodexLanguageServer, params: types.DidCloseTextDocumentParams) -> None:
-    _clear_findings(ls, params.text_document.uri)
+    uri = params.text_document.uri
+    ls.engine.forget(uri)
+    ls.scheduler.cancel(uri)
+    _clear_findings(ls, uri)
 
 
 def register(server: CodexLanguageServer) -> None:
+    server.feature(types.TEXT_DOCUMENT_DID_OPEN)(did_open)
     server.feature(types.TEXT_DOCUMENT_DID_CHANGE)(did_change)
     server.feature(types.TEXT_DOCUMENT_DID_CLOSE)(did_close)

@@ -1,4 +1,4 @@
-"""``textDocument/inlineCompletion``: ghost text at the cursor (LSP 3.18).
+"""``textDocument/inlineCompletion``: ghost text at the cursor (LSP 3.18); ``codex/stats``.
 
 pygls does not advertise this method unless options are passed at registration.
 An item's range starts at the cursor and covers the auto-closed characters
@@ -11,6 +11,8 @@ from lsprotocol import types
 
 from ..context.window import position_at
 from ..server import CodexLanguageServer
+
+STATS = "codex/stats"
 
 
 async def inline_completion(
@@ -30,5 +32,11 @@ async def inline_completion(
     return types.InlineCompletionList(items=items)
 
 
+def stats(ls: CodexLanguageServer, params: object) -> dict[str, dict[str, int]]:
+    """``codex/stats``: how the completion requests so far were answered, and how streams ended."""
+    return {"completions": dict(ls.engine.counts)}
+
+
 def register(server: CodexLanguageServer) -> None:
     server.feature(types.TEXT_DOCUMENT_INLINE_COMPLETION, types.InlineCompletionOptions())(inline_completion)
+    server.feature(STATS)(stats)
