@@ -20,7 +20,8 @@ local M = {}
 ---@class codex.GhostText
 ---@field enabled boolean
 ---@field renderer "auto"|"builtin"|"codex" `auto`: `vim.lsp.inline_completion` where it exists (0.12), else codex's own.
----@field debounce_ms integer Quiet time after the last keystroke before asking the server.
+---@field debounce_ms integer Quiet time after the last keystroke before asking the server (the server itself
+--- coalesces keystrokes that outrun the model, so this only folds a burst of keys into one request).
 ---@field hl_group string Highlight of the ghost text.
 
 ---@class codex.Config
@@ -39,7 +40,7 @@ local defaults = {
   filetypes = nil,
   root_markers = { ".git", "pyproject.toml", "package.json", "Cargo.toml", "go.mod" },
   settings = {},
-  ghost_text = { enabled = true, renderer = "auto", debounce_ms = 75, hl_group = "Comment" },
+  ghost_text = { enabled = true, renderer = "auto", debounce_ms = 20, hl_group = "Comment" },
   keymaps = { accept = "<Tab>", next = "<M-]>", prev = "<M-[>", dismiss = "<C-]>", trigger = "<M-\\>" },
 }
 
