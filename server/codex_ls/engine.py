@@ -66,6 +66,20 @@ class Suggestion:
 
 
 @dataclass(frozen=True)
+class Place:
+    """Where one request asks: its window, the anchor of its cursor, single or multi-line."""
+
+    uri: str
+    win: Window
+    anchor: Anchor
+    multiline: bool
+
+    @property
+    def key(self) -> tuple[str, str, bool]:
+        return (self.win.prefix, self.win.suffix, self.multiline)
+
+
+@dataclass(frozen=True)
 class Outcome:
     suggestions: list[Suggestion]
     window: Window
@@ -129,28 +143,15 @@ class CompletionEngine:
             self._drop_inflight(ctx.uri)
             log.debug("completion at %d: mid-word, nothing", ctx.offset)
             return Outcome([], win, False)
+        place = Place(ctx.uri, win, anchor, multiline)
         reuse = c.reuse and not ctx.manual
-        key = (win.prefix, win.suffix, multiline)
-        if reuse and (served := self._serve_without_model(ctx.uri, anchor, key)) is not None:
-            self._drop_inflight(ctx.uri)
+        if reuse and (served := self._serve_without_model(place)) is not None:
+            self._keep_if_it_serves(ctx.uri, anchor)
             log.debug("completion at %d: served without a model call", ctx.offset)
             return Outcome(served, win, multiline)
-        generation = self._reusable(ctx.uri, anchor) if reuse else None
-        if generation is not None:
-            self.counts["reused"] += 1
-            self.counts["adopted_after_cancel"] += generation.abandoned
-            typed = generation.anchor.typed_since(anchor) or ""
-            generation.typed = typed
-            log.debug("completion at %d: takes over the stream begun %d back", ctx.offset, len(typed))
-            waited = await self._wait(ctx.uri, generation)
-            if waited is None and generation.typed != typed:
-                return Outcome([], win, multiline)  # closed by newer typing: this request is stale
-            suggestions, elapsed = waited or ([], 0.0)
-            result = advance(suggestions, typed)
-            if waited is not None and (result or not suggestions):
-                return self._answer(ctx.uri, anchor, key, result, win, multiline, elapsed)
-            # The stream went another way than the typing: ask again for this place.
-            self.counts["reused_disagreed"] += 1
+        if reuse and (generation := self._reusable(ctx.uri, anchor)) is not None:
+            if (outcome := await self._adopt(place, generation)) is not None:
+                return outcome
         elif (self._drop_inflight(ctx.uri) or outran) and c.debounce and not ctx.manual:
             # Typing faster than the model answers: wait for a pause in the typing
             # (a newer keystroke cancels this wait) instead of starting a
@@ -161,25 +162,51 @@ class CompletionEngine:
         generation = self._start(ctx, anchor, win, multiline)
         log.debug("completion at %d: asks the model (%s)", ctx.offset, "multi-line" if multiline else "one line")
         waited = await self._wait(ctx.uri, generation)
-        if waited is None:
+        if not isinstance(waited, tuple):
             return Outcome([], win, multiline)
-        return self._answer(ctx.uri, anchor, key, waited[0], win, multiline, waited[1])
+        return self._answer(place, waited[0], waited[1])
 
-    def _answer(
-        self,
-        uri: str,
-        anchor: Anchor,
-        key: tuple[str, str, bool],
-        suggestions: list[Suggestion],
-        win: Window,
-        multiline: bool,
-        elapsed: float,
-    ) -> Outcome:
-        self.shown[uri] = (anchor, suggestions)
-        self.cache.put(key, suggestions)
-        return Outcome(suggestions, win, multiline, elapsed)
+    async def _adopt(self, place: Place, generation: Generation) -> Outcome | None:
+        """This request's answer from a generation begun earlier; ``None`` to ask the model again.
 
-    def _serve_without_model(self, uri: str, anchor: Anchor, key: tuple[str, str, bool]) -> list[Suggestion] | None:
+        When the user typed on while a multi-line generation streams, the lines it
+        has completed are shown at once rather than after the whole block: the
+        next keystroke would otherwise come before anything does.
+        """
+        self.counts["reused"] += 1
+        self.counts["adopted_after_cancel"] += generation.abandoned
+        typed = generation.anchor.typed_since(place.anchor) or ""
+        generation.typed = typed
+        log.debug("completion at %d: takes over the stream begun %d back", place.anchor.offset, len(typed))
+        early = typed and generation.multiline
+        waited = await self._wait(place.uri, generation, (lambda: lines_beyond(generation, typed)) if early else None)
+        if isinstance(waited, str):
+            return self._early_answer(place, waited)
+        if waited is None:
+            if generation.typed != typed:
+                return Outcome([], place.win, place.multiline)  # closed by newer typing: this request is stale
+        elif (result := advance(waited[0], typed)) or not (waited[0] or typed):
+            return self._answer(place, result, waited[1])
+        # The stream went another way than the typing, or had nothing for the place it
+        # began at: ask again for this one.
+        self.counts["reused_disagreed"] += 1
+        return None
+
+    def _early_answer(self, place: Place, lines: str) -> Outcome:
+        self.counts["early_lines"] += 1
+        result = postprocess(place.win.prefix, place.win.suffix, lines, multiline=True, stop_tokens=self.template.stop)
+        suggestions = [] if result is None else [Suggestion(result.text, result.replace_suffix)]
+        # Shown, not cached: the same place later deserves the whole answer.
+        self.shown[place.uri] = (place.anchor, suggestions)
+        return Outcome(suggestions, place.win, place.multiline)
+
+    def _answer(self, place: Place, suggestions: list[Suggestion], elapsed: float) -> Outcome:
+        self.shown[place.uri] = (place.anchor, suggestions)
+        self.cache.put(place.key, suggestions)
+        return Outcome(suggestions, place.win, place.multiline, elapsed)
+
+    def _serve_without_model(self, place: Place) -> list[Suggestion] | None:
+        uri, anchor = place.uri, place.anchor
         shown = self.shown.get(uri)
         if shown is not None:
             typed = shown[0].typed_since(anchor)
@@ -193,7 +220,7 @@ class CompletionEngine:
                 self.counts["typed_to_its_end"] += 1
                 self.shown[uri] = (anchor, [])
                 return []
-        cached: list[Suggestion] | None = self.cache.get(key)
+        cached: list[Suggestion] | None = self.cache.get(place.key)
         if cached:
             self.counts["cache"] += 1
             self.shown[uri] = (anchor, cached)
@@ -205,6 +232,17 @@ class CompletionEngine:
             return None
         typed = generation.anchor.typed_since(anchor)
         return generation if typed is not None and generation.agrees_with(typed) else None
+
+    def _keep_if_it_serves(self, uri: str, anchor: Anchor) -> None:
+        """After an answer without a model call: keep the generation in flight only if it
+        still agrees with the typing, for the keystrokes after this one."""
+        generation = self._reusable(uri, anchor)
+        if generation is None:
+            self._drop_inflight(uri)
+        elif not generation.waiters:
+            generation.typed = generation.anchor.typed_since(anchor)
+            generation.end_grace()
+            self._orphan(uri, generation)
 
     def _drop_inflight(self, uri: str) -> bool:
         """Close the document's generation in flight; True if there was one."""
@@ -235,7 +273,7 @@ class CompletionEngine:
         uri = ctx.uri
         samples = self.samples_for(multiline, ctx.manual)
         request = self.request_for(win, multiline, samples, ctx.neighbours)
-        generation = Generation(anchor)
+        generation = Generation(anchor, multiline=multiline)
         work = self._generate(uri, generation, request, ctx.language_id, win, multiline)
         generation.task = asyncio.ensure_future(work)
         self.inflight[uri] = generation
@@ -250,8 +288,11 @@ class CompletionEngine:
             # Finished during its grace: the next keystroke types through its answer.
             self.shown[uri] = (generation.anchor, task.result()[0])
 
-    async def _wait(self, uri: str, generation: Generation) -> tuple[list[Suggestion], float] | None:
-        """The generation's answer; ``None`` if it was closed before it had one.
+    async def _wait(
+        self, uri: str, generation: Generation, early: Callable[[], str | None] | None = None
+    ) -> tuple[list[Suggestion], float] | str | None:
+        """The generation's answer; what ``early`` returns as soon as it returns
+        something; ``None`` if it was closed before it had an answer.
 
         When this request is cancelled or superseded, the generation is left to
         its grace rather than closed: the next keystroke may take it over.
@@ -261,6 +302,10 @@ class CompletionEngine:
         generation.waiters.add(current)
         generation.end_grace()
         try:
+            while early is not None and not generation.task.done():
+                if (lines := early()) is not None:
+                    return lines
+                await asyncio.wait({generation.task, generation.next_delta()}, return_when=asyncio.FIRST_COMPLETED)
             result: tuple[list[Suggestion], float] = await asyncio.shield(generation.task)
             return result
         except asyncio.CancelledError:
@@ -323,6 +368,7 @@ class CompletionEngine:
                 yield delta
                 if not generation.agrees_with(generation.typed):
                     self._close(uri, generation, "contradicted")
+                generation.delta_arrived()
 
     async def _generate(
         self,
@@ -363,6 +409,16 @@ class CompletionEngine:
         return [
             Suggestion(text, processed[text][0].replace_suffix, candidate.finish) for text, candidate in ranked
         ], elapsed
+
+
+def lines_beyond(generation: Generation, typed: str) -> str | None:
+    """The whole lines ``generation`` has streamed past what was typed, if any."""
+    streamed = "".join(generation.streamed)
+    if not streamed.startswith(typed):
+        return None
+    rest = streamed[len(typed) :]
+    end = rest.rfind("\n")
+    return rest[:end] if end > 0 and rest[:end].strip() else None
 
 
 def advance(suggestions: list[Suggestion], typed: str) -> list[Suggestion]:

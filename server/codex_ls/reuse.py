@@ -67,6 +67,10 @@ class Generation:
     grace: asyncio.TimerHandle | None = None
     #: A request whose own request was cancelled or superseded left it at least once.
     orphaned: bool = False
+    #: Asked for a whole block rather than one line.
+    multiline: bool = False
+    #: Resolved when the next piece of the stream arrives.
+    _next: asyncio.Future[None] | None = None
 
     def agrees_with(self, typed: str | None) -> bool:
         """Nothing the stream produced so far contradicts what was typed since it began.
@@ -83,6 +87,16 @@ class Generation:
     def abandoned(self) -> bool:
         """Every request that awaited it was cancelled or superseded."""
         return self.orphaned or (bool(self.waiters) and all(t.cancelling() for t in self.waiters))
+
+    def next_delta(self) -> asyncio.Future[None]:
+        """A future resolved when the stream says more."""
+        if self._next is None or self._next.done():
+            self._next = asyncio.get_running_loop().create_future()
+        return self._next
+
+    def delta_arrived(self) -> None:
+        if self._next is not None and not self._next.done():
+            self._next.set_result(None)
 
     def end_grace(self) -> None:
         if self.grace is not None:

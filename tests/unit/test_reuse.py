@@ -35,6 +35,7 @@ class ScriptedBackend:
             for char in answer:
                 await asyncio.sleep(self.delay)
                 yield Delta(char)
+            await asyncio.sleep(self.delay)  # an answer with nothing in it takes time too
             done = True
             yield Delta("", finish_reason="stop")
         finally:
@@ -226,3 +227,54 @@ async def test_typing_a_stopped_suggestion_to_its_end_asks_nothing_more_at_the_e
     assert (await engine.complete(at_end("x = foo(1)"))).suggestions == []
     assert len(backend.calls) == 1
     assert engine.counts["typed_to_its_end"] == 1
+
+
+def in_body(text: str) -> CompletionContext:
+    """The cursor at the end of ``text`` inside a function body: a multi-line place."""
+    source = "def f():\n" + text
+    return CompletionContext(uri="file:///a.py", text=source + "\n", offset=len(source), language_id="python")
+
+
+async def test_a_typist_sees_the_lines_a_block_has_so_far_and_the_rest_later() -> None:
+    block = "x = 1\n    y = 2\n    z = 3\n    return z\n"
+    backend = ScriptedBackend(block, delay=0.03)
+    engine = engine_with(backend)
+    await cancelled_at_place(engine, in_body("    "), 0.01)
+    # "x" typed while the block streams: its whole lines so far are shown before the rest arrives.
+    (early,) = (await engine.complete(in_body("    x"))).suggestions
+    assert early.text.startswith(" = 1")
+    assert block[1:].startswith(early.text + "\n")
+    assert engine.counts["early_lines"] == 1
+    assert backend.closed_early == 0  # the stream goes on for the keystrokes that follow
+    await asyncio.sleep(0.1)
+    (later,) = (await engine.complete(in_body("    x = 1\n    y"))).suggestions
+    assert later.text.startswith(" = 2")
+    assert block.split("y", 1)[1].startswith(later.text)
+    assert len(backend.calls) == 1
+
+
+async def test_a_request_that_began_the_block_waits_for_all_of_it() -> None:
+    backend = ScriptedBackend("x = 1\n    y = 2\n    return y\n", delay=0.01)
+    engine = engine_with(backend)
+    outcome = await engine.complete(in_body("    "))
+    assert [s.text for s in outcome.suggestions] == ["x = 1\n    y = 2\n    return y"]
+    assert engine.counts["early_lines"] == 0
+
+
+async def cancelled_at_place(engine: CompletionEngine, ctx: CompletionContext, after: float) -> None:
+    request = asyncio.ensure_future(engine.complete(ctx))
+    await asyncio.sleep(after)
+    request.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await request
+
+
+async def test_a_stream_with_nothing_for_its_place_does_not_answer_for_a_later_one() -> None:
+    backend = ScriptedBackend("", "oo(1)", delay=0.05)
+    engine = engine_with(backend)
+    first = asyncio.ensure_future(engine.complete(at_end("x = ")))
+    await asyncio.sleep(0.01)
+    second = await engine.complete(at_end("x = f"))  # takes over the stream, which ends empty
+    assert [s.text for s in second.suggestions] == ["oo(1)"]
+    assert len(backend.calls) == 2
+    assert (await first).suggestions == []
