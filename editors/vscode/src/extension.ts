@@ -19,6 +19,7 @@ import {
 } from "vscode-languageclient/node";
 
 import { type Action, ACTIONS, commandArgument, EXPLAIN_REQUEST, prompt, STATUS_NOTIFICATION } from "./actions";
+import { Explanations, SCHEME as EXPLANATION_SCHEME } from "./explanations";
 import { findServer } from "./serverPath";
 import { needsRestart, serverSettingKeys, toServerSettings } from "./settings";
 import { type ClientState, parseStatus, type StatusParams, statusView } from "./status";
@@ -29,6 +30,7 @@ let client: LanguageClient | undefined;
 let output: vscode.LogOutputChannel | undefined;
 let statusItem: vscode.StatusBarItem | undefined;
 let serverStatus: StatusParams | undefined;
+let explanations: Explanations | undefined;
 /** The server's settings declared in package.json, below `codexLs.`. */
 let settingKeys: string[] = [];
 
@@ -104,7 +106,13 @@ async function startClient(): Promise<void> {
     },
   };
   const next = new LanguageClient(SECTION, "codex-ls", serverOptions, clientOptions);
-  next.onDidChangeState((event) => showStatus(clientState(event.newState)));
+  next.onDidChangeState((event) => {
+    if (event.newState !== State.Running) {
+      // A restarted server has said nothing yet: the old one's last status no longer holds.
+      serverStatus = undefined;
+    }
+    showStatus(clientState(event.newState));
+  });
   next.onNotification(STATUS_NOTIFICATION, (params: unknown) => {
     serverStatus = parseStatus(params);
     showStatus("running");
@@ -182,7 +190,10 @@ async function explain(): Promise<void> {
     void vscode.window.showInformationMessage("Codex had no explanation for this code.");
     return;
   }
-  const document = await vscode.workspace.openTextDocument({ language: "markdown", content: markdown });
+  if (explanations === undefined) {
+    return;
+  }
+  const document = await vscode.workspace.openTextDocument(explanations.add(editor.document.uri, markdown));
   await vscode.window.showTextDocument(document, { viewColumn: vscode.ViewColumn.Beside, preview: true, preserveFocus: true });
 }
 
@@ -217,7 +228,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   output = vscode.window.createOutputChannel("codex-ls", { log: true });
   statusItem = vscode.window.createStatusBarItem(vscode.StatusBarAlignment.Right, 100);
   statusItem.name = "codex-ls";
-  context.subscriptions.push(output, statusItem);
+  explanations = new Explanations();
+  context.subscriptions.push(
+    output,
+    statusItem,
+    explanations,
+    vscode.workspace.registerTextDocumentContentProvider(EXPLANATION_SCHEME, explanations),
+  );
   for (const action of ACTIONS) {
     const run = action.serverCommand === "codex.explain" ? explain : () => runAction(action);
     context.subscriptions.push(
