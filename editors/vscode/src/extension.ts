@@ -25,6 +25,9 @@ import { needsRestart, serverSettingKeys, toServerSettings } from "./settings";
 import { type ClientState, parseStatus, type StatusParams, statusView } from "./status";
 
 const SECTION = "codexLs";
+const PYTHON_EXTENSION = "ms-python.python";
+const SET_PATH = "Set codexLs.server.path";
+const SELECT_INTERPRETER = "Select Python Interpreter";
 
 let client: LanguageClient | undefined;
 let output: vscode.LogOutputChannel | undefined;
@@ -64,6 +67,38 @@ function clientState(state: State): ClientState {
   return state === State.Running ? "running" : state === State.Starting ? "starting" : "stopped";
 }
 
+/** The Python extension's API, as far as it is used here (see @vscode/python-extension). */
+interface PythonApi {
+  environments?: {
+    getActiveEnvironmentPath?(resource?: vscode.Uri): { path?: string } | undefined;
+    onDidChangeActiveEnvironmentPath?: vscode.Event<unknown>;
+  };
+}
+
+async function pythonApi(): Promise<PythonApi | undefined> {
+  const python = vscode.extensions.getExtension<PythonApi>(PYTHON_EXTENSION);
+  if (python === undefined) {
+    return undefined;
+  }
+  try {
+    return python.isActive ? python.exports : await python.activate();
+  } catch (error) {
+    output?.warn(`the Python extension did not activate: ${String(error)}`);
+    return undefined;
+  }
+}
+
+/** The selected interpreter: the Python extension's choice, else `python.defaultInterpreterPath`. */
+async function selectedInterpreter(): Promise<string | undefined> {
+  const resource = vscode.workspace.workspaceFolders?.[0]?.uri;
+  const chosen = (await pythonApi())?.environments?.getActiveEnvironmentPath?.(resource)?.path;
+  if (typeof chosen === "string" && chosen !== "") {
+    return chosen;
+  }
+  const configured = vscode.workspace.getConfiguration("python", resource).get<string>("defaultInterpreterPath");
+  return configured !== undefined && configured !== "" ? configured : undefined;
+}
+
 async function startClient(): Promise<void> {
   const config = vscode.workspace.getConfiguration(SECTION);
   const lookup = findServer({
@@ -73,12 +108,20 @@ async function startClient(): Promise<void> {
     platform: process.platform,
     home: os.homedir(),
     isExecutable,
+    pythonInterpreter: await selectedInterpreter(),
   });
   if (!lookup.found) {
     showStatus("stopped");
-    void vscode.window.showErrorMessage(lookup.message, "Open Settings").then((choice) => {
-      if (choice !== undefined) {
-        void vscode.commands.executeCommand("workbench.action.openSettings", "codexLs.server.path");
+    output?.warn(lookup.message);
+    const choices = vscode.extensions.getExtension(PYTHON_EXTENSION) ? [SELECT_INTERPRETER, SET_PATH] : [SET_PATH];
+    void vscode.window.showErrorMessage(lookup.message, ...choices).then((choice) => {
+      if (choice === SET_PATH) {
+        // In a remote window (Remote-SSH, code-server) the path belongs to the remote
+        // machine: the User tab does not list a machine-scoped setting there.
+        const settings = vscode.env.remoteName ? "workbench.action.openRemoteSettings" : "workbench.action.openSettings";
+        void vscode.commands.executeCommand(settings, { query: "codexLs.server.path" });
+      } else if (choice === SELECT_INTERPRETER) {
+        void vscode.commands.executeCommand("python.setInterpreter");
       }
     });
     return;
@@ -140,13 +183,22 @@ async function stopClient(): Promise<void> {
   }
 }
 
+async function restartClient(): Promise<void> {
+  await stopClient();
+  await startClient();
+}
+
 async function onConfigurationChanged(event: vscode.ConfigurationChangeEvent): Promise<void> {
+  if (event.affectsConfiguration("python.defaultInterpreterPath")) {
+    // Another environment may hold (another) codex-ls.
+    await restartClient();
+    return;
+  }
   if (!event.affectsConfiguration(SECTION)) {
     return;
   }
   if (needsRestart((key) => event.affectsConfiguration(`${SECTION}.${key}`)) || client === undefined) {
-    await stopClient();
-    await startClient();
+    await restartClient();
     return;
   }
   await client.sendNotification(DidChangeConfigurationNotification.type, { settings: { [SECTION]: serverSettings() } });
@@ -248,13 +300,14 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     );
   }
   context.subscriptions.push(
-    vscode.commands.registerCommand("codexLs.restart", async () => {
-      await stopClient();
-      await startClient();
-    }),
+    vscode.commands.registerCommand("codexLs.restart", restartClient),
     vscode.commands.registerCommand("codexLs.showOutput", () => output?.show(true)),
     vscode.workspace.onDidChangeConfiguration((event) => void onConfigurationChanged(event)),
   );
+  const environments = (await pythonApi())?.environments;
+  if (environments?.onDidChangeActiveEnvironmentPath !== undefined) {
+    context.subscriptions.push(environments.onDidChangeActiveEnvironmentPath(() => void restartClient()));
+  }
   showStatus("starting");
   await startClient();
 }
