@@ -259,6 +259,7 @@ def test_ghost_text_appears_while_typing(session: Session) -> None:
     session.type_first("return ", 1, 11)
     ghost = session.ghost("a + b")
     assert ghost.below == []
+    session.bench.screenshot("vscode-ghost-text")
     assert session.bench.visible_lines()[:2] == ["def total(a, b):", "    return "]
     calls = session.model_calls("def total(a, b):")
     assert calls
@@ -325,6 +326,7 @@ def test_a_multiline_suggestion_is_drawn_over_several_lines_and_accepted_whole(s
     ghost = session.ghost("result = a * b\n    return result")
     assert ghost.inline == "result = a * b"
     assert ghost.below == ["    return result"]
+    session.bench.screenshot("vscode-ghost-text-multiline")
     session.bench.keys("Tab")
     session.bench.wait_for_no_ghost()
     assert session.bench.visible_lines()[:3] == ["def product(a, b):", "    result = a * b", "    return result"]
