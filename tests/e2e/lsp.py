@@ -45,10 +45,14 @@ def openai_settings(fake: FakeBackend | str, **completion: Any) -> dict[str, Any
     }
 
 
-async def start(client: LanguageClient, settings: dict[str, Any] | None) -> None:
+async def start(
+    client: LanguageClient, settings: dict[str, Any] | None, *, inline: bool = True
+) -> types.InitializeResult:
+    """Initialize as VS Code does, with inline completion unless ``inline`` is false (as Emacs, Helix)."""
     capabilities = client_capabilities("visual-studio-code")
-    capabilities.text_document.inline_completion = types.InlineCompletionClientCapabilities()  # type: ignore[union-attr]
-    await client.initialize_session(
+    if inline:
+        capabilities.text_document.inline_completion = types.InlineCompletionClientCapabilities()  # type: ignore[union-attr]
+    return await client.initialize_session(
         types.InitializeParams(
             capabilities=capabilities,
             initialization_options=settings,

@@ -150,20 +150,6 @@ async def test_a_stream_that_agrees_with_the_typing_is_reused(client: LanguageCl
     assert len(fake.requests) == 1  # one model call served both keystrokes
 
 
-async def test_completion_popup_fallback_carries_the_same_text(client: LanguageClient, fake: FakeBackend) -> None:
-    fake.push(Reply(chunks=["a + b"]))
-    uri = open_document(client, SOURCE)
-    result = await client.text_document_completion_async(
-        types.CompletionParams(types.TextDocumentIdentifier(uri), types.Position(1, 11))
-    )
-    assert isinstance(result, types.CompletionList)
-    assert result.is_incomplete
-    (item,) = result.items
-    assert isinstance(item.text_edit, types.TextEdit)
-    assert item.text_edit.new_text == "a + b"
-    assert item.text_edit.range == types.Range(types.Position(1, 11), types.Position(1, 11))
-
-
 async def test_incremental_edits_are_applied_before_completing(client: LanguageClient, fake: FakeBackend) -> None:
     fake.push(Reply(chunks=["b"]))
     uri = open_document(client, SOURCE)
@@ -239,17 +225,3 @@ async def test_other_open_documents_reach_the_prompt(client: LanguageClient, fak
     assert texts(await inline(client, uri, 3, 11)) == ["circle_area(r)"]
     prompt = (fake.requests[0].body or {})["prompt"]
     assert prompt.startswith("<|repo_name|>workspace\n<|file_sep|>src/geometry.py\ndef circle_area(radius):")
-
-
-async def test_completion_item_starts_at_the_word_before_the_cursor(client: LanguageClient, fake: FakeBackend) -> None:
-    fake.push(Reply(chunks=["rn a + b"]))
-    uri = open_document(client, "def add(a, b):\n    retu\n")
-    result = await client.text_document_completion_async(
-        types.CompletionParams(types.TextDocumentIdentifier(uri), types.Position(1, 8))
-    )
-    assert isinstance(result, types.CompletionList)
-    (item,) = result.items
-    assert isinstance(item.text_edit, types.TextEdit)
-    assert item.text_edit.new_text == "return a + b"
-    assert item.text_edit.range == types.Range(types.Position(1, 4), types.Position(1, 8))
-    assert item.filter_text == "return a + b"

@@ -25,6 +25,7 @@ from tests.fakes.fake_backend import FakeBackend, RecordedRequest, Reply
 
 ROOT = Path(__file__).resolve().parents[2]
 EDITORS = ROOT / "editors"
+EXTENSION = EDITORS / "vscode"
 HERE = Path(__file__).resolve().parent
 FIM_PREFIX = re.compile(r"<\|fim_prefix\|>(.*)<\|fim_suffix\|>", re.DOTALL)
 
@@ -73,10 +74,68 @@ def editor_env(home: Path) -> dict[str, str]:
     return env
 
 
+@dataclass
+class Build:
+    """The VS Code extension built as its release is: each step's outcome, and where."""
+
+    root: Path
+    steps: dict[str, subprocess.CompletedProcess[str]]
+
+    def check(self, name: str) -> subprocess.CompletedProcess[str]:
+        done = self.steps.get(name)
+        assert done is not None, f"{name} did not run (an earlier step failed): {list(self.steps)}"
+        assert done.returncode == 0, f"{name} failed ({done.returncode}):\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}"
+        return done
+
+    @property
+    def vsix(self) -> Path:
+        self.check("vsce package")
+        return self.root / "codex-ls.vsix"
+
+
+def build_extension(root: Path, step_timeout: float = 300) -> Build:
+    """``npm ci``, compile, the Node unit tests and ``vsce package`` in a copy of editors/vscode at ``root``."""
+    npm, node = shutil.which("npm"), shutil.which("node")
+    require_tool(npm and node, "Node.js and npm are not installed")
+    assert npm is not None
+    # A copy, so that a developer's node_modules/ and out/ are neither used nor touched.
+    shutil.copytree(EXTENSION, root, ignore=shutil.ignore_patterns("node_modules", "out", "*.vsix"))
+    env = os.environ | {
+        "npm_config_audit": "false",
+        "npm_config_fund": "false",
+        "npm_config_update_notifier": "false",
+        "npm_config_prefer_offline": "true",
+    }
+    commands = {
+        "npm ci": [npm, "ci"],
+        "compile": [npm, "run", "compile"],
+        "npm test": [npm, "test"],
+        "vsce package": [npm, "exec", "--", "vsce", "package", "--allow-missing-repository", "-o", "codex-ls.vsix"],
+    }
+    steps: dict[str, subprocess.CompletedProcess[str]] = {}
+    for name, command in commands.items():
+        try:
+            steps[name] = subprocess.run(
+                command,
+                cwd=root,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                text=True,
+                timeout=step_timeout,
+                check=False,
+            )
+        except subprocess.TimeoutExpired as exc:
+            steps[name] = subprocess.CompletedProcess(command, -9, str(exc.stdout), f"killed after {step_timeout} s")
+        if steps[name].returncode != 0:
+            break
+    return Build(root, steps)
+
+
 def fim_prefix(request: RecordedRequest) -> str | None:
-    """The code before the cursor in a FIM completion request."""
+    """The code before the cursor in a FIM completion request (after any other files' snippets)."""
     prompt = (request.body or {}).get("prompt")
-    match = FIM_PREFIX.match(prompt) if isinstance(prompt, str) else None
+    match = FIM_PREFIX.search(prompt) if isinstance(prompt, str) else None
     return match.group(1) if match else None
 
 
@@ -93,14 +152,21 @@ class ScriptedModel:
     An editor sends completion requests whenever it likes (after an accepted
     suggestion, for instance), so a FIFO queue would hand a reply to the wrong
     one. Completions are matched on the end of the code before the cursor; chat
-    requests (explain, edit) are answered in order. Anything else gets an empty answer.
+    requests (explain, edit) by a text they contain, else in order. Anything else
+    gets an empty answer.
     """
 
     completions: list[tuple[str, str | Reply]] = field(default_factory=list)
     chats: deque[str] = field(default_factory=deque)
+    #: Chat answers chosen by a text the request contains (the code it is about); asked before ``chats``.
+    chat_answers: list[tuple[str, str | Reply]] = field(default_factory=list)
 
     def __call__(self, request: RecordedRequest) -> Reply:
         if request.path.startswith("/v1/chat/completions"):
+            text = chat_text(request)
+            for needle, answer in self.chat_answers:
+                if needle in text:
+                    return Reply(chunks=[answer]) if isinstance(answer, str) else answer
             return Reply(chunks=[self.chats.popleft()] if self.chats else [""])
         prefix = fim_prefix(request) or ""
         for ending, answer in self.completions:

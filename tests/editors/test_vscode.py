@@ -1,32 +1,23 @@
 """The VS Code extension: compiles, its unit tests pass, it packages; its settings match the server's.
 
-VS Code itself cannot run here, so the extension is built as its release would be
-(``npm ci``, ``tsc``, ``vsce package``) in a copy of editors/vscode, and its pure
-modules (settings mapping, executable lookup, status text) are tested under
-Node's own test runner.
+The extension is built as its release would be (``npm ci``, ``tsc``, ``vsce package``)
+in a copy of editors/vscode, and its pure modules (settings mapping, executable
+lookup, status text) are tested under Node's own test runner. The packaged ``.vsix``
+is what test_vscode_live.py installs into a running VS Code.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
-import subprocess
 import zipfile
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, get_args
 
-import pytest
-
 from codex_ls.config import BackendKind, Config, to_wire
-from tests.editors.harness import EDITORS, require_tool
+from tests.editors.harness import EXTENSION, Build
 
-EXTENSION = EDITORS / "vscode"
 #: The extension's own settings (src/settings.ts CLIENT_SETTINGS), never sent to the server.
 CLIENT_SETTINGS = {"server.path", "server.args", "trace.server"}
-STEP_TIMEOUT = 300
 
 
 def leaves(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -68,72 +59,22 @@ def test_backend_kinds_are_the_servers() -> None:
     assert properties["codexLs.backend.kind"]["enum"] == list(get_args(BackendKind))
 
 
-@dataclass
-class Build:
-    root: Path
-    steps: dict[str, subprocess.CompletedProcess[str]]
-
-    def check(self, name: str) -> subprocess.CompletedProcess[str]:
-        done = self.steps.get(name)
-        assert done is not None, f"{name} did not run (an earlier step failed): {list(self.steps)}"
-        assert done.returncode == 0, f"{name} failed ({done.returncode}):\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}"
-        return done
-
-
-@pytest.fixture(scope="module")
-def build(tmp_path_factory: pytest.TempPathFactory) -> Build:
-    npm, node = shutil.which("npm"), shutil.which("node")
-    require_tool(npm and node, "Node.js and npm are not installed")
-    assert npm is not None
-    root = tmp_path_factory.mktemp("vscode") / "extension"
-    # A copy, so that a developer's node_modules/ and out/ are neither used nor touched.
-    shutil.copytree(EXTENSION, root, ignore=shutil.ignore_patterns("node_modules", "out", "*.vsix"))
-    env = os.environ | {
-        "npm_config_audit": "false",
-        "npm_config_fund": "false",
-        "npm_config_update_notifier": "false",
-        "npm_config_prefer_offline": "true",
-    }
-    commands = {
-        "npm ci": [npm, "ci"],
-        "compile": [npm, "run", "compile"],
-        "npm test": [npm, "test"],
-        "vsce package": [npm, "exec", "--", "vsce", "package", "--allow-missing-repository", "-o", "codex-ls.vsix"],
-    }
-    steps: dict[str, subprocess.CompletedProcess[str]] = {}
-    for name, command in commands.items():
-        try:
-            steps[name] = subprocess.run(
-                command,
-                cwd=root,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                capture_output=True,
-                text=True,
-                timeout=STEP_TIMEOUT,
-                check=False,
-            )
-        except subprocess.TimeoutExpired as exc:
-            steps[name] = subprocess.CompletedProcess(command, -9, str(exc.stdout), f"killed after {STEP_TIMEOUT} s")
-        if steps[name].returncode != 0:
-            break
-    return Build(root, steps)
-
-
-def test_dependencies_install_from_the_lockfile(build: Build) -> None:
-    build.check("npm ci")
-    installed = json.loads((build.root / "node_modules" / "vscode-languageclient" / "package.json").read_text())
+def test_dependencies_install_from_the_lockfile(extension_build: Build) -> None:
+    extension_build.check("npm ci")
+    installed = json.loads(
+        (extension_build.root / "node_modules" / "vscode-languageclient" / "package.json").read_text()
+    )
     assert installed["version"] == manifest()["dependencies"]["vscode-languageclient"]
 
 
-def test_typescript_compiles_without_errors(build: Build) -> None:
-    done = build.check("compile")
+def test_typescript_compiles_without_errors(extension_build: Build) -> None:
+    done = extension_build.check("compile")
     assert "error TS" not in done.stdout + done.stderr
-    assert (build.root / "out" / "extension.js").exists()
+    assert (extension_build.root / "out" / "extension.js").exists()
 
 
-def test_node_unit_tests_pass(build: Build) -> None:
-    done = build.check("npm test")
+def test_node_unit_tests_pass(extension_build: Build) -> None:
+    done = extension_build.check("npm test")
     report = done.stdout
     passed = re.search(r"^# pass (\d+)$", report, re.MULTILINE)
     failed = re.search(r"^# fail (\d+)$", report, re.MULTILINE)
@@ -143,9 +84,9 @@ def test_node_unit_tests_pass(build: Build) -> None:
     assert int(passed.group(1)) >= 30  # the suites ran, not an empty glob
 
 
-def test_vsce_packages_the_extension_with_its_runtime_dependencies_only(build: Build) -> None:
-    build.check("vsce package")
-    with zipfile.ZipFile(build.root / "codex-ls.vsix") as vsix:
+def test_vsce_packages_the_extension_with_its_runtime_dependencies_only(extension_build: Build) -> None:
+    extension_build.check("vsce package")
+    with zipfile.ZipFile(extension_build.root / "codex-ls.vsix") as vsix:
         names = set(vsix.namelist())
         packaged = json.loads(vsix.read("extension/package.json"))
     main = "extension/" + packaged["main"].removeprefix("./")

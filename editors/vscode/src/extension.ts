@@ -19,16 +19,21 @@ import {
 } from "vscode-languageclient/node";
 
 import { type Action, ACTIONS, commandArgument, EXPLAIN_REQUEST, prompt, STATUS_NOTIFICATION } from "./actions";
+import { Explanations, SCHEME as EXPLANATION_SCHEME } from "./explanations";
 import { findServer } from "./serverPath";
 import { needsRestart, serverSettingKeys, toServerSettings } from "./settings";
 import { type ClientState, parseStatus, type StatusParams, statusView } from "./status";
 
 const SECTION = "codexLs";
+const PYTHON_EXTENSION = "ms-python.python";
+const SET_PATH = "Set codexLs.server.path";
+const SELECT_INTERPRETER = "Select Python Interpreter";
 
 let client: LanguageClient | undefined;
 let output: vscode.LogOutputChannel | undefined;
 let statusItem: vscode.StatusBarItem | undefined;
 let serverStatus: StatusParams | undefined;
+let explanations: Explanations | undefined;
 /** The server's settings declared in package.json, below `codexLs.`. */
 let settingKeys: string[] = [];
 
@@ -62,6 +67,38 @@ function clientState(state: State): ClientState {
   return state === State.Running ? "running" : state === State.Starting ? "starting" : "stopped";
 }
 
+/** The Python extension's API, as far as it is used here (see @vscode/python-extension). */
+interface PythonApi {
+  environments?: {
+    getActiveEnvironmentPath?(resource?: vscode.Uri): { path?: string } | undefined;
+    onDidChangeActiveEnvironmentPath?: vscode.Event<unknown>;
+  };
+}
+
+async function pythonApi(): Promise<PythonApi | undefined> {
+  const python = vscode.extensions.getExtension<PythonApi>(PYTHON_EXTENSION);
+  if (python === undefined) {
+    return undefined;
+  }
+  try {
+    return python.isActive ? python.exports : await python.activate();
+  } catch (error) {
+    output?.warn(`the Python extension did not activate: ${String(error)}`);
+    return undefined;
+  }
+}
+
+/** The selected interpreter: the Python extension's choice, else `python.defaultInterpreterPath`. */
+async function selectedInterpreter(): Promise<string | undefined> {
+  const resource = vscode.workspace.workspaceFolders?.[0]?.uri;
+  const chosen = (await pythonApi())?.environments?.getActiveEnvironmentPath?.(resource)?.path;
+  if (typeof chosen === "string" && chosen !== "") {
+    return chosen;
+  }
+  const configured = vscode.workspace.getConfiguration("python", resource).get<string>("defaultInterpreterPath");
+  return configured !== undefined && configured !== "" ? configured : undefined;
+}
+
 async function startClient(): Promise<void> {
   const config = vscode.workspace.getConfiguration(SECTION);
   const lookup = findServer({
@@ -71,12 +108,20 @@ async function startClient(): Promise<void> {
     platform: process.platform,
     home: os.homedir(),
     isExecutable,
+    pythonInterpreter: await selectedInterpreter(),
   });
   if (!lookup.found) {
     showStatus("stopped");
-    void vscode.window.showErrorMessage(lookup.message, "Open Settings").then((choice) => {
-      if (choice !== undefined) {
-        void vscode.commands.executeCommand("workbench.action.openSettings", "codexLs.server.path");
+    output?.warn(lookup.message);
+    const choices = vscode.extensions.getExtension(PYTHON_EXTENSION) ? [SELECT_INTERPRETER, SET_PATH] : [SET_PATH];
+    void vscode.window.showErrorMessage(lookup.message, ...choices).then((choice) => {
+      if (choice === SET_PATH) {
+        // In a remote window (Remote-SSH, code-server) the path belongs to the remote
+        // machine: the User tab does not list a machine-scoped setting there.
+        const settings = vscode.env.remoteName ? "workbench.action.openRemoteSettings" : "workbench.action.openSettings";
+        void vscode.commands.executeCommand(settings, { query: "codexLs.server.path" });
+      } else if (choice === SELECT_INTERPRETER) {
+        void vscode.commands.executeCommand("python.setInterpreter");
       }
     });
     return;
@@ -104,7 +149,13 @@ async function startClient(): Promise<void> {
     },
   };
   const next = new LanguageClient(SECTION, "codex-ls", serverOptions, clientOptions);
-  next.onDidChangeState((event) => showStatus(clientState(event.newState)));
+  next.onDidChangeState((event) => {
+    if (event.newState !== State.Running) {
+      // A restarted server has said nothing yet: the old one's last status no longer holds.
+      serverStatus = undefined;
+    }
+    showStatus(clientState(event.newState));
+  });
   next.onNotification(STATUS_NOTIFICATION, (params: unknown) => {
     serverStatus = parseStatus(params);
     showStatus("running");
@@ -132,13 +183,22 @@ async function stopClient(): Promise<void> {
   }
 }
 
+async function restartClient(): Promise<void> {
+  await stopClient();
+  await startClient();
+}
+
 async function onConfigurationChanged(event: vscode.ConfigurationChangeEvent): Promise<void> {
+  if (event.affectsConfiguration("python.defaultInterpreterPath")) {
+    // Another environment may hold (another) codex-ls.
+    await restartClient();
+    return;
+  }
   if (!event.affectsConfiguration(SECTION)) {
     return;
   }
   if (needsRestart((key) => event.affectsConfiguration(`${SECTION}.${key}`)) || client === undefined) {
-    await stopClient();
-    await startClient();
+    await restartClient();
     return;
   }
   await client.sendNotification(DidChangeConfigurationNotification.type, { settings: { [SECTION]: serverSettings() } });
@@ -182,7 +242,10 @@ async function explain(): Promise<void> {
     void vscode.window.showInformationMessage("Codex had no explanation for this code.");
     return;
   }
-  const document = await vscode.workspace.openTextDocument({ language: "markdown", content: markdown });
+  if (explanations === undefined) {
+    return;
+  }
+  const document = await vscode.workspace.openTextDocument(explanations.add(editor.document.uri, markdown));
   await vscode.window.showTextDocument(document, { viewColumn: vscode.ViewColumn.Beside, preview: true, preserveFocus: true });
 }
 
@@ -217,7 +280,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   output = vscode.window.createOutputChannel("codex-ls", { log: true });
   statusItem = vscode.window.createStatusBarItem(vscode.StatusBarAlignment.Right, 100);
   statusItem.name = "codex-ls";
-  context.subscriptions.push(output, statusItem);
+  explanations = new Explanations();
+  context.subscriptions.push(
+    output,
+    statusItem,
+    explanations,
+    vscode.workspace.registerTextDocumentContentProvider(EXPLANATION_SCHEME, explanations),
+  );
   for (const action of ACTIONS) {
     const run = action.serverCommand === "codex.explain" ? explain : () => runAction(action);
     context.subscriptions.push(
@@ -231,13 +300,14 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     );
   }
   context.subscriptions.push(
-    vscode.commands.registerCommand("codexLs.restart", async () => {
-      await stopClient();
-      await startClient();
-    }),
+    vscode.commands.registerCommand("codexLs.restart", restartClient),
     vscode.commands.registerCommand("codexLs.showOutput", () => output?.show(true)),
     vscode.workspace.onDidChangeConfiguration((event) => void onConfigurationChanged(event)),
   );
+  const environments = (await pythonApi())?.environments;
+  if (environments?.onDidChangeActiveEnvironmentPath !== undefined) {
+    context.subscriptions.push(environments.onDidChangeActiveEnvironmentPath(() => void restartClient()));
+  }
   showStatus("starting");
   await startClient();
 }

@@ -1,6 +1,8 @@
 /**
- * Where the `codex-ls` executable is: the configured path, else the workspace's
- * virtual environment, else `PATH`.
+ * Where the `codex-ls` executable is: the configured path, else the selected Python
+ * environment (as Python tool extensions do: the interpreter chosen in the Python
+ * extension, or `python.defaultInterpreterPath`), else the workspace's virtual
+ * environment, else `PATH`.
  *
  * Pure apart from the injected `isExecutable`, so it is unit-tested under Node.
  */
@@ -17,10 +19,12 @@ export interface LookupEnvironment {
   readonly home: string;
   /** True if `file` exists and can be run. */
   readonly isExecutable: (file: string) => boolean;
+  /** The selected Python interpreter's path, if any. */
+  readonly pythonInterpreter?: string;
 }
 
 export type Lookup =
-  | { readonly found: true; readonly command: string; readonly source: "setting" | "workspace" | "PATH" }
+  | { readonly found: true; readonly command: string; readonly source: "setting" | "python" | "workspace" | "PATH" }
   | { readonly found: false; readonly message: string };
 
 const VENV_DIRS = [".venv", "venv"];
@@ -81,6 +85,20 @@ export function findServer(env: LookupEnvironment): Lookup {
       message: `codexLs.server.path is "${env.configured}", but ${expanded} is not an executable file.`,
     };
   }
+  const interpreter = env.pythonInterpreter?.trim() ?? "";
+  if (interpreter !== "" && (interpreter.includes("/") || interpreter.includes("\\"))) {
+    // The interpreter's own directory holds its environment's scripts (venv, conda on
+    // Unix); a Windows base install keeps them in Scripts\ beside python.exe.
+    const dir = paths.dirname(expandConfiguredPath(interpreter, env));
+    const candidates = [paths.join(dir, name)];
+    if (env.platform === "win32") {
+      candidates.push(paths.join(dir, "Scripts", name));
+    }
+    const command = candidates.find((candidate) => env.isExecutable(candidate));
+    if (command !== undefined) {
+      return { found: true, command, source: "python" };
+    }
+  }
   const binDir = env.platform === "win32" ? "Scripts" : "bin";
   for (const folder of env.workspaceFolders) {
     for (const venv of VENV_DIRS) {
@@ -94,10 +112,12 @@ export function findServer(env: LookupEnvironment): Lookup {
   if (onPath !== undefined) {
     return { found: true, command: onPath, source: "PATH" };
   }
+  const where = interpreter !== "" ? `the selected Python environment (${interpreter}), ` : "";
   return {
     found: false,
     message:
-      "codex-ls was not found in the workspace's .venv nor on PATH. Install it (pip install codex-ls) " +
-      "or set codexLs.server.path.",
+      `codex-ls was not found in ${where}the workspace's .venv, nor on PATH. ` +
+      "Install it into your Python environment from a clone or a built wheel " +
+      "(pip install /path/to/codex-ls), or set codexLs.server.path to the codex-ls executable.",
   };
 }

@@ -2,6 +2,12 @@
 
 For clients without an inline UI (Helix, eglot). The list is marked incomplete so
 the client asks again as the user types instead of filtering a stale answer.
+
+A client that shows inline completions is not offered this provider: VS Code asks
+for both as the user types, which showed the same suggestion twice (ghost text and a
+popup item, where Escape closed the popup and left the ghost text) and put two
+requests per keystroke on the document's scheduler, where each cancelled the other's
+model call. The choice is made in ``initialize``, before the capabilities are sent.
 """
 
 from __future__ import annotations
@@ -52,6 +58,20 @@ def _word_before(prefix: str) -> str:
     """The identifier characters just before the cursor."""
     match = _WORD_END.search(prefix[-200:])
     return match.group(0) if match else ""
+
+
+def offers_inline(capabilities: types.ClientCapabilities) -> bool:
+    text_document = capabilities.text_document
+    return text_document is not None and text_document.inline_completion is not None
+
+
+def withdraw_for_inline_clients(ls: CodexLanguageServer, capabilities: types.ClientCapabilities) -> bool:
+    """Leave the completion provider out for a client with inline completion; True if it was."""
+    if not offers_inline(capabilities):
+        return False
+    ls.protocol.fm.features.pop(types.TEXT_DOCUMENT_COMPLETION, None)
+    ls.protocol.fm.feature_options.pop(types.TEXT_DOCUMENT_COMPLETION, None)
+    return True
 
 
 def register(server: CodexLanguageServer) -> None:

@@ -68,10 +68,46 @@ describe("findServer", () => {
     assert.match(found.found ? "" : found.message, /codexLs\.server\.path.*\/work\/project\/env\/bin\/codex-ls/);
   });
 
-  test("nothing found says how to fix it", () => {
-    const found = findServer(env({ pathVariable: undefined }));
+  test("the selected Python environment comes after the setting and before the workspace", () => {
+    const executables = ["/envs/ml/bin/codex-ls", "/work/project/.venv/bin/codex-ls", "/usr/bin/codex-ls"];
+    const found = findServer(env({ pythonInterpreter: "/envs/ml/bin/python", executables }));
+    assert.deepEqual(found, { found: true, command: "/envs/ml/bin/codex-ls", source: "python" });
+    const configured = findServer(
+      env({ configured: "/opt/codex-ls", pythonInterpreter: "/envs/ml/bin/python", executables: [...executables, "/opt/codex-ls"] }),
+    );
+    assert.deepEqual(configured, { found: true, command: "/opt/codex-ls", source: "setting" });
+  });
+
+  test("an interpreter path with ${workspaceFolder} is expanded", () => {
+    const found = findServer(
+      env({ pythonInterpreter: "${workspaceFolder}/env/bin/python3", executables: ["/work/project/env/bin/codex-ls"] }),
+    );
+    assert.deepEqual(found, { found: true, command: "/work/project/env/bin/codex-ls", source: "python" });
+  });
+
+  test("a Windows base interpreter keeps its scripts in Scripts\\", () => {
+    const found = findServer(
+      env({
+        platform: "win32",
+        workspaceFolders: [],
+        pythonInterpreter: "C:\\Python312\\python.exe",
+        executables: ["C:\\Python312\\Scripts\\codex-ls.exe"],
+      }),
+    );
+    assert.deepEqual(found, { found: true, command: "C:\\Python312\\Scripts\\codex-ls.exe", source: "python" });
+  });
+
+  test("an environment without codex-ls falls through to the workspace and PATH", () => {
+    const found = findServer(env({ pythonInterpreter: "/envs/empty/bin/python", executables: ["/usr/bin/codex-ls"] }));
+    assert.deepEqual(found, { found: true, command: "/usr/bin/codex-ls", source: "PATH" });
+  });
+
+  test("nothing found says where it looked and how to fix it", () => {
+    const found = findServer(env({ pathVariable: undefined, pythonInterpreter: "/envs/ml/bin/python" }));
     assert.equal(found.found, false);
-    assert.match(found.found ? "" : found.message, /pip install codex-ls.*codexLs\.server\.path/);
+    const message = found.found ? "" : found.message;
+    assert.match(message, /selected Python environment \(\/envs\/ml\/bin\/python\)/);
+    assert.match(message, /pip install \/path\/to\/codex-ls.*codexLs\.server\.path/);
   });
 });
 
