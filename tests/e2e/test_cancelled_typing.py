@@ -17,7 +17,16 @@ import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
-from tests.e2e.lsp import inline, open_document, openai_settings, send_inline, server_config, start, texts
+from tests.e2e.lsp import (
+    inline,
+    inline_params,
+    open_document,
+    openai_settings,
+    send_inline,
+    server_config,
+    start,
+    texts,
+)
 from tests.fakes.fake_backend import FakeBackend, Reply
 
 SOURCE = "def add(a, b):\n    return \n\nprint(add(1, 2))\n"
@@ -165,3 +174,37 @@ async def test_fast_typing_with_cancels_pays_one_model_call(client: LanguageClie
     assert counts["model"] == 1
     # A request whose cancel arrives in the same read as itself never runs at all.
     assert 1 <= counts["adopted_after_cancel"] <= len(keys)
+
+
+async def test_typing_in_another_document_leaves_a_cancelled_stream_alone(
+    client: LanguageClient, fake: FakeBackend
+) -> None:
+    fake.push(Reply(chunks=["a", " +", " b"], first_delay=0.4, chunk_delay=0.05), Reply(chunks=["2"]))
+    first = open_document(client, SOURCE)
+    other = open_document(client, "x = \n", uri="file:///work/project/src/other.py")
+    msg_id, pending = send_inline(client, first, 1, 11)
+    await asyncio.to_thread(fake.wait_for_requests, 1)
+    cancel(client, msg_id)
+    await cancelled(pending)
+    assert texts(await inline(client, other, 0, 4)) == ["2"]
+    type_text(client, first, 2, 1, 11, "a")
+    assert texts(await inline(client, first, 1, 12)) == [" + b"]
+    assert len(fake.requests) == 2
+    assert (await stats(client))["adopted_after_cancel"] == 1
+
+
+async def test_a_manual_trigger_waits_for_its_own_answer(client: LanguageClient, fake: FakeBackend) -> None:
+    fake.push(
+        Reply(chunks=["a", " + b"], first_delay=0.2, chunk_delay=0.5),
+        Reply(choices=[[" * b"], [" - b"], [" * b"]]),
+    )
+    uri = open_document(client, SOURCE)
+    msg_id, pending = send_inline(client, uri, 1, 11)
+    await first_event(fake)
+    cancel(client, msg_id)
+    await cancelled(pending)
+    type_text(client, uri, 2, 1, 11, "a")  # agrees with the stream, which a keystroke would take over
+    result = await client.text_document_inline_completion_async(inline_params(uri, 1, 12, manual=True))
+    assert texts(list(result.items)) == [" * b", " - b"]
+    assert (fake.requests[1].body or {})["n"] == 3
+    assert (await asyncio.to_thread(fake.wait_for_disconnect, 0)).completed is False
