@@ -5,17 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .models import (
-    DEFAULT_MODEL,
-    MODELS,
-    ModelError,
-    ModelSpec,
-    ensure_model,
-    models_dir,
-    run_install,
-    status,
-    verify,
-)
+from .models import DEFAULT_MODEL, MODELS, ModelError, ModelSpec, ensure_model, models_dir, run_install, status, verify
 
 
 def _spec(name: str | None) -> ModelSpec:

@@ -25,14 +25,14 @@ from .backends.base import Backend
 from .backends.chat import ChatBackend
 from .backends.http import display_url
 from .backends.registry import make_backend, make_chat_backend
+from .completion.engine import CompletionContext, CompletionEngine, Outcome
+from .completion.fim import TEMPLATES, template_for
+from .completion.neighbours import NeighbourIndex
+from .completion.scheduler import LatestWins
 from .config import Config, parse_config
-from .context.fim import TEMPLATES, template_for
-from .context.neighbours import NeighbourIndex
 from .context.window import PositionOutOfRangeError, offset_at, relative_path
-from .engine import CompletionContext, CompletionEngine, Outcome
 from .errors import AuthenticationError, BackendError, CodexError, ConfigError, redact
 from .protocol import CodexProtocol
-from .scheduler import LatestWins
 
 log = logging.getLogger(__name__)
 
@@ -240,15 +240,7 @@ def create_server(
     clock: Callable[[], float] = time.monotonic,
     chat_backend_factory: ChatBackendFactory = make_chat_backend,
 ) -> CodexLanguageServer:
-    from .features import (
-        code_actions,
-        commands,
-        completion,
-        configuration,
-        documents,
-        inline_completion,
-        lifecycle,
-    )
+    from .features import code_actions, commands, completion, configuration, documents, inline_completion, lifecycle
 
     server = CodexLanguageServer(config or Config(), backend_factory, clock, chat_backend_factory)
     for feature in (lifecycle, configuration, inline_completion, completion, documents, code_actions, commands):

@@ -14,10 +14,10 @@ from dataclasses import replace
 import pytest
 
 from codex_ls.backends.base import Delta, GenerationRequest, fan_out
+from codex_ls.completion.engine import CompletionContext, CompletionEngine
+from codex_ls.completion.fim import TEMPLATES
+from codex_ls.completion.scheduler import LatestWins
 from codex_ls.config import Config
-from codex_ls.context.fim import TEMPLATES
-from codex_ls.engine import CompletionContext, CompletionEngine
-from codex_ls.scheduler import LatestWins
 
 #: Loop turns a stream takes to close, as a connection close does.
 CLOSE_TURNS = 5

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from codex_ls.context.fim import TEMPLATES, detect_family, template_for
+from codex_ls.completion.fim import TEMPLATES, detect_family, template_for
 
 
 @pytest.mark.parametrize(

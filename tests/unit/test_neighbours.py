@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from codex_ls.context.fim import TEMPLATES
-from codex_ls.context.neighbours import NeighbourIndex, jaccard, words
+from codex_ls.completion.fim import TEMPLATES
+from codex_ls.completion.neighbours import NeighbourIndex, jaccard, words
 
 GEOMETRY = (
     "".join(f"# filler {i}\n" for i in range(40))

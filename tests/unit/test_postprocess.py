@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from codex_ls.postprocess import (
+from codex_ls.completion.postprocess import (
     Completion,
     auto_closed_rest,
     drop_junk,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from codex_ls.actions.ask import repeating
-from codex_ls.context.prompts import (
+from codex_ls.actions.prompts import (
     TEMPLATES,
     PromptInput,
     extract_code,

@@ -7,7 +7,7 @@ from collections.abc import AsyncGenerator
 import pytest
 
 from codex_ls.backends.base import Delta
-from codex_ls.ranking import Candidate, rank, read_candidates
+from codex_ls.completion.ranking import Candidate, rank, read_candidates
 
 PREFIX = "def double(x):\n    return "
 SUFFIX = "\n\nprint(double(2))\n"

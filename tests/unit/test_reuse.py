@@ -8,10 +8,10 @@ from collections.abc import AsyncGenerator
 import pytest
 
 from codex_ls.backends.base import Delta, GenerationRequest
+from codex_ls.completion.engine import CompletionContext, CompletionEngine
+from codex_ls.completion.fim import TEMPLATES
+from codex_ls.completion.reuse import Anchor
 from codex_ls.config import Config
-from codex_ls.context.fim import TEMPLATES
-from codex_ls.engine import CompletionContext, CompletionEngine
-from codex_ls.reuse import Anchor
 
 
 class ScriptedBackend:

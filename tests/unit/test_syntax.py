@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from codex_ls.context.syntax import decide_multiline, error_count, heuristic_multiline
+from codex_ls.completion.syntax import decide_multiline, error_count, heuristic_multiline
 
 
 def split(marked: str) -> tuple[str, str]:

@@ -12,8 +12,8 @@ import time
 from contextlib import aclosing
 
 from ..backends.chat import Message
-from ..context.prompts import TEMPLATES, PromptInput, extract_code, render
 from .job import Job
+from .prompts import TEMPLATES, PromptInput, extract_code, render
 
 log = logging.getLogger(__name__)
 

@@ -10,10 +10,10 @@ import dataclasses
 
 from lsprotocol import types
 
-from ..context.prompts import number_lines, parse_findings
 from .ask import ask
 from .inputs import prompt_input, require_target
 from .job import FindingsResult, Job
+from .prompts import number_lines, parse_findings
 
 SOURCE = "codex"
 #: A list of findings is short; a longer answer is a model repeating itself.

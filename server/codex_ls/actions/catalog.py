@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..context.prompts import TRANSLATE_TARGETS, language_name
 from .functions import PYTHON, function_at
 from .job import ActionArgs, Snapshot
+from .prompts import TRANSLATE_TARGETS, language_name
 from .target import instruction_at, target_at
 
 #: Code action kinds: edits are rewrites; the rest produce documents or diagnostics.

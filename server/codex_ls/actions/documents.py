@@ -14,10 +14,10 @@ from pathlib import Path, PurePosixPath
 
 import platformdirs
 
-from ..context.prompts import LANGUAGES, TRANSLATE_TARGETS, language_name
 from .ask import ask, ask_code
 from .inputs import prompt_input, require_target
 from .job import ActionFailedError, DocumentResult, Job
+from .prompts import LANGUAGES, TRANSLATE_TARGETS, language_name
 from .target import Target
 
 

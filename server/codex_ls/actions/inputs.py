@@ -8,10 +8,10 @@ import textwrap
 from collections.abc import Callable
 
 from ..backends.chat import Message
-from ..context.prompts import PromptInput, retry_message
 from .ask import ask_code
 from .functions import PYTHON
 from .job import ActionFailedError, Job
+from .prompts import PromptInput, retry_message
 from .target import Target, target_at
 
 

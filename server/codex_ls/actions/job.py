@@ -19,8 +19,8 @@ from pygls.workspace.position_codec import PositionCodec
 
 from ..backends.base import Backend
 from ..backends.chat import ChatBackend
+from ..completion.fim import FimTemplate
 from ..config import ActionsConfig
-from ..context.fim import FimTemplate
 from ..context.window import offset_at, position_at
 from ..errors import CodexError
 from .source import Lines

@@ -13,10 +13,10 @@ import re
 import textwrap
 from collections.abc import Callable
 
-from ..context.prompts import line_comment, strip_echo
 from ..edits import replace
 from .inputs import ask_checked, is_python, prompt_input, python_parses, require_target
 from .job import ActionFailedError, EditResult, Job
+from .prompts import line_comment, strip_echo
 from .source import Function
 from .target import Target, indentation, instruction_at, reindent, target_at
 

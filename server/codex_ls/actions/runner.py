@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, TypeVar
 from lsprotocol import types
 from pygls.uris import from_fs_path, to_fs_path
 
-from ..context.prompts import LANGUAGES
 from ..context.window import relative_path
 from ..edits import edited_uris
 from ..errors import AuthenticationError, CodexError
@@ -39,6 +38,7 @@ from .job import (
     Result,
     Snapshot,
 )
+from .prompts import LANGUAGES
 from .rewrite import add_comments, add_docstring, edit
 from .target import target_at
 from .unit_tests import Existing, add_tests, test_file

@@ -13,7 +13,7 @@ import asyncio
 
 from lsprotocol import types
 
-from ..context import syntax
+from ..completion import syntax
 from ..context.window import PositionOutOfRangeError, offset_at
 from ..server import CodexLanguageServer
 

@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from ..postprocess import strip_code_fences
+from ..completion.postprocess import strip_code_fences
 
 _SLOT = re.compile(r"\{([a-z_]+)\}")
 

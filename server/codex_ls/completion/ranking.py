@@ -12,9 +12,9 @@ from collections.abc import AsyncGenerator, Callable
 from contextlib import aclosing
 from dataclasses import dataclass, field
 
-from .backends.base import Delta
-from .context.syntax import error_count
+from ..backends.base import Delta
 from .postprocess import trim_block
+from .syntax import error_count
 
 
 @dataclass

@@ -23,15 +23,15 @@ from collections.abc import AsyncGenerator, Callable
 from contextlib import aclosing
 from dataclasses import dataclass, replace
 
-from .backends.base import Backend, Delta, GenerationRequest
-from .config import Config
-from .context.fim import FimTemplate
-from .context.syntax import decide_multiline
-from .context.window import Window, window
+from ..backends.base import Backend, Delta, GenerationRequest
+from ..config import Config
+from ..context.window import Window, window
+from ..tasks import cancel_once
+from .fim import FimTemplate
 from .postprocess import Completion, postprocess
 from .ranking import Candidate, rank, read_candidates
 from .reuse import CONTEXT, Anchor, Generation, LRUCache, TypingRhythm
-from .tasks import cancel_once
+from .syntax import decide_multiline
 
 log = logging.getLogger(__name__)
 

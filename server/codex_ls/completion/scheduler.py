@@ -12,7 +12,7 @@ import asyncio
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
-from .tasks import cancel_once, join
+from ..tasks import cancel_once, join
 
 T = TypeVar("T")
 
