@@ -15,7 +15,7 @@ from pathlib import Path
 from lsprotocol import types
 from pygls.lsp.client import LanguageClient
 
-from .context.window import position_at
+from .positions import client_units, position_at
 
 LANGUAGES = {
     ".py": "python",
@@ -45,11 +45,9 @@ class OneShotResult:
 
 def cursor_position(text: str, line: int | None, col: int | None) -> types.Position:
     """1-based line and column (as compilers print them) to an LSP position."""
-    from pygls.workspace.position_codec import PositionCodec
-
-    codec = PositionCodec()
+    utf16 = types.PositionEncodingKind.Utf16
     if line is None:
-        return position_at(text, len(text), codec)
+        return position_at(text, len(text), utf16)
     lines = text.split("\n")
     if not 1 <= line <= len(lines):
         raise SystemExit(f"codex-ls: --line {line} is outside the file (1..{len(lines)})")
@@ -57,7 +55,7 @@ def cursor_position(text: str, line: int | None, col: int | None) -> types.Posit
     column = len(content) + 1 if col is None else col
     if not 1 <= column <= len(content) + 1:
         raise SystemExit(f"codex-ls: --col {column} is outside line {line} (1..{len(content) + 1})")
-    return types.Position(line=line - 1, character=codec.client_num_units(content[: column - 1]))
+    return types.Position(line=line - 1, character=client_units(content[: column - 1], utf16))
 
 
 async def run_complete(

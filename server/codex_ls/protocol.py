@@ -29,7 +29,7 @@ from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
 
-from .context.window import splice
+from .positions import splice
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +85,7 @@ class CodexProtocol(LanguageServerProtocol):
         text = document.source
         for change in params.content_changes:
             if isinstance(change, types.TextDocumentContentChangePartial):
-                text = splice(text, change.range, change.text, document.position_codec)
+                text = splice(text, change.range, change.text, document.position_codec.encoding)
             else:
                 text = change.text
         whole = types.TextDocumentContentChangeWholeDocument(text=text)

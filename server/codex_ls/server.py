@@ -11,12 +11,13 @@ import logging
 import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO
 
 from lsprotocol import types
 from pygls.exceptions import FeatureRequestError
 from pygls.lsp.server import LanguageServer
+from pygls.uris import to_fs_path
 from pygls.workspace import TextDocument
 
 from . import __version__
@@ -30,8 +31,8 @@ from .completion.fim import TEMPLATES, template_for
 from .completion.neighbours import NeighbourIndex
 from .completion.scheduler import LatestWins
 from .config import Config, parse_config
-from .context.window import PositionOutOfRangeError, offset_at, relative_path
 from .errors import AuthenticationError, BackendError, CodexError, ConfigError, redact
+from .positions import PositionOutOfRangeError, offset_at
 from .protocol import CodexProtocol
 
 log = logging.getLogger(__name__)
@@ -142,7 +143,7 @@ class CodexLanguageServer(LanguageServer):
         document = self.workspace.get_text_document(uri)
         text = document.source
         try:
-            offset = offset_at(text, position, document.position_codec)
+            offset = offset_at(text, position, document.position_codec.encoding)
         except PositionOutOfRangeError as exc:
             log.info("completion at %s:%s ignored: %s", position.line, position.character, exc)
             return None
@@ -218,6 +219,19 @@ class CodexLanguageServer(LanguageServer):
         self.tasks.discard(task)
         if not task.cancelled() and (exc := task.exception()) is not None:
             log.error("background task failed: %r", exc)
+
+
+def relative_path(uri: str, roots: list[str]) -> str:
+    """The document's path relative to the workspace folder holding it, else its name."""
+    path = to_fs_path(uri) or uri
+    pure = PurePosixPath(path.replace("\\", "/"))
+    for root in roots:
+        root_path = to_fs_path(root) or root
+        try:
+            return str(pure.relative_to(PurePosixPath(root_path.replace("\\", "/"))))
+        except ValueError:
+            continue
+    return pure.name
 
 
 def _gguf_family(config: Config) -> str | None:

@@ -8,18 +8,12 @@ from hypothesis import strategies as st
 from lsprotocol import types
 from pygls.workspace.position_codec import PositionCodec
 
-from codex_ls.context.window import (
-    PositionOutOfRangeError,
-    client_units,
-    offset_at,
-    position_at,
-    relative_path,
-    splice,
-    window,
-)
+from codex_ls.completion.window import window
+from codex_ls.positions import PositionOutOfRangeError, client_units, offset_at, position_at, splice
+from codex_ls.server import relative_path
 
-UTF16 = PositionCodec(types.PositionEncodingKind.Utf16)
-UTF32 = PositionCodec(types.PositionEncodingKind.Utf32)
+UTF16 = types.PositionEncodingKind.Utf16
+UTF32 = types.PositionEncodingKind.Utf32
 
 
 @pytest.mark.parametrize(
@@ -138,10 +132,10 @@ LINE_TEXT = st.text(st.sampled_from("ab \té中\U0001f600\ud83d\ude0b"), max_siz
 @given(line=LINE_TEXT, character=st.integers(0, 40), codec=st.sampled_from(ENCODINGS))
 def test_units_and_columns_agree_with_pygls(line: str, character: int, codec: PositionCodec) -> None:
     """The C-speed conversions give what pygls' per-character codec gives."""
-    assert client_units(line, codec) == codec.client_num_units(line)
+    assert client_units(line, codec.encoding) == codec.client_num_units(line)
     expected = (
         len(line)
         if character >= codec.client_num_units(line)
         else codec.position_from_client_units([line], types.Position(0, character)).character
     )
-    assert offset_at(line + "\nnext", types.Position(0, character), codec) == expected
+    assert offset_at(line + "\nnext", types.Position(0, character), codec.encoding) == expected

@@ -9,20 +9,19 @@ the runner's business, not theirs.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
-from pygls.workspace.position_codec import PositionCodec
 
 from ..backends.base import Backend
 from ..backends.chat import ChatBackend
 from ..completion.fim import FimTemplate
 from ..config import ActionsConfig
-from ..context.window import offset_at, position_at
 from ..errors import CodexError
+from ..positions import offset_at, position_at
 from .source import Lines
 
 COMMANDS: tuple[str, ...] = (
@@ -111,17 +110,18 @@ class Snapshot:
     path: str
     #: File-system path of the workspace folder holding the document, if any.
     root: Path | None
-    codec: PositionCodec = field(default_factory=PositionCodec)
+    #: The client's position encoding (``PositionEncodingKind``).
+    encoding: str | None = None
 
     @cached_property
     def lines(self) -> Lines:
         return Lines(self.text)
 
     def offset(self, position: types.Position) -> int:
-        return offset_at(self.text, position, self.codec)
+        return offset_at(self.text, position, self.encoding)
 
     def position(self, offset: int) -> types.Position:
-        return position_at(self.text, offset, self.codec)
+        return position_at(self.text, offset, self.encoding)
 
     def range(self, start: int, end: int) -> types.Range:
         return types.Range(self.position(start), self.position(end))

@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING, TypeVar
 from lsprotocol import types
 from pygls.uris import from_fs_path, to_fs_path
 
-from ..context.window import relative_path
 from ..edits import edited_uris
 from ..errors import AuthenticationError, CodexError
+from ..server import relative_path
 from ..tasks import cancel_once, join
 from .bugs import find_bugs
 from .documents import cache_dir, explain, explanation, translate
@@ -210,7 +210,7 @@ class ActionRunner:
             language=document.language_id or _language_from_path(uri),
             path=relative_path(uri, roots),
             root=Path(root_path) if root_path else None,
-            codec=document.position_codec,
+            encoding=document.position_codec.encoding,
         )
 
     def open_test_file(self, job: Job) -> Existing | None:

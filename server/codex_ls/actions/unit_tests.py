@@ -18,6 +18,7 @@ from lsprotocol import types
 from pygls.uris import from_fs_path, to_fs_path
 
 from ..edits import append, create_file
+from ..positions import client_units
 from .inputs import ask_checked, prompt_input, python_parses, require_target
 from .job import ActionFailedError, EditResult, Job, Snapshot
 from .target import Target
@@ -137,4 +138,4 @@ def _edit(job: Job, tests: TestFile, existing: Existing | None, code: str) -> Ed
 
 def _end_position(text: str, snapshot: Snapshot) -> types.Position:
     last = text.rsplit("\n", 1)[-1]
-    return types.Position(text.count("\n"), snapshot.codec.client_num_units(last))
+    return types.Position(text.count("\n"), client_units(last, snapshot.encoding))

@@ -25,13 +25,13 @@ from dataclasses import dataclass, replace
 
 from ..backends.base import Backend, Delta, GenerationRequest
 from ..config import Config
-from ..context.window import Window, window
 from ..tasks import cancel_once
 from .fim import FimTemplate
 from .postprocess import Completion, postprocess
 from .ranking import Candidate, rank, read_candidates
 from .reuse import CONTEXT, Anchor, Generation, LRUCache, TypingRhythm
 from .syntax import decide_multiline
+from .window import Window, window
 
 log = logging.getLogger(__name__)
 

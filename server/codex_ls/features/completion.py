@@ -16,7 +16,7 @@ import re
 
 from lsprotocol import types
 
-from ..context.window import position_at
+from ..positions import position_at
 from ..server import CodexLanguageServer
 
 _WORD_END = re.compile(r"\w+$")
@@ -32,10 +32,10 @@ async def completion(ls: CodexLanguageServer, params: types.CompletionParams) ->
     # Clients filter items by the word before the cursor: the edit starts at that
     # word and repeats it, or a suggestion after "retu" would be filtered away.
     word = _word_before(outcome.window.prefix)
-    start = position_at(document.source, offset - len(word), document.position_codec)
+    start = position_at(document.source, offset - len(word), document.position_codec.encoding)
     items = []
     for rank, suggestion in enumerate(outcome.suggestions):
-        end = position_at(document.source, offset + suggestion.replace_suffix, document.position_codec)
+        end = position_at(document.source, offset + suggestion.replace_suffix, document.position_codec.encoding)
         text = word + suggestion.text
         first_line = text.strip().split("\n", 1)[0]
         items.append(

@@ -14,7 +14,7 @@ import asyncio
 from lsprotocol import types
 
 from ..completion import syntax
-from ..context.window import PositionOutOfRangeError, offset_at
+from ..positions import PositionOutOfRangeError, offset_at
 from ..server import CodexLanguageServer
 
 
@@ -37,7 +37,7 @@ def _follow_the_cursor(ls: CodexLanguageServer, params: types.DidChangeTextDocum
         return  # a whole-document change says nothing about the cursor
     document = ls.workspace.get_text_document(uri)
     try:
-        start = offset_at(document.source, change.range.start, document.position_codec)
+        start = offset_at(document.source, change.range.start, document.position_codec.encoding)
     except PositionOutOfRangeError:
         return
     ls.engine.edited(uri, document.source, start + len(change.text))

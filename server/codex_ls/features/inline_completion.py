@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from lsprotocol import types
 
-from ..context.window import position_at
+from ..positions import position_at
 from ..server import CodexLanguageServer
 
 STATS = "codex/stats"
@@ -24,10 +24,10 @@ async def inline_completion(
         return types.InlineCompletionList(items=[])
     outcome, document = result
     offset = outcome.window.start + len(outcome.window.prefix)
-    start = position_at(document.source, offset, document.position_codec)
+    start = position_at(document.source, offset, document.position_codec.encoding)
     items = []
     for suggestion in outcome.suggestions:
-        end = position_at(document.source, offset + suggestion.replace_suffix, document.position_codec)
+        end = position_at(document.source, offset + suggestion.replace_suffix, document.position_codec.encoding)
         items.append(types.InlineCompletionItem(insert_text=suggestion.text, range=types.Range(start, end)))
     return types.InlineCompletionList(items=items)
 

@@ -1,1 +1,0 @@
-"""What the model is shown: windows around the cursor, FIM templates, prompts."""
