@@ -94,7 +94,7 @@ def startup_config(raw_json: str | None = None) -> tuple[Config, list[str]]:
 
 
 def serve(args: argparse.Namespace) -> int:
-    from .server import create_server
+    from .lsp.app import create_server
 
     config, errors = startup_config()
     server = create_server(config)

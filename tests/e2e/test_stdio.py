@@ -12,7 +12,7 @@ from typing import IO, Any
 
 import pytest
 
-from codex_ls.stdio import readable_by_the_loop
+from codex_ls.lsp.stdio import readable_by_the_loop
 
 
 def frame(message: dict[str, Any]) -> bytes:

@@ -161,7 +161,7 @@ def test_gguf_missing_file_is_model_error(tmp_path: Path) -> None:
 
 def test_a_users_gguf_chooses_the_servers_fim_template(tmp_path: Path) -> None:
     from codex_ls.config import parse_config
-    from codex_ls.server import create_server
+    from codex_ls.lsp.app import create_server
 
     path = tmp_path / "mine.gguf"
     _write_gguf(path, [("general.architecture", 8, "starcoder2"), ("general.name", 8, "StarCoder2 3B")])

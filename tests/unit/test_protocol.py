@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from codex_ls.config import Config
-from codex_ls.server import CodexLanguageServer
+from codex_ls.lsp.server import CodexLanguageServer
 
 
 class Sink:

@@ -9,8 +9,8 @@ from lsprotocol import types
 from pygls.workspace.position_codec import PositionCodec
 
 from codex_ls.completion.window import window
+from codex_ls.lsp.server import relative_path
 from codex_ls.positions import PositionOutOfRangeError, client_units, offset_at, position_at, splice
-from codex_ls.server import relative_path
 
 UTF16 = types.PositionEncodingKind.Utf16
 UTF32 = types.PositionEncodingKind.Utf32

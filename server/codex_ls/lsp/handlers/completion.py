@@ -16,7 +16,7 @@ import re
 
 from lsprotocol import types
 
-from ..positions import position_at
+from ...positions import position_at
 from ..server import CodexLanguageServer
 
 _WORD_END = re.compile(r"\w+$")

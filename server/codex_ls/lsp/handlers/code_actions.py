@@ -14,10 +14,10 @@ from typing import Any
 
 from lsprotocol import types
 
-from ..actions.catalog import ASSIST_KIND, EDIT_COMMANDS, REWRITE_KIND, Offer, offers, wanted
-from ..actions.job import ActionArgs, ArgumentError, parse_args, plain
-from ..actions.runner import ActionRunner
-from ..errors import CodexError
+from ...actions.catalog import ASSIST_KIND, EDIT_COMMANDS, REWRITE_KIND, Offer, offers, wanted
+from ...actions.job import ActionArgs, ArgumentError, parse_args, plain
+from ...errors import CodexError
+from ..actions import ActionRunner
 from ..server import CodexLanguageServer
 
 log = logging.getLogger(__name__)

@@ -29,7 +29,7 @@ from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
 
-from .positions import splice
+from ..positions import splice
 
 log = logging.getLogger(__name__)
 

@@ -12,8 +12,8 @@ from typing import Any
 
 from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 
-from ..actions.job import ArgumentError, parse_args, plain
-from ..actions.runner import ActionRunner
+from ...actions.job import ArgumentError, parse_args, plain
+from ..actions import ActionRunner
 from ..server import CodexLanguageServer
 
 #: LSP's ``RequestFailed`` error code.

@@ -6,7 +6,7 @@ import logging
 
 from lsprotocol import types
 
-from ..config import load_env_config, merge
+from ...config import load_env_config, merge
 from ..server import CodexLanguageServer
 from . import completion
 

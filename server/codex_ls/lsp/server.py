@@ -1,7 +1,7 @@
-"""The language server object: settings, backend, engine and the feature modules.
+"""The language server object: settings, backend, engine, action state, messages to the user.
 
-``create_server`` builds a server from its parts, so tests and benchmarks can
-give it a different backend or clock; ``features/`` modules add the handlers.
+``lsp/app.py`` builds it and registers the handlers of ``lsp/handlers/``, which
+import it; this module imports none of them.
 """
 
 from __future__ import annotations
@@ -20,25 +20,47 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 from pygls.workspace import TextDocument
 
-from . import __version__
-from .actions.state import ActionState
-from .backends.base import Backend
-from .backends.chat import ChatBackend
-from .backends.http import display_url
-from .backends.registry import make_backend, make_chat_backend
-from .completion.engine import CompletionContext, CompletionEngine, Outcome
-from .completion.fim import TEMPLATES, template_for
-from .completion.neighbours import NeighbourIndex
-from .completion.scheduler import LatestWins
-from .config import Config, parse_config
-from .errors import AuthenticationError, BackendError, CodexError, ConfigError, redact
-from .positions import PositionOutOfRangeError, offset_at
+from .. import __version__
+from ..backends.base import Backend
+from ..backends.chat import ChatBackend
+from ..backends.http import display_url
+from ..backends.registry import make_backend, make_chat_backend
+from ..completion.engine import CompletionContext, CompletionEngine, Outcome
+from ..completion.fim import TEMPLATES, template_for
+from ..completion.neighbours import NeighbourIndex
+from ..completion.scheduler import LatestWins
+from ..config import Config, parse_config
+from ..errors import AuthenticationError, CodexError, ConfigError, redact
+from ..positions import PositionOutOfRangeError, offset_at
 from .protocol import CodexProtocol
 
 log = logging.getLogger(__name__)
 
 BackendFactory = Callable[[Config], Backend]
 ChatBackendFactory = Callable[[Config], ChatBackend]
+
+
+class ActionState:
+    def __init__(self) -> None:
+        self._chat: ChatBackend | None = None
+        self._chat_key: object = None
+        #: *Find bugs* diagnostics per document URI, until the document changes.
+        self.findings: dict[str, list[types.Diagnostic]] = {}
+        #: Actions running now (for ``codex/status``).
+        self.running = 0
+
+    def chat_backend(
+        self, config: Config, factory: Callable[[Config], ChatBackend]
+    ) -> tuple[ChatBackend, ChatBackend | None]:
+        """The chat backend for ``config`` and the previous one if it must be closed."""
+        key = (config.backend, config.model)
+        if self._chat is not None and key == self._chat_key:
+            return self._chat, None
+        old, self._chat, self._chat_key = self._chat, factory(config), key
+        return self._chat, old
+
+    def current_chat(self) -> ChatBackend | None:
+        return self._chat
 
 
 class Notifier:
@@ -238,28 +260,11 @@ def _gguf_family(config: Config) -> str | None:
     """The FIM family of a user's own GGUF (``model.path``), from its metadata."""
     if config.backend.kind != "local" or not config.model.path:
         return None
-    from .gguf import gguf_fim_family
-    from .models import ModelError
+    from ..gguf import gguf_fim_family
+    from ..models import ModelError
 
     try:
         return gguf_fim_family(Path(config.model.path).expanduser())
     except (ModelError, OSError) as exc:
         log.warning("model.path: cannot read the FIM family from %s (%s)", config.model.path, exc)
         return None
-
-
-def create_server(
-    config: Config | None = None,
-    backend_factory: BackendFactory = make_backend,
-    clock: Callable[[], float] = time.monotonic,
-    chat_backend_factory: ChatBackendFactory = make_chat_backend,
-) -> CodexLanguageServer:
-    from .features import code_actions, commands, completion, configuration, documents, inline_completion, lifecycle
-
-    server = CodexLanguageServer(config or Config(), backend_factory, clock, chat_backend_factory)
-    for feature in (lifecycle, configuration, inline_completion, completion, documents, code_actions, commands):
-        feature.register(server)
-    return server
-
-
-__all__ = ["BackendError", "CodexLanguageServer", "create_server"]

@@ -11,7 +11,7 @@ from typing import Any
 
 from lsprotocol import types
 
-from ..config import load_env_config, merge
+from ...config import load_env_config, merge
 from ..server import CodexLanguageServer
 
 log = logging.getLogger(__name__)

@@ -1,5 +1,12 @@
 """Running an action for the editor: a job from the document, supervision, and delivery.
 
+What the user sees while an action runs: ``$/progress`` and ``codex/status``.
+Progress uses a token the server creates (``window/workDoneProgress/create``)
+when the client supports it, and is cancellable: the client's
+``window/workDoneProgress/cancel`` cancels the action's task, which closes the
+model stream. ``codex/status`` (``{state: "idle" | "busy" | "error", message?}``)
+goes out when an action starts, ends or fails, for status bars in editor plugins.
+
 An action's work runs in its own task under :class:`Feedback` (progress,
 status, cancellation). Failures never escape: they end the progress, send
 ``codex/status`` ``error`` and show one message. An edit is checked against the
@@ -12,22 +19,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from collections.abc import Awaitable, Callable
+from concurrent.futures import Future
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import Any, TypeVar
 
 from lsprotocol import types
 from pygls.uris import from_fs_path, to_fs_path
 
-from ..edits import edited_uris
-from ..errors import AuthenticationError, CodexError
-from ..server import relative_path
-from ..tasks import cancel_once, join
-from .bugs import find_bugs
-from .documents import cache_dir, explain, explanation, translate
-from .feedback import Feedback
-from .implement import implement
-from .job import (
+from ..actions.bugs import find_bugs
+from ..actions.documents import cache_dir, explain, explanation, translate
+from ..actions.implement import implement
+from ..actions.job import (
     ActionArgs,
     ActionFailedError,
     Completer,
@@ -38,13 +42,14 @@ from .job import (
     Result,
     Snapshot,
 )
-from .prompts import LANGUAGES
-from .rewrite import add_comments, add_docstring, edit
-from .target import target_at
-from .unit_tests import Existing, add_tests, test_file
-
-if TYPE_CHECKING:
-    from ..server import CodexLanguageServer
+from ..actions.prompts import LANGUAGES
+from ..actions.rewrite import add_comments, add_docstring, edit
+from ..actions.target import target_at
+from ..actions.unit_tests import Existing, add_tests, test_file
+from ..edits import edited_uris
+from ..errors import AuthenticationError, CodexError
+from ..tasks import cancel_once, join
+from .server import CodexLanguageServer, relative_path
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -69,6 +74,69 @@ ACTIONS: dict[str, Callable[[Job], Awaitable[Result]]] = {
     "codex.findBugs": find_bugs,
     "codex.translate": translate,
 }
+
+
+STATUS = "codex/status"
+
+
+class Feedback:
+    """Progress and status for one running action."""
+
+    def __init__(self, ls: CodexLanguageServer, title: str) -> None:
+        self.ls = ls
+        self.title = title
+        self.token: str | None = None
+        self._last = ""
+        self._ended = False
+
+    async def start(self, on_cancel: Callable[[], None]) -> None:
+        self.ls.actions.running += 1
+        self.status("busy", self.title)
+        if not self._supports_progress():
+            return
+        token = f"codex-{uuid.uuid4().hex}"
+        try:
+            await self.ls.work_done_progress.create_async(token)
+        except Exception as exc:  # a client that refuses: the action runs without a progress bar
+            log.info("window/workDoneProgress/create failed: %r", exc)
+            return
+        self.token = token
+        future: Future[Any] | None = self.ls.work_done_progress.tokens.get(token)
+        if future is not None:
+            future.add_done_callback(lambda f: on_cancel() if f.cancelled() else None)
+        begin = types.WorkDoneProgressBegin(title=self.title, cancellable=True, message="starting")
+        self.ls.work_done_progress.begin(token, begin)
+
+    def _supports_progress(self) -> bool:
+        window = self.ls.client_capabilities.window
+        return bool(window and window.work_done_progress) and not self.ls.closing
+
+    def report(self, message: str) -> None:
+        if self.token is None or self._ended or message == self._last or self.ls.closing:
+            return
+        self._last = message
+        self.ls.work_done_progress.report(self.token, types.WorkDoneProgressReport(message=message))
+
+    def end(self, message: str, *, failed: bool = False) -> None:
+        if self._ended:
+            return
+        self._ended = True
+        self.ls.actions.running -= 1
+        if self.token is not None and not self.ls.closing:
+            self.ls.work_done_progress.end(self.token, types.WorkDoneProgressEnd(message=message))
+            self.ls.work_done_progress.tokens.pop(self.token, None)
+        if failed:
+            self.status("error", message)
+        else:
+            self.status("busy" if self.ls.actions.running else "idle", message)
+
+    def status(self, state: str, message: str | None = None) -> None:
+        if self.ls.closing:
+            return
+        params: dict[str, str] = {"state": state}
+        if message:
+            params["message"] = message
+        self.ls.protocol.notify(STATUS, params)
 
 
 class ActionRunner:

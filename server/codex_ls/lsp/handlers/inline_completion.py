@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from lsprotocol import types
 
-from ..positions import position_at
+from ...positions import position_at
 from ..server import CodexLanguageServer
 
 STATS = "codex/stats"

@@ -13,8 +13,8 @@ import asyncio
 
 from lsprotocol import types
 
-from ..completion import syntax
-from ..positions import PositionOutOfRangeError, offset_at
+from ...completion import syntax
+from ...positions import PositionOutOfRangeError, offset_at
 from ..server import CodexLanguageServer
 
 

@@ -1,0 +1,1 @@
+"""The LSP face: the only code that knows pygls and the server object."""
