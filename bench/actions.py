@@ -27,7 +27,7 @@ from pygls.uris import from_fs_path, to_fs_path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from codex_ls.oneshot import spawn_server  # noqa: E402
+from codex_ls.cli.complete import spawn_server  # noqa: E402
 
 SOURCE = '''import math
 

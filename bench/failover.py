@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 from bench.latency import SOURCE, params, percentile, type_char  # noqa: E402
 from tests.fakes.fake_backend import FakeBackend, Reply  # noqa: E402
 
-from codex_ls.oneshot import spawn_server  # noqa: E402
+from codex_ls.cli.complete import spawn_server  # noqa: E402
 
 COLUMN = 11
 GOOD = Reply(chunks=["math", ".pi", " * radius", " ** 2"])

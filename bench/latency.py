@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.fakes.fake_backend import FakeBackend, Reply  # noqa: E402
 
-from codex_ls.oneshot import spawn_server  # noqa: E402
+from codex_ls.cli.complete import spawn_server  # noqa: E402
 
 SOURCE = "import math\n\n\ndef area(radius: float) -> float:\n    return \n\n\nprint(area(2.0))\n"
 LINE, COLUMN = 4, 11

@@ -685,7 +685,7 @@ def score(tasks: list[tuple[int, dict[str, Any]]], records: list[dict[str, Any]]
 
 def page_cache_resident(model: str) -> str | None:
     """How much of the model file sits in the page cache before the server starts (``fincore``)."""
-    from codex_ls.models import cached_path
+    from codex_ls.models.assembly import cached_path
 
     path = cached_path(model)
     if shutil.which("fincore") is None or not path.is_file():

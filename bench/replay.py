@@ -38,7 +38,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.fakes.fake_backend import FakeBackend, RecordedRequest, Reply  # noqa: E402
 
-from codex_ls.oneshot import spawn_server  # noqa: E402
+from codex_ls.cli.complete import spawn_server  # noqa: E402
 
 MODULES = ["textwrap", "fnmatch", "shlex", "colorsys", "bisect", "heapq"]
 KEY_INTERVAL = 0.060

@@ -42,7 +42,7 @@ if str(ROOT) not in sys.path:
 
 from tests.fakes.fake_backend import FakeBackend, Reply  # noqa: E402
 
-from codex_ls.oneshot import spawn_server  # noqa: E402
+from codex_ls.cli.complete import spawn_server  # noqa: E402
 
 RESPONSE_TIMEOUT = 30.0
 BODY = "def handler_{n}(event, context):\n    payload = \n    return payload\n"

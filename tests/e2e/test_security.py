@@ -55,7 +55,7 @@ def hook(event, args):
 
 
 sys.addaudithook(hook)
-from codex_ls.cli import main
+from codex_ls.cli.main import main
 
 sys.exit(main())
 """

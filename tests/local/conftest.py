@@ -12,7 +12,8 @@ import os
 
 import pytest
 
-from codex_ls.models import MODELS, status
+from codex_ls.models.assembly import status
+from codex_ls.models.registry import MODELS
 
 
 def local_model_missing() -> str | None:

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from codex_ls import gguf
-from codex_ls.models import ModelError
+from codex_ls.models import gguf
+from codex_ls.models.registry import ModelError
 
 U8, I32, U32, F32, BOOL, STRING, ARRAY, U64, F64 = 0, 5, 4, 6, 7, 8, 9, 10, 12
 _FORMATS = {U8: "<B", I32: "<i", U32: "<I", F32: "<f", BOOL: "<?", U64: "<Q", F64: "<d"}

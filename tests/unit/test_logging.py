@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from codex_ls.cli import _not_a_late_cancel
+from codex_ls.cli.main import _not_a_late_cancel
 
 
 @pytest.mark.parametrize(

@@ -16,8 +16,15 @@ from typing import Any
 import platformdirs
 import pytest
 
-from codex_ls import models
-from codex_ls.models import DEFAULT_MODEL, MODELS, ModelError, ModelNotInstalledError, ModelSpec, ModelVerificationError
+from codex_ls.models import assembly as models
+from codex_ls.models.registry import (
+    DEFAULT_MODEL,
+    MODELS,
+    ModelError,
+    ModelNotInstalledError,
+    ModelSpec,
+    ModelVerificationError,
+)
 
 PART_COUNT = 10  # part10 exists so that a lexical order (part1, part10, part2, …) would assemble the wrong file
 

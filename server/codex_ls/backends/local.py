@@ -273,7 +273,8 @@ def model_path(config: ModelConfig) -> Path:
         if not path.is_file():
             raise BackendUnavailableError(f"model.path {path} does not exist")
         return path
-    from ..models import MODELS, ModelError, ensure_model
+    from ..models.assembly import ensure_model
+    from ..models.registry import MODELS, ModelError
 
     if config.name not in MODELS:
         raise BackendUnavailableError(f"model.name {config.name!r} is unknown; known: {', '.join(MODELS)}")

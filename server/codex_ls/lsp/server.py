@@ -260,8 +260,8 @@ def _gguf_family(config: Config) -> str | None:
     """The FIM family of a user's own GGUF (``model.path``), from its metadata."""
     if config.backend.kind != "local" or not config.model.path:
         return None
-    from ..gguf import gguf_fim_family
-    from ..models import ModelError
+    from ..models.gguf import gguf_fim_family
+    from ..models.registry import ModelError
 
     try:
         return gguf_fim_family(Path(config.model.path).expanduser())

@@ -17,9 +17,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from . import __version__
-from .config import Config, load_env_config, merge, parse_config
-from .errors import SECRETS, redact
+from .. import __version__
+from ..config import Config, load_env_config, merge, parse_config
+from ..errors import SECRETS, redact
 
 log = logging.getLogger("codex_ls")
 
@@ -94,7 +94,7 @@ def startup_config(raw_json: str | None = None) -> tuple[Config, list[str]]:
 
 
 def serve(args: argparse.Namespace) -> int:
-    from .lsp.app import create_server
+    from ..lsp.app import create_server
 
     config, errors = startup_config()
     server = create_server(config)
@@ -109,7 +109,7 @@ def serve(args: argparse.Namespace) -> int:
 
 
 def complete(args: argparse.Namespace) -> int:
-    from .oneshot import run_complete
+    from .complete import run_complete
 
     path = Path(args.file).resolve()
     if not path.is_file():
@@ -144,7 +144,7 @@ def doctor(args: argparse.Namespace) -> int:
 
 
 def model(args: argparse.Namespace) -> int:
-    from .model_cli import run_model_command
+    from .model import run_model_command
 
     return run_model_command(args)
 

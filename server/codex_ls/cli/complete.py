@@ -15,7 +15,7 @@ from pathlib import Path
 from lsprotocol import types
 from pygls.lsp.client import LanguageClient
 
-from .positions import client_units, position_at
+from ..positions import client_units, position_at
 
 LANGUAGES = {
     ".py": "python",

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import os
 
-from .backends.http import display_url
-from .backends.registry import make_backend
-from .config import Config
-from .errors import AuthenticationError, CodexError
+from ..backends.http import display_url
+from ..backends.registry import make_backend
+from ..config import Config
+from ..errors import AuthenticationError, CodexError
 
 
 async def run_doctor(config: Config, errors: list[str]) -> int:

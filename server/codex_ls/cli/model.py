@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .models import DEFAULT_MODEL, MODELS, ModelError, ModelSpec, ensure_model, models_dir, run_install, status, verify
+from ..models.assembly import ensure_model, models_dir, run_install, status, verify
+from ..models.registry import DEFAULT_MODEL, MODELS, ModelError, ModelSpec
 
 
 def _spec(name: str | None) -> ModelSpec:

@@ -14,7 +14,7 @@ import struct
 from pathlib import Path
 from typing import BinaryIO, TypeAlias, cast
 
-from .models import ModelError
+from .registry import ModelError
 
 GGUFScalar: TypeAlias = str | int | float | bool
 

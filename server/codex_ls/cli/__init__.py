@@ -1,0 +1,1 @@
+"""The ``codex-ls`` command: the server, ``complete``, ``doctor`` and ``model``."""

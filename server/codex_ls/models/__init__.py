@@ -1,0 +1,1 @@
+"""The embedded models: registry, assembly and verification, GGUF metadata."""
