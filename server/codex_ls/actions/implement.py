@@ -21,8 +21,8 @@ from contextlib import aclosing
 from dataclasses import dataclass
 
 from ..backends.base import GenerationRequest
-from ..edits import replace
 from .braces import matching_brace
+from .edits import replace
 from .functions import PYTHON, function_at
 from .job import ActionFailedError, EditResult, Job
 from .names import undefined_names

@@ -13,7 +13,7 @@ import re
 import textwrap
 from collections.abc import Callable
 
-from ..edits import replace
+from .edits import replace
 from .inputs import ask_checked, is_python, prompt_input, python_parses, require_target
 from .job import ActionFailedError, EditResult, Job
 from .prompts import line_comment, strip_echo

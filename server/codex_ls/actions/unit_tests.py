@@ -17,8 +17,8 @@ from pathlib import Path, PurePosixPath
 from lsprotocol import types
 from pygls.uris import from_fs_path, to_fs_path
 
-from ..edits import append, create_file
 from ..positions import client_units
+from .edits import append, create_file
 from .inputs import ask_checked, prompt_input, python_parses, require_target
 from .job import ActionFailedError, EditResult, Job, Snapshot
 from .target import Target

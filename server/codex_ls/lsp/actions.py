@@ -30,6 +30,7 @@ from pygls.uris import from_fs_path, to_fs_path
 
 from ..actions.bugs import find_bugs
 from ..actions.documents import cache_dir, explain, explanation, translate
+from ..actions.edits import edited_uris
 from ..actions.implement import implement
 from ..actions.job import (
     ActionArgs,
@@ -46,7 +47,6 @@ from ..actions.prompts import LANGUAGES
 from ..actions.rewrite import add_comments, add_docstring, edit
 from ..actions.target import target_at
 from ..actions.unit_tests import Existing, add_tests, test_file
-from ..edits import edited_uris
 from ..errors import AuthenticationError, CodexError
 from ..tasks import cancel_once, join
 from .server import CodexLanguageServer, relative_path
