@@ -11,6 +11,7 @@ import logging
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO
 
@@ -18,20 +19,18 @@ from lsprotocol import types
 from pygls.exceptions import FeatureRequestError
 from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
-from pygls.workspace import TextDocument
 
 from .. import __version__
 from ..backends.base import Backend
 from ..backends.chat import ChatBackend
 from ..backends.http import display_url
 from ..backends.registry import make_backend, make_chat_backend
-from ..completion.engine import CompletionContext, CompletionEngine, Outcome
+from ..completion.engine import CompletionEngine, Outcome
 from ..completion.fim import TEMPLATES, template_for
-from ..completion.neighbours import NeighbourIndex
-from ..completion.scheduler import LatestWins
+from ..completion.service import CompletionService, OpenDocument
 from ..config import Config, parse_config
 from ..errors import AuthenticationError, CodexError, ConfigError, redact
-from ..positions import PositionOutOfRangeError, offset_at
+from ..positions import PositionOutOfRangeError, offset_at, position_at
 from .protocol import CodexProtocol
 
 log = logging.getLogger(__name__)
@@ -91,6 +90,20 @@ class Notifier:
         self._last.clear()
 
 
+@dataclass(frozen=True)
+class Answer:
+    """The completion service's outcome at a cursor, with the text it was computed on."""
+
+    outcome: Outcome
+    cursor: int
+    text: str
+    encoding: str | None
+
+    def range(self, start: int, end: int) -> types.Range:
+        """The client range of ``start``..``end`` (offsets into ``text``)."""
+        return types.Range(position_at(self.text, start, self.encoding), position_at(self.text, end, self.encoding))
+
+
 class CodexLanguageServer(LanguageServer):
     def __init__(
         self,
@@ -105,14 +118,16 @@ class CodexLanguageServer(LanguageServer):
         self.chat_backend_factory = chat_backend_factory
         self.actions = ActionState()
         self.notifier = Notifier(self._show_message, clock)
-        self.scheduler = LatestWins()
-        self.neighbour_index = NeighbourIndex()
         self.tasks: set[asyncio.Task[Any]] = set()
         self.config = config
-        self.engine = self._build_engine(config)
+        self.completion = CompletionService(self._build_engine(config))
         #: Set at ``shutdown``: from then on nothing more is sent to the client.
         self.closing = False
         self._reporting = False
+
+    @property
+    def engine(self) -> CompletionEngine:
+        return self.completion.engine
 
     def start_io(self, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> None:
         from . import stdio
@@ -146,16 +161,13 @@ class CodexLanguageServer(LanguageServer):
         except ConfigError as exc:
             self.notifier.notify("config", f"{exc}; keeping the previous settings", types.MessageType.Error)
             return
-        old = self.engine
-        self.scheduler.cancel_all()
-        self.config, self.engine = config, engine
+        old = self.completion.replace_engine(engine)
+        self.config = config
         self.run_task(old.backend.aclose())
         log.info("settings applied: backend %s %s", config.backend.kind, display_url(config.backend.base_url))
 
-    async def complete_at(
-        self, uri: str, position: types.Position, *, manual: bool
-    ) -> tuple[Outcome, TextDocument] | None:
-        """Run the completion pipeline at a client position; ``None`` when there is nothing.
+    async def complete_at(self, uri: str, position: types.Position, *, manual: bool) -> Answer | None:
+        """The completion service's answer at a client position; ``None`` when there is nothing.
 
         Failures are reported (rate-limited) and answered with nothing: a
         completion request never fails the client and never hangs.
@@ -163,42 +175,25 @@ class CodexLanguageServer(LanguageServer):
         if not self.config.completion.enabled:
             return None
         document = self.workspace.get_text_document(uri)
-        text = document.source
+        text, encoding = document.source, document.position_codec.encoding
         try:
-            offset = offset_at(text, position, document.position_codec.encoding)
+            offset = offset_at(text, position, encoding)
         except PositionOutOfRangeError as exc:
             log.info("completion at %s:%s ignored: %s", position.line, position.character, exc)
             return None
         roots = [f.uri for f in self.workspace.folders.values()]
-        context = CompletionContext(
-            uri=uri,
-            text=text,
-            offset=offset,
-            language_id=document.language_id or "",
-            path=relative_path(uri, roots),
-            version=document.version,
-            manual=manual,
-            neighbours=self._neighbours(uri, text[max(0, offset - 1500) : offset], roots),
+        here = OpenDocument(uri, relative_path(uri, roots), document.version, text, document.language_id or "")
+        others = (
+            OpenDocument(other, relative_path(other, roots), doc.version, doc.source)
+            for other, doc in list(self.workspace.text_documents.items())
+            if other != uri
         )
         try:
-            outcome = await self.scheduler.run(uri, self.engine.complete(context))
+            outcome = await self.completion.complete(here, offset, manual=manual, others=others)
         except (CodexError, ValueError, OSError) as exc:
             self.report_backend_error(exc)
             return None
-        return None if outcome is None else (outcome, document)
-
-    def _neighbours(self, uri: str, query: str, roots: list[str]) -> tuple[tuple[str, str], ...]:
-        """Snippets of the other open documents most like the code before the cursor."""
-        c = self.config.completion
-        if c.context_files == 0:
-            return ()
-        others = [
-            (other, relative_path(other, roots), doc.version, doc.source)
-            for other, doc in self.workspace.text_documents.items()
-            if other != uri
-        ]
-        snippets = self.neighbour_index.best(query, others, limit=c.context_files, budget_chars=c.context_files_chars)
-        return tuple((s.path, s.text) for s in snippets)
+        return None if outcome is None else Answer(outcome, offset, text, encoding)
 
     def report_backend_error(self, exc: BaseException) -> None:
         if isinstance(exc, AuthenticationError):

@@ -16,7 +16,6 @@ import re
 
 from lsprotocol import types
 
-from ...positions import position_at
 from ..server import CodexLanguageServer
 
 _WORD_END = re.compile(r"\w+$")
@@ -24,18 +23,15 @@ _WORD_END = re.compile(r"\w+$")
 
 async def completion(ls: CodexLanguageServer, params: types.CompletionParams) -> types.CompletionList:
     manual = params.context is not None and params.context.trigger_kind == types.CompletionTriggerKind.Invoked
-    result = await ls.complete_at(params.text_document.uri, params.position, manual=manual)
-    if result is None:
+    answer = await ls.complete_at(params.text_document.uri, params.position, manual=manual)
+    if answer is None:
         return types.CompletionList(is_incomplete=True, items=[])
-    outcome, document = result
-    offset = outcome.window.start + len(outcome.window.prefix)
     # Clients filter items by the word before the cursor: the edit starts at that
     # word and repeats it, or a suggestion after "retu" would be filtered away.
-    word = _word_before(outcome.window.prefix)
-    start = position_at(document.source, offset - len(word), document.position_codec.encoding)
+    word = _word_before(answer.outcome.window.prefix)
     items = []
-    for rank, suggestion in enumerate(outcome.suggestions):
-        end = position_at(document.source, offset + suggestion.replace_suffix, document.position_codec.encoding)
+    for rank, suggestion in enumerate(answer.outcome.suggestions):
+        where = answer.range(answer.cursor - len(word), answer.cursor + suggestion.replace_suffix)
         text = word + suggestion.text
         first_line = text.strip().split("\n", 1)[0]
         items.append(
@@ -48,7 +44,7 @@ async def completion(ls: CodexLanguageServer, params: types.CompletionParams) ->
                 filter_text=first_line,
                 preselect=rank == 0,
                 insert_text_format=types.InsertTextFormat.PlainText,
-                text_edit=types.TextEdit(range=types.Range(start, end), new_text=text),
+                text_edit=types.TextEdit(range=where, new_text=text),
             )
         )
     return types.CompletionList(is_incomplete=True, items=items)

@@ -30,7 +30,7 @@ def _clear_findings(ls: CodexLanguageServer, uri: str) -> None:
 def _follow_the_cursor(ls: CodexLanguageServer, params: types.DidChangeTextDocumentParams) -> None:
     """Tell the engine where an edit left the cursor: at the end of the last change's text."""
     uri = params.text_document.uri
-    if not ls.engine.watching(uri) or not params.content_changes:
+    if not ls.completion.watching(uri) or not params.content_changes:
         return
     change = params.content_changes[-1]
     if not isinstance(change, types.TextDocumentContentChangePartial):
@@ -40,7 +40,7 @@ def _follow_the_cursor(ls: CodexLanguageServer, params: types.DidChangeTextDocum
         start = offset_at(document.source, change.range.start, document.position_codec.encoding)
     except PositionOutOfRangeError:
         return
-    ls.engine.edited(uri, document.source, start + len(change.text))
+    ls.completion.edited(uri, document.source, start + len(change.text))
 
 
 def did_change(ls: CodexLanguageServer, params: types.DidChangeTextDocumentParams) -> None:
@@ -50,8 +50,7 @@ def did_change(ls: CodexLanguageServer, params: types.DidChangeTextDocumentParam
 
 def did_close(ls: CodexLanguageServer, params: types.DidCloseTextDocumentParams) -> None:
     uri = params.text_document.uri
-    ls.engine.forget(uri)
-    ls.scheduler.cancel(uri)
+    ls.completion.closed(uri)
     _clear_findings(ls, uri)
 
 

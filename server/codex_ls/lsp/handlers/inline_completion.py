@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from lsprotocol import types
 
-from ...positions import position_at
 from ..server import CodexLanguageServer
 
 STATS = "codex/stats"
@@ -19,17 +18,17 @@ async def inline_completion(
     ls: CodexLanguageServer, params: types.InlineCompletionParams
 ) -> types.InlineCompletionList | None:
     manual = params.context.trigger_kind == types.InlineCompletionTriggerKind.Invoked
-    result = await ls.complete_at(params.text_document.uri, params.position, manual=manual)
-    if result is None:
+    answer = await ls.complete_at(params.text_document.uri, params.position, manual=manual)
+    if answer is None:
         return types.InlineCompletionList(items=[])
-    outcome, document = result
-    offset = outcome.window.start + len(outcome.window.prefix)
-    start = position_at(document.source, offset, document.position_codec.encoding)
-    items = []
-    for suggestion in outcome.suggestions:
-        end = position_at(document.source, offset + suggestion.replace_suffix, document.position_codec.encoding)
-        items.append(types.InlineCompletionItem(insert_text=suggestion.text, range=types.Range(start, end)))
-    return types.InlineCompletionList(items=items)
+    return types.InlineCompletionList(
+        items=[
+            types.InlineCompletionItem(
+                insert_text=s.text, range=answer.range(answer.cursor, answer.cursor + s.replace_suffix)
+            )
+            for s in answer.outcome.suggestions
+        ]
+    )
 
 
 def stats(ls: CodexLanguageServer, params: object) -> dict[str, dict[str, int]]:

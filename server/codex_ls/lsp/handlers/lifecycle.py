@@ -29,8 +29,7 @@ def initialize(ls: CodexLanguageServer, params: types.InitializeParams) -> None:
 
 async def shutdown(ls: CodexLanguageServer, params: None) -> None:
     ls.closing = True
-    ls.scheduler.cancel_all()
-    ls.engine.close_all()
+    ls.completion.stop()
     await ls.engine.backend.aclose()
 
 

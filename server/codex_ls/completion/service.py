@@ -1,0 +1,91 @@
+"""Completions for the editor's open documents: one job per document at a time, snippets of the others.
+
+The service sees documents as plain views (URI, workspace-relative path, version,
+text, language) and the cursor as an offset into the text; making those from the
+LSP's documents and positions is the LSP face's business (``lsp/server.py``).
+A newer request for a document supersedes the older one (``LatestWins``); the
+engine decides whether the older one's generation serves the newer request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from ..config import CompletionConfig
+from .engine import CompletionContext, CompletionEngine, Outcome
+from .neighbours import NeighbourIndex
+from .scheduler import LatestWins
+
+#: How much of the text before the cursor is compared with the other documents.
+QUERY_CHARS = 1500
+
+
+@dataclass(frozen=True)
+class OpenDocument:
+    uri: str
+    #: Relative to the workspace folder holding it, or its file name.
+    path: str
+    version: int | None
+    text: str
+    language_id: str = ""
+
+
+class CompletionService:
+    def __init__(self, engine: CompletionEngine) -> None:
+        self.engine = engine
+        self.scheduler = LatestWins()
+        self.neighbours = NeighbourIndex()
+
+    async def complete(
+        self, document: OpenDocument, offset: int, *, manual: bool, others: Iterable[OpenDocument] = ()
+    ) -> Outcome | None:
+        """The suggestions at ``offset``; ``None`` if a newer request for the document superseded this one.
+
+        ``others`` are the other open documents, read only when snippets are wanted.
+        Backend errors propagate: the caller tells the user.
+        """
+        context = CompletionContext(
+            uri=document.uri,
+            text=document.text,
+            offset=offset,
+            language_id=document.language_id,
+            path=document.path,
+            version=document.version,
+            manual=manual,
+            neighbours=self._snippets(document.text[max(0, offset - QUERY_CHARS) : offset], others),
+        )
+        return await self.scheduler.run(document.uri, self.engine.complete(context))
+
+    def _snippets(self, query: str, others: Iterable[OpenDocument]) -> tuple[tuple[str, str], ...]:
+        """Snippets of the other open documents most like the code before the cursor."""
+        c: CompletionConfig = self.engine.config.completion
+        if c.context_files == 0:
+            return ()
+        documents = ((d.uri, d.path, d.version, d.text) for d in others)
+        found = self.neighbours.best(query, documents, limit=c.context_files, budget_chars=c.context_files_chars)
+        return tuple((s.path, s.text) for s in found)
+
+    def replace_engine(self, engine: CompletionEngine) -> CompletionEngine:
+        """Complete with ``engine`` from now on; the previous engine is returned, its work stopped."""
+        old, self.engine = self.engine, engine
+        self.stop()
+        old.close_all()
+        return old
+
+    def watching(self, uri: str) -> bool:
+        return self.engine.watching(uri)
+
+    def edited(self, uri: str, text: str, cursor: int) -> None:
+        """The document changed and its cursor is now at ``cursor``."""
+        self.engine.edited(uri, text, cursor)
+
+    def closed(self, uri: str) -> None:
+        """The document closed: its work stops and what was kept for it goes."""
+        self.engine.forget(uri)
+        self.scheduler.cancel(uri)
+
+    def stop(self) -> None:
+        """Stop every job and close every stream (settings changed, or shutdown)."""
+        self.scheduler.cancel_all()
+        self.engine.close_all()
