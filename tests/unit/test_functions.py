@@ -8,10 +8,11 @@ import pytest
 from lsprotocol import types
 
 from codex_ls.actions.functions import function_at
-from codex_ls.actions.implement import Candidate, Hole, balanced, block_end, choose, hole_for, parses, shown_suffix
-from codex_ls.actions.job import ActionArgs, ArgumentError, Snapshot, parse_args
+from codex_ls.actions.implement import Body, Hole, balanced, block_end, choose, flaw, hole_for, shown_suffix
+from codex_ls.actions.job import ActionArgs, Snapshot
 from codex_ls.actions.names import undefined_names
 from codex_ls.actions.target import instruction_at, reindent, target_at
+from codex_ls.lsp.arguments import ArgumentError, parse_args
 
 PY = '''import os
 
@@ -281,15 +282,13 @@ def test_balanced(code: str, ok: bool) -> None:
     assert balanced(code) is ok
 
 
-def test_parses_uses_the_whole_file() -> None:
-    assert parses(stub_hole(), "return a + b")
-    assert not parses(stub_hole(), "return (a + b")
+def test_parsing_uses_the_whole_file() -> None:
+    assert flaw(stub_hole(), "return a + b") is None
+    assert flaw(stub_hole(), "return (a + b") == "does not parse"
 
 
-def candidate(text: str, finish: str = "stop", logprob: float | None = None, parses: bool = True) -> Candidate:
-    if logprob is None:
-        return Candidate(text, finish, parses=parses)
-    return Candidate(text, finish, logprob, 2, True, parses)
+def candidate(text: str, finish: str = "stop", logprob: float | None = None, parses: bool = True) -> Body:
+    return Body(text, finish, None if logprob is None else logprob / 2, None if parses else "does not parse")
 
 
 @pytest.mark.parametrize(
@@ -305,7 +304,7 @@ def candidate(text: str, finish: str = "stop", logprob: float | None = None, par
         pytest.param([candidate("   ")], None, id="blank"),
     ],
 )
-def test_choose(candidates: list[Candidate], expected: str | None) -> None:
+def test_choose(candidates: list[Body], expected: str | None) -> None:
     chosen = choose(candidates)
     assert (chosen.text if chosen else None) == expected
 

@@ -7,7 +7,8 @@ from collections.abc import AsyncGenerator
 import pytest
 
 from codex_ls.backends.base import Delta
-from codex_ls.completion.ranking import Candidate, rank, read_candidates
+from codex_ls.completion.ranking import rank
+from codex_ls.completion.samples import Candidate, read_candidates
 
 PREFIX = "def double(x):\n    return "
 SUFFIX = "\n\nprint(double(2))\n"
@@ -65,7 +66,7 @@ async def interleaved(closed: list[bool]) -> AsyncGenerator[Delta, None]:
 async def test_choices_are_collected_apart_and_the_stream_closed_when_all_finish() -> None:
     closed: list[bool] = []
     first: list[str] = []
-    candidates = await read_candidates(interleaved(closed), 3, "", False, first)
+    candidates = await read_candidates(interleaved(closed), 3, first=first)
     assert [c.text for c in candidates] == ["a0b0c0", "a1b1c1", "a2b2c2"]
     assert [c.finish for c in candidates] == ["stop", "length", "stop"]
     assert candidates[0].mean_logprob == -0.5

@@ -1,13 +1,13 @@
 """*Implement function*: fill a stub's body by FIM insertion, resampled and ranked.
 
 The completion backend fills the hole between the signature (and docstring)
-and the rest of the file. Several samples are drawn at a higher temperature (in
-one request with ``n`` where the backend supports it, else one request each);
-a sample counts only if it stopped by itself (or its block visibly ended) and
-the file still parses with it. Among those, a higher mean log-probability wins
-when the backend reports one, else the answer the samples agree on most. If
-every sample ran out of tokens, the whole round is tried once more with twice
-the budget.
+and the rest of the file. Several samples are drawn at a higher temperature by
+the completions' sampling pipeline (``completion/samples.py``: one request with
+``n``, however the backend serves it); a sample counts only if it stopped by
+itself (or its block visibly ended) and the file still parses with it. Among
+those, a higher mean log-probability wins when the backend reports one, else the
+answer the samples agree on most. If every sample ran out of tokens, the whole
+round is tried once more with twice the budget.
 """
 
 from __future__ import annotations
@@ -17,10 +17,11 @@ import logging
 import re
 import textwrap
 from collections import Counter
-from contextlib import aclosing
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..backends.base import GenerationRequest
+from ..completion.samples import Candidate, draw
 from .braces import matching_brace
 from .edits import replace
 from .functions import PYTHON, function_at
@@ -32,9 +33,6 @@ log = logging.getLogger(__name__)
 
 _COMMENTS = re.compile(r"//[^\n]*|/\*.*?\*/|#[^\n]*", re.DOTALL)
 _PLACEHOLDER = re.compile(r"^(?:todo!\(.*\)|unimplemented!\(.*\)|throw new Error\(.*\));?$", re.DOTALL)
-
-#: Temperature added per repeated sample.
-SPREAD = 0.1
 
 #: Stops that end a Python body: the next top-level statement.
 _PYTHON_STOPS = ("\ndef ", "\nclass ", "\nif __name__", "\n@")
@@ -57,24 +55,28 @@ class Hole:
         return "\n" + self.indent + body
 
 
-@dataclass
-class Candidate:
-    text: str = ""
-    finish: str | None = None
-    logprob: float = 0.0
-    tokens: int = 0
-    has_logprob: bool = False
-    parses: bool = False
-    #: Why the sample cannot be used, for the message when none can.
+@dataclass(frozen=True)
+class Body:
+    """One sample as a function body: cut where its block ends, and why it cannot be used, if it cannot."""
+
+    text: str
+    finish: str | None = "stop"
+    mean_logprob: float | None = None
     flaw: str | None = None
 
     @property
-    def mean_logprob(self) -> float:
-        return self.logprob / self.tokens if self.tokens else float("-inf")
-
-    @property
     def usable(self) -> bool:
-        return self.finish == "stop" and self.parses and bool(self.text.strip())
+        return self.finish == "stop" and self.flaw is None and bool(self.text.strip())
+
+
+def body_of(hole: Hole, sample: Candidate) -> Body:
+    text, finish = sample.text, sample.finish or "length"
+    if "\n" in text and (cut := block_end(text, hole.indent)) is not None:
+        text, finish = text[:cut], "stop"
+    text = text.rstrip()
+    if finish != "stop":
+        return Body(text, finish, sample.mean_logprob, "did not stop" if finish == "length" else f"ended: {finish}")
+    return Body(text, finish, sample.mean_logprob, flaw(hole, text))
 
 
 def hole_for(text: str, function: Function, python: bool) -> Hole:
@@ -97,10 +99,6 @@ def block_end(text: str, indent: str) -> int | None:
             return offset
         offset += 1 + len(line)
     return None
-
-
-def parses(hole: Hole, body: str) -> bool:
-    return flaw(hole, body) is None
 
 
 def flaw(hole: Hole, body: str) -> str | None:
@@ -163,7 +161,7 @@ async def implement(job: Job) -> EditResult:
     return EditResult(edit, f"Implement {function.name}")
 
 
-async def _rounds(job: Job, hole: Hole) -> list[Candidate]:
+async def _rounds(job: Job, hole: Hole) -> list[Body]:
     """One round of samples; a second one if the first gave nothing usable.
 
     If every sample ran out of tokens, the second round has twice the budget;
@@ -171,28 +169,31 @@ async def _rounds(job: Job, hole: Hole) -> list[Candidate]:
     the model keeps giving.
     """
     max_tokens, temperature = job.config.implement_max_tokens, job.config.sample_temperature
-    candidates = await sample(job, hole, max_tokens, temperature)
-    if candidates and all(c.finish == "length" for c in candidates):
+    widened: list[bool] = []
+
+    def again() -> None:
+        widened.append(True)
         job.report("every sample ran out of tokens; once more with twice the budget")
-        return await sample(job, hole, max_tokens * 2, temperature)
-    if choose(candidates) is None:
+
+    bodies = await sample(job, hole, max_tokens, temperature, again)
+    if not widened and choose(bodies) is None:
         job.report("no usable sample; once more at a higher temperature")
-        candidates += await sample(job, hole, max_tokens, min(1.0, temperature + 0.4))
-    return candidates
+        bodies += await sample(job, hole, max_tokens, min(1.0, temperature + 0.4))
+    return bodies
 
 
-def _no_sample_message(candidates: list[Candidate]) -> str:
+def _no_sample_message(candidates: list[Body]) -> str:
     reasons = Counter(c.flaw or "was cut off" for c in candidates)
     listed = ", ".join(f"{count} {reason}" for reason, count in reasons.most_common())
     return f"no usable body among {len(candidates)} samples ({listed}); nothing was changed"
 
 
-def choose(candidates: list[Candidate]) -> Candidate | None:
+def choose(candidates: list[Body]) -> Body | None:
     usable = [c for c in candidates if c.usable]
     if not usable:
         return None
-    if all(c.has_logprob for c in usable):
-        return max(usable, key=lambda c: c.mean_logprob)
+    if all(c.mean_logprob is not None for c in usable):
+        return max(usable, key=lambda c: c.mean_logprob or 0.0)
     votes = Counter(_normal(c.text) for c in usable)
     return max(usable, key=lambda c: votes[_normal(c.text)])  # max keeps the first of equals
 
@@ -239,67 +240,33 @@ def _clip_prefix(text: str, budget: int) -> str:
     return text[cut + 1 :] if cut >= 0 else text[-budget:]
 
 
-async def sample(job: Job, hole: Hole, max_tokens: int, temperature: float) -> list[Candidate]:
-    """The round's samples: one request with ``n`` if the backend takes it, else one request each."""
-    samples = job.config.samples
-    if job.completer.backend.name == "openai":
-        job.report(f"drawing {samples} samples")
-        return await _read(job, hole, request_for(job, hole, max_tokens, samples, temperature))
-    found: list[Candidate] = []
-    for number in range(samples):
-        job.report(f"sample {number + 1} of {samples}")
-        # A sampler seeded alike for every request (the embedded model's is) gives
-        # the same sample for the same request: each one gets its own temperature.
-        warmer = min(1.0, temperature + SPREAD * number)
-        found += await _read(job, hole, request_for(job, hole, max_tokens, 1, warmer))
-        if _agreed(found):
-            break
-    return found
+async def sample(
+    job: Job, hole: Hole, max_tokens: int, temperature: float, again: Callable[[], None] | None = None
+) -> list[Body]:
+    """The round's samples as bodies; with ``again``, cut samples are drawn again with twice the budget."""
+    backend = job.completer.backend
+    n = max(1, min(job.config.samples, backend.max_samples))
+    job.report(f"drawing {n} samples")
+    request = request_for(job, hole, max_tokens, n, temperature)
 
+    def ended(text: str) -> bool:
+        return block_end(text, hole.indent) is not None
 
-def _agreed(found: list[Candidate]) -> bool:
-    """Whether more samples could change the choice.
+    def enough(found: list[Candidate]) -> bool:
+        # Without log-probabilities there is nothing to rank usable samples by: where
+        # samples come one after another, the first usable one is kept.
+        finished = [body_of(hole, c) for c in found if c.finish is not None]
+        usable = [b for b in finished if b.usable]
+        return bool(usable) and not all(b.mean_logprob is not None for b in usable)
 
-    Without log-probabilities there is nothing to rank usable samples by, so the
-    first usable one is kept (one request per sample costs the user time).
-    """
-    usable = [c for c in found if c.usable]
-    return bool(usable) and not all(c.has_logprob for c in usable)
-
-
-async def _read(job: Job, hole: Hole, request: GenerationRequest) -> list[Candidate]:
-    candidates = [Candidate() for _ in range(request.n)]
-    done: set[int] = set()
-    async with aclosing(job.completer.backend.stream(request)) as stream:
-        async for delta in stream:
-            if delta.index >= request.n or delta.index in done:
-                continue
-            candidate = candidates[delta.index]
-            candidate.text += delta.text
-            if delta.logprob is not None:
-                candidate.logprob += delta.logprob
-                candidate.tokens += delta.tokens
-                candidate.has_logprob = True
-            if _ended(candidate, hole, delta.finish_reason):
-                done.add(delta.index)
-            if len(done) == request.n:
-                break
-    for candidate in candidates:
-        _ended(candidate, hole, candidate.finish or "length")
-        candidate.text = candidate.text.rstrip()
-        candidate.flaw = flaw(hole, candidate.text)
-        candidate.parses = candidate.flaw is None
-        if candidate.finish != "stop":
-            candidate.flaw = "did not stop" if candidate.finish == "length" else f"ended: {candidate.finish}"
-    log.info("implement samples: %s", [(c.finish, c.flaw, c.text[:60]) for c in candidates])
-    return candidates
-
-
-def _ended(candidate: Candidate, hole: Hole, finish: str | None) -> bool:
-    """Cut the candidate where its block ends; True once it is complete."""
-    if "\n" in candidate.text and (cut := block_end(candidate.text, hole.indent)) is not None:
-        candidate.text, candidate.finish = candidate.text[:cut], "stop"
-        return True
-    if finish is not None and candidate.finish is None:
-        candidate.finish = finish
-    return finish is not None
+    samples = await draw(
+        backend.stream,
+        request,
+        ended=ended,
+        enough=enough if backend.samples_in_sequence else None,
+        retry=again is not None,
+        again=again,
+    )
+    bodies = [body_of(hole, c) for c in samples]
+    log.info("implement samples: %s", [(b.finish, b.flaw, b.text[:60]) for b in bodies])
+    return bodies

@@ -2,14 +2,10 @@
 
 Pure steps (window, decision, post-processing) around one streamed model call.
 The stream is read only as far as needed: single-line requests end at the first
-line break, multi-line requests end where the cursor's block ends.
-
-A generation outlives the request that started it. When that request is
-cancelled (``$/cancelRequest``) or superseded by a newer keystroke, the
-generation stays open for a grace of about two keystrokes, so that the next
-request can take it over if what it streams agrees with the typing. It is closed
-as soon as a request comes that it cannot serve, an edit or its own output
-contradicts the typing, the document closes, or the grace runs out.
+line break, multi-line requests end where the cursor's block ends. A request is
+answered without the model where it can be (type-through, cache), by a
+generation already in flight where that agrees with the typing (``flight.py``),
+and by a new generation otherwise.
 """
 
 from __future__ import annotations
@@ -19,29 +15,21 @@ import json
 import logging
 import time
 from collections import Counter
-from collections.abc import AsyncGenerator, Callable
-from contextlib import aclosing
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass
 
-from ..backends.base import Backend, Delta, GenerationRequest
+from ..backends.base import Backend, GenerationRequest
 from ..config import Config
-from ..tasks import cancel_once
 from .fim import FimTemplate
+from .flight import InFlight
 from .postprocess import Completion, postprocess
-from .ranking import Candidate, rank, read_candidates
-from .reuse import CONTEXT, Anchor, Generation, LRUCache, TypingRhythm
+from .ranking import rank
+from .reuse import Anchor, Generation, LRUCache, TypingRhythm
+from .samples import Candidate, block_closed, draw
 from .syntax import decide_multiline
 from .window import Window, window
 
 log = logging.getLogger(__name__)
-
-#: The grace of an orphaned generation: twice the typing interval, within these bounds (s).
-#: Editors wait before they send the next request (VS Code 50 ms, the Neovim plugin
-#: its debounce), and a busy server reads it later still: the floor covers both.
-GRACE_MIN = 0.15
-GRACE_MAX = 0.3
-#: A generation closed unanswered this recently (s) makes the next request wait for a pause.
-OUTRAN_WINDOW = 1.0
 
 
 @dataclass(frozen=True)
@@ -99,11 +87,10 @@ class CompletionEngine:
         self.cache = LRUCache()
         self.rhythm = TypingRhythm(clock)
         self.shown: dict[str, tuple[Anchor, list[Suggestion]]] = {}
-        self.inflight: dict[str, Generation] = {}
-        #: When a generation of each document was last closed unanswered.
-        self.outran: dict[str, float] = {}
-        #: How each request was answered: model, type_through, cache, reused, debounced.
+        #: How each request was answered (model, type_through, cache, reused, debounced, ...)
+        #: and why streams were closed (closed_*).
         self.counts: Counter[str] = Counter()
+        self.flight = InFlight(self.rhythm, self.counts, self._finished_unwaited)
 
     def request_for(
         self, win: Window, multiline: bool, samples: int = 1, files: tuple[tuple[str, str], ...] = ()
@@ -137,22 +124,22 @@ class CompletionEngine:
         win = window(ctx.text, ctx.offset, int(c.context_tokens * c.chars_per_token), c.prefix_ratio)
         anchor = Anchor.of(win.prefix, win.suffix, ctx.offset)
         interval = self.rhythm.keystroke(ctx.uri)
-        outran = self._take_outran(ctx.uri)
+        outran = self.flight.take_outran(ctx.uri)
         multiline = decide_multiline(ctx.language_id, win.prefix, win.suffix)
         if multiline is None:
-            self._drop_inflight(ctx.uri)
+            self.flight.drop(ctx.uri)
             log.debug("completion at %d: mid-word, nothing", ctx.offset)
             return Outcome([], win, False)
         place = Place(ctx.uri, win, anchor, multiline)
         reuse = c.reuse and not ctx.manual
         if reuse and (served := self._serve_without_model(place)) is not None:
-            self._keep_if_it_serves(ctx.uri, anchor)
+            self.flight.keep_if_it_serves(ctx.uri, anchor)
             log.debug("completion at %d: served without a model call", ctx.offset)
             return Outcome(served, win, multiline)
-        if reuse and (generation := self._reusable(ctx.uri, anchor)) is not None:
+        if reuse and (generation := self.flight.reusable(ctx.uri, anchor)) is not None:
             if (outcome := await self._adopt(place, generation)) is not None:
                 return outcome
-        elif (self._drop_inflight(ctx.uri) or outran) and c.debounce and not ctx.manual:
+        elif (self.flight.drop(ctx.uri) or outran) and c.debounce and not ctx.manual:
             # Typing faster than the model answers: wait for a pause in the typing
             # (a newer keystroke cancels this wait) instead of starting a
             # generation per keystroke.
@@ -161,7 +148,7 @@ class CompletionEngine:
             await asyncio.sleep(min(interval, 0.15))
         generation = self._start(ctx, anchor, win, multiline)
         log.debug("completion at %d: asks the model (%s)", ctx.offset, "multi-line" if multiline else "one line")
-        waited = await self._wait(ctx.uri, generation)
+        waited = await self.flight.wait(ctx.uri, generation)
         if not isinstance(waited, tuple):
             return Outcome([], win, multiline)
         return self._answer(place, waited[0], waited[1])
@@ -179,7 +166,9 @@ class CompletionEngine:
         generation.typed = typed
         log.debug("completion at %d: takes over the stream begun %d back", place.anchor.offset, len(typed))
         early = typed and generation.multiline
-        waited = await self._wait(place.uri, generation, (lambda: lines_beyond(generation, typed)) if early else None)
+        waited = await self.flight.wait(
+            place.uri, generation, (lambda: lines_beyond(generation, typed)) if early else None
+        )
         if isinstance(waited, str):
             return self._early_answer(place, waited)
         if waited is None:
@@ -226,149 +215,34 @@ class CompletionEngine:
             self.shown[uri] = (anchor, cached)
         return cached or None
 
-    def _reusable(self, uri: str, anchor: Anchor) -> Generation | None:
-        generation = self.inflight.get(uri)
-        if generation is None or generation.task.done():
-            return None
-        typed = generation.anchor.typed_since(anchor)
-        return generation if typed is not None and generation.agrees_with(typed) else None
-
-    def _keep_if_it_serves(self, uri: str, anchor: Anchor) -> None:
-        """After an answer without a model call: keep the generation in flight only if it
-        still agrees with the typing, for the keystrokes after this one."""
-        generation = self._reusable(uri, anchor)
-        if generation is None:
-            self._drop_inflight(uri)
-        elif not generation.waiters:
-            generation.typed = generation.anchor.typed_since(anchor)
-            generation.end_grace()
-            self._orphan(uri, generation)
-
-    def _drop_inflight(self, uri: str) -> bool:
-        """Close the document's generation in flight; True if there was one."""
-        generation = self.inflight.get(uri)
-        if generation is None or generation.task.done():
-            return False
-        self._close(uri, generation, "superseded")
-        return True
-
-    def _close(self, uri: str, generation: Generation, reason: str) -> None:
-        """Stop ``generation`` unanswered: the backend sees the connection close."""
-        generation.end_grace()
-        if self.inflight.get(uri) is generation:
-            del self.inflight[uri]
-        if not generation.task.done():
-            log.debug("stream closed: %s", reason)
-            self.counts[f"closed_{reason}"] += 1
-            self.outran[uri] = self.rhythm.now()
-            cancel_once(generation.task)
-
-    def _take_outran(self, uri: str) -> bool:
-        """Whether a generation of ``uri`` was closed unanswered just before this request."""
-        closed = self.outran.pop(uri, None)
-        return closed is not None and self.rhythm.now() - closed < OUTRAN_WINDOW
-
     def _start(self, ctx: CompletionContext, anchor: Anchor, win: Window, multiline: bool) -> Generation:
         self.counts["model"] += 1
-        uri = ctx.uri
         samples = self.samples_for(multiline, ctx.manual)
         request = self.request_for(win, multiline, samples, ctx.neighbours)
         generation = Generation(anchor, multiline=multiline)
-        work = self._generate(uri, generation, request, ctx.language_id, win, multiline)
-        generation.task = asyncio.ensure_future(work)
-        self.inflight[uri] = generation
-        generation.task.add_done_callback(lambda task: self._ended(uri, generation, task))
-        return generation
+        work = self._generate(ctx.uri, generation, request, ctx.language_id, win, multiline)
+        return self.flight.start(ctx.uri, generation, work)
 
-    def _ended(self, uri: str, generation: Generation, task: asyncio.Task[tuple[list[Suggestion], float]]) -> None:
-        generation.end_grace()
-        if self.inflight.get(uri) is generation:
-            del self.inflight[uri]
-        if not generation.waiters and not task.cancelled() and task.exception() is None:
-            # Finished during its grace: the next keystroke types through its answer.
-            self.shown[uri] = (generation.anchor, task.result()[0])
-
-    async def _wait(
-        self, uri: str, generation: Generation, early: Callable[[], str | None] | None = None
-    ) -> tuple[list[Suggestion], float] | str | None:
-        """The generation's answer; what ``early`` returns as soon as it returns
-        something; ``None`` if it was closed before it had an answer.
-
-        When this request is cancelled or superseded, the generation is left to
-        its grace rather than closed: the next keystroke may take it over.
-        """
-        current = asyncio.current_task()
-        assert current is not None
-        generation.waiters.add(current)
-        generation.end_grace()
-        try:
-            while early is not None and not generation.task.done():
-                if (lines := early()) is not None:
-                    return lines
-                await asyncio.wait({generation.task, generation.next_delta()}, return_when=asyncio.FIRST_COMPLETED)
-            result: tuple[list[Suggestion], float] = await asyncio.shield(generation.task)
-            return result
-        except asyncio.CancelledError:
-            if generation.task.cancelled() and not current.cancelling():
-                return None
-            raise
-        finally:
-            generation.waiters.discard(current)
-            if not generation.waiters and not generation.task.done():
-                self._orphan(uri, generation)
-
-    def _orphan(self, uri: str, generation: Generation) -> None:
-        if self.inflight.get(uri) is not generation:
-            return
-        generation.orphaned = True
-        if not generation.agrees_with(generation.typed):
-            self._close(uri, generation, "contradicted")
-            return
-        grace = min(GRACE_MAX, max(GRACE_MIN, 2 * self.rhythm.interval(uri)))
-        generation.grace = asyncio.get_running_loop().call_later(grace, self._expire, uri, generation)
-
-    def _expire(self, uri: str, generation: Generation) -> None:
-        generation.grace = None
-        if not generation.waiters:
-            self._close(uri, generation, "grace")
+    def _finished_unwaited(self, uri: str, generation: Generation, answer: tuple[list[Suggestion], float]) -> None:
+        # Finished during its grace: the next keystroke types through its answer.
+        self.shown[uri] = (generation.anchor, answer[0])
 
     def watching(self, uri: str) -> bool:
         """Whether an edit of ``uri`` matters to a generation in flight."""
-        return uri in self.inflight
+        return self.flight.watching(uri)
 
     def edited(self, uri: str, text: str, offset: int) -> None:
         """The document changed and the cursor is now at ``offset``: close what the typing contradicts."""
-        generation = self.inflight.get(uri)
-        if generation is None or generation.task.done():
-            return
-        later = Anchor(offset, text[max(0, offset - CONTEXT) : offset], text[offset : offset + CONTEXT])
-        generation.typed = generation.anchor.typed_since(later)
-        if not generation.agrees_with(generation.typed):
-            self._close(uri, generation, "contradicted")
+        self.flight.edited(uri, text, offset)
 
     def forget(self, uri: str) -> None:
         """The document closed: close its generation and drop what was kept for it."""
-        generation = self.inflight.get(uri)
-        if generation is not None:
-            self._close(uri, generation, "document_closed")
+        self.flight.forget(uri)
         self.shown.pop(uri, None)
-        self.outran.pop(uri, None)
         self.rhythm.forget(uri)
 
     def close_all(self) -> None:
-        for uri, generation in list(self.inflight.items()):
-            self._close(uri, generation, "shutdown")
-
-    async def _watched(
-        self, uri: str, generation: Generation, deltas: AsyncGenerator[Delta, None]
-    ) -> AsyncGenerator[Delta, None]:
-        """``deltas``, closed as soon as what they say contradicts the latest typing."""
-        async with aclosing(deltas):
-            async for delta in deltas:
-                yield delta
-                if not generation.agrees_with(generation.typed):
-                    self._close(uri, generation, "contradicted")
-                generation.delta_arrived()
+        self.flight.close_all()
 
     async def _generate(
         self,
@@ -379,14 +253,14 @@ class CompletionEngine:
         win: Window,
         multiline: bool,
     ) -> tuple[list[Suggestion], float]:
-        samples = request.n
         started = time.perf_counter()
-        deltas = self._watched(uri, generation, self.backend.stream(request))
-        candidates = await read_candidates(deltas, samples, win.prefix, multiline, generation.streamed)
-        if samples > 1 and all(c.finish == "length" for c in candidates):
-            # Every sample ran out of tokens: the answer is longer than allowed.
-            request = replace(request, max_tokens=request.max_tokens * 2)
-            candidates = await read_candidates(self.backend.stream(request), samples, win.prefix, multiline)
+        candidates = await draw(
+            lambda r: self.flight.watched(uri, generation, self.backend.stream(r)),
+            request,
+            ended=block_closed(win.prefix) if multiline else None,
+            first=generation.streamed,
+            retry=request.n > 1,
+        )
         elapsed = time.perf_counter() - started
         processed: dict[str, tuple[Completion, Candidate]] = {}
         for candidate in candidates:

@@ -1,0 +1,107 @@
+"""The one sampling pipeline: the samples of one request, read together, cut where their block ends.
+
+Completions and *Implement function* draw samples the same way: one request with
+``n`` (each backend knows how: several choices in one stream, several requests at
+once, or one after another in-process), read until each sample stopped by itself,
+left its block, or ran out of tokens. A reader that has enough stops early and
+closes the stream. When every sample ran out of tokens, the answer is longer than
+allowed: the whole draw is tried once more with twice the budget.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, Callable
+from contextlib import aclosing
+from dataclasses import dataclass, field, replace
+
+from ..backends.base import Delta, GenerationRequest
+from .postprocess import trim_block
+
+Stream = Callable[[GenerationRequest], AsyncGenerator[Delta, None]]
+
+
+@dataclass
+class Candidate:
+    parts: list[str] = field(default_factory=list)
+    finish: str | None = None
+    logprob: float = 0.0
+    tokens: int = 0
+    scored_tokens: int = 0
+
+    @property
+    def text(self) -> str:
+        return "".join(self.parts)
+
+    @property
+    def mean_logprob(self) -> float | None:
+        return self.logprob / self.scored_tokens if self.scored_tokens else None
+
+    def add(self, delta: Delta) -> None:
+        self.parts.append(delta.text)
+        if delta.logprob is not None:
+            self.logprob += delta.logprob
+            self.scored_tokens += max(delta.tokens, 1)
+
+
+async def read_candidates(
+    deltas: AsyncGenerator[Delta, None],
+    n: int,
+    ended: Callable[[str], bool] | None = None,
+    first: list[str] | None = None,
+    enough: Callable[[list[Candidate]], bool] | None = None,
+) -> list[Candidate]:
+    """Collect ``n`` choices; close the stream once each has finished or ``ended``, or there is ``enough``.
+
+    ``ended`` says from a sample's text, once it holds a line break, that its block is over.
+    ``first`` receives choice 0's text as it streams (for in-flight reuse).
+    """
+    candidates = [Candidate(parts=first if (i == 0 and first is not None) else []) for i in range(n)]
+    open_choices = set(range(n))
+    async with aclosing(deltas):
+        async for delta in deltas:
+            if delta.index not in open_choices:
+                continue
+            candidate = candidates[delta.index]
+            candidate.add(delta)
+            if delta.finish_reason is not None:
+                candidate.finish = delta.finish_reason
+            elif ended is not None and "\n" in candidate.text and ended(candidate.text):
+                # Asked at every piece once a line is complete: a line still arriving
+                # shows by its indentation that the block is over.
+                candidate.finish = "stop"
+            if candidate.finish is not None:
+                open_choices.discard(delta.index)
+                if not open_choices or (enough is not None and enough(candidates)):
+                    break
+    return candidates
+
+
+async def draw(
+    stream: Stream,
+    request: GenerationRequest,
+    *,
+    ended: Callable[[str], bool] | None = None,
+    first: list[str] | None = None,
+    enough: Callable[[list[Candidate]], bool] | None = None,
+    retry: bool = True,
+    again: Callable[[], None] | None = None,
+) -> list[Candidate]:
+    """``request.n`` samples; with ``retry``, if every one ran out of tokens, all again with twice
+    ``max_tokens`` (``again`` is told first)."""
+    candidates = await read_candidates(stream(request), request.n, ended, first, enough)
+    if retry and candidates and all(c.finish == "length" for c in candidates):
+        if again is not None:
+            again()
+        request = replace(request, max_tokens=request.max_tokens * 2)
+        candidates = await read_candidates(stream(request), request.n, ended, None, enough)
+    return candidates
+
+
+def block_closed(prefix: str) -> Callable[[str], bool]:
+    """An ``ended`` for completions: true once a completed line of the text left the cursor's block."""
+
+    def ended(text: str) -> bool:
+        complete = text[: text.rfind("\n")]
+        return len(trim_block(prefix, complete)) < len(complete.rstrip("\n"))
+
+    return ended
