@@ -37,7 +37,7 @@ from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
 from pygls.exceptions import JsonRpcInvalidParams
 
-from codex_ls.actions.job import COMMANDS as ACTION_COMMANDS
+from codex_ls.actions.specs import ACTIONS
 from tests.fakes.fake_backend import FakeBackend, Reply
 from tests.fuzz.live import LiveServer, environment
 
@@ -51,7 +51,7 @@ BREAK = re.compile(r"\r\n|\r|\n")
 #: and breaks that only ``str.splitlines`` knows (form feed, U+2028), which must not end a line.
 ALPHABET = [*"ab x_=():.,'\"#\t", "\n", "\r\n", "\r", "😀", "é", "中", "\U00020000", "\x00", "\x1b", "\x0c", "\u2028"]
 #: Every command the server offers, and one it does not.
-COMMANDS = [*ACTION_COMMANDS, "codex.unknown"]
+COMMANDS = [*ACTIONS, "codex.unknown"]
 
 
 # -- the client's copy of the text, by the LSP rules -----------------------------------------------------------

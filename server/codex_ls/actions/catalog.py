@@ -11,16 +11,8 @@ from dataclasses import dataclass
 from .functions import PYTHON, function_at
 from .job import ActionArgs, Snapshot
 from .prompts import TRANSLATE_TARGETS, language_name
+from .specs import ACTIONS
 from .target import instruction_at, target_at
-
-#: Code action kinds: edits are rewrites; the rest produce documents or diagnostics.
-REWRITE_KIND = "refactor.rewrite.codex"
-ASSIST_KIND = "refactor.codex"
-
-#: Commands whose result is a WorkspaceEdit (these can be resolved lazily).
-EDIT_COMMANDS = frozenset(
-    {"codex.edit", "codex.implement", "codex.addDocstring", "codex.addComments", "codex.addTests"}
-)
 
 
 @dataclass(frozen=True)
@@ -31,29 +23,34 @@ class Offer:
     args: ActionArgs
 
 
+def _offer(command: str, args: ActionArgs, title: str | None = None) -> Offer:
+    spec = ACTIONS[command]
+    return Offer(f"Codex: {title or spec.title}", command, spec.kind, args)
+
+
 def offers(snapshot: Snapshot, args: ActionArgs) -> list[Offer]:
     found: list[Offer] = []
     comment = instruction_at(snapshot, args.range)
     if comment is not None:
         instructed = ActionArgs(args.uri, args.range, instruction=comment.instruction)
-        found.append(Offer(f"Codex: {comment.instruction}", "codex.edit", REWRITE_KIND, instructed))
+        found.append(_offer("codex.edit", instructed, comment.instruction))
     function = function_at(snapshot.text, args.range.start.line, snapshot.language)
     if function is not None and function.is_stub:
-        found.append(Offer("Codex: Implement function", "codex.implement", REWRITE_KIND, args))
+        found.append(_offer("codex.implement", args))
     target = target_at(snapshot, args.range)
     if target is None:
         return found
-    found.append(Offer("Codex: Explain", "codex.explain", ASSIST_KIND, args))
+    found.append(_offer("codex.explain", args))
     if target.function is not None:
-        found.append(Offer("Codex: Add docstring", "codex.addDocstring", REWRITE_KIND, args))
-    found.append(Offer("Codex: Add comments", "codex.addComments", REWRITE_KIND, args))
+        found.append(_offer("codex.addDocstring", args))
+    found.append(_offer("codex.addComments", args))
     if snapshot.language.lower() in PYTHON:
-        found.append(Offer("Codex: Add unit tests", "codex.addTests", ASSIST_KIND, args))
-    found.append(Offer("Codex: Find bugs", "codex.findBugs", ASSIST_KIND, args))
+        found.append(_offer("codex.addTests", args))
+    found.append(_offer("codex.findBugs", args))
     for language in TRANSLATE_TARGETS:
         if language != snapshot.language.lower():
             to = ActionArgs(args.uri, args.range, target=language)
-            found.append(Offer(f"Codex: Translate to {language_name(language)}", "codex.translate", ASSIST_KIND, to))
+            found.append(_offer("codex.translate", to, f"Translate to {language_name(language)}"))
     return found
 
 

@@ -8,7 +8,7 @@ the runner's business, not theirs.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -23,21 +23,6 @@ from ..config import ActionsConfig
 from ..errors import CodexError
 from ..positions import offset_at, position_at
 from .source import Lines
-
-COMMANDS: tuple[str, ...] = (
-    "codex.explain",
-    "codex.addTests",
-    "codex.edit",
-    "codex.implement",
-    "codex.addDocstring",
-    "codex.addComments",
-    "codex.findBugs",
-    "codex.translate",
-)
-
-
-class ArgumentError(ValueError):
-    """The command's argument object is not ``{uri, range, instruction?, target?}``."""
 
 
 @dataclass(frozen=True)
@@ -63,41 +48,6 @@ def _range_json(r: types.Range) -> dict[str, Any]:
     }
 
 
-def plain(value: Any) -> Any:
-    """JSON-like data from what pygls hands over (namedtuples for custom methods)."""
-    if hasattr(value, "_asdict"):
-        return {k: plain(v) for k, v in value._asdict().items()}
-    if isinstance(value, Mapping):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [plain(v) for v in value]
-    return value
-
-
-def parse_args(raw: Any) -> ActionArgs:
-    data = plain(raw)
-    if not isinstance(data, dict) or not isinstance(data.get("uri"), str):
-        raise ArgumentError("expected one argument {uri, range, instruction?, target?}")
-    try:
-        start, end = (_position(data["range"][key]) for key in ("start", "end"))
-    except (KeyError, TypeError, ValueError):
-        raise ArgumentError("range must be {start: {line, character}, end: {line, character}}") from None
-    if (end.line, end.character) < (start.line, start.character):
-        start, end = end, start
-    options = {k: data.get(k) for k in ("instruction", "target")}
-    for key, value in options.items():
-        if value is not None and not isinstance(value, str):
-            raise ArgumentError(f"{key} must be a string")
-    return ActionArgs(data["uri"], types.Range(start, end), options["instruction"], options["target"])
-
-
-def _position(raw: Any) -> types.Position:
-    line, character = raw["line"], raw["character"]
-    if not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in (line, character)):
-        raise ValueError(raw)
-    return types.Position(line, character)
-
-
 @dataclass(frozen=True)
 class Snapshot:
     """A document as it was when the action read it."""
@@ -110,6 +60,8 @@ class Snapshot:
     path: str
     #: File-system path of the workspace folder holding the document, if any.
     root: Path | None
+    #: File-system path of the document itself, if it has one.
+    file: Path | None = None
     #: The client's position encoding (``PositionEncodingKind``).
     encoding: str | None = None
 
@@ -135,6 +87,22 @@ class Completer:
     template: FimTemplate
 
 
+@dataclass(frozen=True)
+class Existing:
+    """A file's text, and its version when the editor has it open (``None`` when only on disk)."""
+
+    text: str
+    version: int | None
+
+
+def _file_uri(path: Path) -> str:
+    return path.as_uri()
+
+
+def _not_open(path: Path) -> Existing | None:
+    return None
+
+
 @dataclass
 class Job:
     args: ActionArgs
@@ -148,6 +116,10 @@ class Job:
     report: Callable[[str], None] = lambda _: None
     #: The client can create files through a WorkspaceEdit.
     can_create_files: bool = True
+    #: A file's URI as the editor spells it.
+    uri_of: Callable[[Path], str] = _file_uri
+    #: A file's text and version if the editor has it open.
+    opened: Callable[[Path], Existing | None] = _not_open
 
 
 @dataclass(frozen=True)

@@ -15,12 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from lsprotocol import types
-from pygls.uris import from_fs_path, to_fs_path
 
 from ..positions import client_units
 from .edits import append, create_file
 from .inputs import ask_checked, prompt_input, python_parses, require_target
-from .job import ActionFailedError, EditResult, Job, Snapshot
+from .job import ActionFailedError, EditResult, Existing, Job, Snapshot
 from .target import Target
 
 
@@ -33,16 +32,9 @@ class TestFile:
     import_line: str
 
 
-@dataclass(frozen=True)
-class Existing:
-    text: str
-    #: The open document's version, ``None`` when it is only on disk.
-    version: int | None
-
-
 def test_file(snapshot: Snapshot, target: Target) -> TestFile:
     source = PurePosixPath(snapshot.path)
-    root = snapshot.root or Path(to_fs_path(snapshot.uri) or ".").parent
+    root = snapshot.root or (snapshot.file.parent if snapshot.file else Path("."))
     if snapshot.language.lower() != "python":
         raise ActionFailedError("unit tests are generated for Python (pytest) only so far")
     relative = f"tests/test_{source.stem}.py"
@@ -67,11 +59,11 @@ def _defined_names(code: str) -> list[str]:
     return [node.name for node in tree.body if isinstance(node, kinds)]
 
 
-async def add_tests(job: Job, open_document: Existing | None) -> EditResult:
-    """Tests for the target; ``open_document`` is the test file if the editor has it open."""
+async def add_tests(job: Job) -> EditResult:
+    """Tests for the target, added to the test file as the editor has it (or as it is on disk)."""
     target = require_target(job)
     tests = test_file(job.snapshot, target)
-    existing = open_document or await asyncio.to_thread(_read, tests.path)
+    existing = job.opened(tests.path) or await asyncio.to_thread(_read, tests.path)
     data = prompt_input(
         job,
         target,
@@ -126,7 +118,7 @@ def _is_import(line: str) -> bool:
 
 
 def _edit(job: Job, tests: TestFile, existing: Existing | None, code: str) -> EditResult:
-    uri = from_fs_path(str(tests.path)) or tests.path.as_uri()
+    uri = job.uri_of(tests.path)
     label = f"Add unit tests to {tests.relative}"
     if existing is None:
         if not job.can_create_files:

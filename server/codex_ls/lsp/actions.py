@@ -28,53 +28,28 @@ from typing import Any, TypeVar
 from lsprotocol import types
 from pygls.uris import from_fs_path, to_fs_path
 
-from ..actions.bugs import find_bugs
-from ..actions.documents import cache_dir, explain, explanation, translate
+from ..actions.documents import cache_dir, explanation
 from ..actions.edits import edited_uris
-from ..actions.implement import implement
 from ..actions.job import (
     ActionArgs,
     ActionFailedError,
     Completer,
     DocumentResult,
     EditResult,
+    Existing,
     FindingsResult,
     Job,
     Result,
     Snapshot,
 )
 from ..actions.prompts import LANGUAGES
-from ..actions.rewrite import add_comments, add_docstring, edit
-from ..actions.target import target_at
-from ..actions.unit_tests import Existing, add_tests, test_file
+from ..actions.specs import ACTIONS
 from ..errors import AuthenticationError, CodexError
 from ..tasks import cancel_once, join
 from .server import CodexLanguageServer, relative_path
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-
-TITLES: dict[str, str] = {
-    "codex.explain": "Explain",
-    "codex.addTests": "Add unit tests",
-    "codex.edit": "Edit with instruction",
-    "codex.implement": "Implement function",
-    "codex.addDocstring": "Add docstring",
-    "codex.addComments": "Add comments",
-    "codex.findBugs": "Find bugs",
-    "codex.translate": "Translate",
-}
-
-ACTIONS: dict[str, Callable[[Job], Awaitable[Result]]] = {
-    "codex.explain": explain,
-    "codex.edit": edit,
-    "codex.implement": implement,
-    "codex.addDocstring": add_docstring,
-    "codex.addComments": add_comments,
-    "codex.findBugs": find_bugs,
-    "codex.translate": translate,
-}
-
 
 STATUS = "codex/status"
 
@@ -151,7 +126,7 @@ class ActionRunner:
         async def work(feedback: Feedback) -> None:
             await self.deliver(await self.compute(name, args, feedback), feedback)
 
-        await self.supervise(f"Codex: {TITLES[name]}", work)
+        await self.supervise(f"Codex: {ACTIONS[name].title}", work)
 
     async def resolve(self, name: str, args: ActionArgs) -> types.WorkspaceEdit | None:
         """``codeAction/resolve``: the edit for the client to apply (``None`` on failure)."""
@@ -159,10 +134,10 @@ class ActionRunner:
         async def work(feedback: Feedback) -> types.WorkspaceEdit:
             result = await self.compute(name, args, feedback)
             if not isinstance(result, EditResult):
-                raise ActionFailedError(f"{TITLES[name]} does not produce an edit")
+                raise ActionFailedError(f"{ACTIONS[name].title} does not produce an edit")
             return result.edit
 
-        return await self.supervise(f"Codex: {TITLES[name]}", work)
+        return await self.supervise(f"Codex: {ACTIONS[name].title}", work)
 
     async def explain_markdown(self, args: ActionArgs) -> str | None:
         """``codex/explain``: the explanation's Markdown, without a document."""
@@ -225,17 +200,12 @@ class ActionRunner:
     async def compute(self, name: str, args: ActionArgs, feedback: Feedback) -> Result:
         """The action's result; an edit computed for a stale document is computed once more."""
         for attempt in range(2):
-            result = await self._run_action(name, self.job(args, feedback))
+            result = await ACTIONS[name].run(self.job(args, feedback))
             if not isinstance(result, EditResult) or not self.stale(result.edit):
                 return result
             if attempt == 0:
                 feedback.report("the document changed meanwhile; computing again")
         raise ActionFailedError("the document changed while the model was answering; nothing was applied")
-
-    async def _run_action(self, name: str, job: Job) -> Result:
-        if name == "codex.addTests":
-            return await add_tests(job, self.open_test_file(job))
-        return await ACTIONS[name](job)
 
     def stale(self, edit: types.WorkspaceEdit) -> bool:
         """True if a document the edit changes is not at the version the edit names."""
@@ -261,6 +231,8 @@ class ActionRunner:
             cache_dir=cache_dir(),
             report=feedback.report,
             can_create_files=self._can_create_files(),
+            uri_of=lambda path: from_fs_path(str(path)) or path.as_uri(),
+            opened=self.opened,
         )
 
     def snapshot(self, uri: str) -> Snapshot:
@@ -278,16 +250,13 @@ class ActionRunner:
             language=document.language_id or _language_from_path(uri),
             path=relative_path(uri, roots),
             root=Path(root_path) if root_path else None,
+            file=Path(file_path) if (file_path := to_fs_path(uri)) else None,
             encoding=document.position_codec.encoding,
         )
 
-    def open_test_file(self, job: Job) -> Existing | None:
-        """The test file's text and version if the editor has it open (its disk copy may be older)."""
-        target = target_at(job.snapshot, job.args.range)
-        if target is None or job.snapshot.language.lower() != "python":
-            return None
-        uri = from_fs_path(str(test_file(job.snapshot, target).path))
-        document = self.ls.workspace.text_documents.get(uri or "")
+    def opened(self, path: Path) -> Existing | None:
+        """A file's text and version if the editor has it open (its disk copy may be older)."""
+        document = self.ls.workspace.text_documents.get(from_fs_path(str(path)) or "")
         return None if document is None else Existing(document.source, document.version)
 
     def _can_create_files(self) -> bool:

@@ -14,10 +14,12 @@ from typing import Any
 
 from lsprotocol import types
 
-from ...actions.catalog import ASSIST_KIND, EDIT_COMMANDS, REWRITE_KIND, Offer, offers, wanted
-from ...actions.job import ActionArgs, ArgumentError, parse_args, plain
+from ...actions.catalog import Offer, offers, wanted
+from ...actions.job import ActionArgs
+from ...actions.specs import ACTIONS, ASSIST_KIND, REWRITE_KIND
 from ...errors import CodexError
 from ..actions import ActionRunner
+from ..arguments import ArgumentError, parse_args, plain
 from ..server import CodexLanguageServer
 
 log = logging.getLogger(__name__)
@@ -40,7 +42,7 @@ def code_action(ls: CodexLanguageServer, params: types.CodeActionParams) -> list
 
 def _code_action(offer: Offer, lazy: bool) -> types.CodeAction:
     arguments = offer.args.to_json()
-    if lazy and offer.command in EDIT_COMMANDS:
+    if lazy and ACTIONS[offer.command].edits:
         return types.CodeAction(
             title=offer.title, kind=offer.kind, data={"command": offer.command, "arguments": arguments}
         )
@@ -58,7 +60,7 @@ def _resolves_edits(ls: CodexLanguageServer) -> bool:
 async def resolve_code_action(ls: CodexLanguageServer, action: types.CodeAction) -> types.CodeAction:
     """Compute the edit of a lazily listed action; on failure the action comes back without one."""
     data: Any = plain(action.data)
-    if not isinstance(data, dict) or data.get("command") not in EDIT_COMMANDS:
+    if not isinstance(data, dict) or data.get("command") not in ACTIONS or not ACTIONS[data["command"]].edits:
         return action
     try:
         args = parse_args(data.get("arguments"))

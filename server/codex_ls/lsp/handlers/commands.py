@@ -8,19 +8,22 @@ is applied or shown; failures are reported to the user, never as a failed reques
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 
-from ...actions.job import ArgumentError, parse_args, plain
+from ...actions.specs import ACTIONS
 from ..actions import ActionRunner
+from ..arguments import ArgumentError, parse_args, plain
 from ..server import CodexLanguageServer
 
 #: LSP's ``RequestFailed`` error code.
 REQUEST_FAILED = -32803
 
 
-async def _run(ls: CodexLanguageServer, name: str, arguments: tuple[Any, ...]) -> None:
+async def run_command(ls: CodexLanguageServer, *arguments: Any, name: str) -> None:
+    """``workspace/executeCommand`` ``name``: run the action, then apply or show its result."""
     if len(arguments) != 1:
         raise JsonRpcInvalidParams(f"{name} takes one argument {{uri, range, instruction?, target?}}")
     try:
@@ -28,38 +31,6 @@ async def _run(ls: CodexLanguageServer, name: str, arguments: tuple[Any, ...]) -
     except ArgumentError as exc:
         raise JsonRpcInvalidParams(f"{name}: {exc}") from None
     await ActionRunner(ls).command(name, args)
-
-
-async def explain(ls: CodexLanguageServer, *arguments: Any) -> None:
-    await _run(ls, "codex.explain", arguments)
-
-
-async def add_tests(ls: CodexLanguageServer, *arguments: Any) -> None:
-    await _run(ls, "codex.addTests", arguments)
-
-
-async def edit(ls: CodexLanguageServer, *arguments: Any) -> None:
-    await _run(ls, "codex.edit", arguments)
-
-
-async def implement(ls: CodexLanguageServer, *arguments: Any) -> None:
-    await _run(ls, "codex.implement", arguments)
-
-
-async def add_docstring(ls: CodexLanguageServer, *arguments: Any) -> None:
-    await _run(ls, "codex.addDocstring", arguments)
-
-
-async def add_comments(ls: CodexLanguageServer, *arguments: Any) -> None:
-    await _run(ls, "codex.addComments", arguments)
-
-
-async def find_bugs(ls: CodexLanguageServer, *arguments: Any) -> None:
-    await _run(ls, "codex.findBugs", arguments)
-
-
-async def translate(ls: CodexLanguageServer, *arguments: Any) -> None:
-    await _run(ls, "codex.translate", arguments)
 
 
 async def explain_request(ls: CodexLanguageServer, params: Any) -> dict[str, str]:
@@ -76,19 +47,7 @@ async def explain_request(ls: CodexLanguageServer, params: Any) -> dict[str, str
     return {"markdown": markdown}
 
 
-COMMANDS = {
-    "codex.explain": explain,
-    "codex.addTests": add_tests,
-    "codex.edit": edit,
-    "codex.implement": implement,
-    "codex.addDocstring": add_docstring,
-    "codex.addComments": add_comments,
-    "codex.findBugs": find_bugs,
-    "codex.translate": translate,
-}
-
-
 def register(server: CodexLanguageServer) -> None:
-    for name, handler in COMMANDS.items():
-        server.command(name)(handler)
+    for name in ACTIONS:
+        server.command(name)(functools.partial(run_command, name=name))
     server.feature("codex/explain")(explain_request)
