@@ -246,6 +246,14 @@ def merge(base: Any, override: Any) -> Any:
     return base if override is None else override
 
 
+def load_settings(editor: Any, environ: Mapping[str, str] = os.environ) -> tuple[Config, list[str]]:
+    """The settings: the ``CODEX_LS_CONFIG`` file's, overridden by the editor's (or the command
+    line's) where both set a value; with one message per problem, the file's included."""
+    file_settings, errors = load_env_config(environ)
+    config, more = parse_config(merge(file_settings, editor))
+    return config, errors + more
+
+
 def to_wire(config: Config) -> dict[str, Any]:
     """The camelCase JSON form of a config (for logs, docs and ``doctor``)."""
 

@@ -12,8 +12,9 @@
             ├── RateLimitError       429
             └── ServerError          5xx
 
-Every error carries a one-sentence ``user_message`` fit for an editor popup and
-never contains credentials: the API keys in use are registered in ``SECRETS`` and
+Every error carries a one-sentence ``user_message`` fit for an editor popup (one
+that names the setting to fix, where there is one) and never contains
+credentials: the API keys in use are registered in ``SECRETS`` and
 ``redact`` replaces them wherever text leaves the server (messages and logs), even
 when a backend echoes a key back in its error body.
 """
@@ -72,6 +73,10 @@ class BackendStatusError(BackendError):
 class AuthenticationError(BackendStatusError):
     pass
 
+    @property
+    def user_message(self) -> str:
+        return f"the backend refused the API key ({self.status}); check backend.apiKeyEnv or backend.apiKeyCommand"
+
 
 class NotFoundError(BackendStatusError):
     pass
@@ -99,3 +104,10 @@ def status_error(status: int, message: str, retry_after: float | None = None) ->
     else:
         cls = BackendStatusError
     return cls(status, message, retry_after=retry_after)
+
+
+def user_message(exc: BaseException) -> str:
+    """What the user is told about ``exc``: the same words in popups, statuses and ``codex-ls doctor``."""
+    if isinstance(exc, CodexError):
+        return exc.user_message
+    return redact(f"internal error: {type(exc).__name__}: {exc}")

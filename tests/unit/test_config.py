@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from codex_ls.config import Config, load_env_config, merge, parse_config, to_wire
+from codex_ls.config import Config, load_env_config, load_settings, merge, parse_config, to_wire
 
 
 def test_example_settings_from_the_docs_parse_without_errors() -> None:
@@ -115,3 +115,16 @@ def test_unreadable_env_config_file_is_reported(tmp_path: Path) -> None:
 def test_merge_lets_the_editor_override_the_file() -> None:
     merged = merge({"backend": {"kind": "openai", "model": "a"}}, {"backend": {"model": "b"}})
     assert merged == {"backend": {"kind": "openai", "model": "b"}}
+
+
+def test_settings_are_the_files_under_the_editors_with_the_problems_of_both(tmp_path: Path) -> None:
+    path = tmp_path / "codex.json"
+    path.write_text('{"backend": {"kind": "openai", "model": "a"}, "completion": {"maxTokens": 64}}')
+    editor = {"backend": {"model": "b"}, "completion": {"temperature": "warm"}}
+    config, errors = load_settings(editor, {"CODEX_LS_CONFIG": str(path)})
+    assert (config.backend.kind, config.backend.model, config.completion.max_tokens) == ("openai", "b", 64)
+    (error,) = errors
+    assert error.startswith("codexLs.completion.temperature: ")
+    _, errors = load_settings(None, {"CODEX_LS_CONFIG": str(tmp_path / "missing.json")})
+    assert len(errors) == 1
+    assert "CODEX_LS_CONFIG" in errors[0]

@@ -7,7 +7,7 @@ import os
 from ..backends.http import display_url
 from ..backends.registry import make_backend
 from ..config import Config
-from ..errors import AuthenticationError, CodexError
+from ..errors import CodexError, user_message
 
 
 async def run_doctor(config: Config, errors: list[str]) -> int:
@@ -24,12 +24,8 @@ async def run_doctor(config: Config, errors: list[str]) -> int:
     try:
         print(f"ok: {await backend.check()}")
         return 1 if errors else 0
-    except AuthenticationError as exc:
-        print(
-            f"problem: the backend refused the API key ({exc.status}); check backend.apiKeyEnv or backend.apiKeyCommand"
-        )
     except CodexError as exc:
-        print(f"problem: {exc.user_message}")
+        print(f"problem: {user_message(exc)}")
     finally:
         await backend.aclose()
     return 1

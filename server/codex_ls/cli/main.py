@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
-from ..config import Config, load_env_config, merge, parse_config
+from ..config import Config, load_settings
 from ..errors import SECRETS, redact
 
 log = logging.getLogger("codex_ls")
@@ -87,10 +87,7 @@ def setup_logging(level: str, log_file: str | None, server: Any = None) -> None:
 
 
 def startup_config(raw_json: str | None = None) -> tuple[Config, list[str]]:
-    file_settings, errors = load_env_config()
-    override = json.loads(raw_json) if raw_json else None
-    config, more = parse_config(merge(file_settings, override))
-    return config, errors + more
+    return load_settings(json.loads(raw_json) if raw_json else None)
 
 
 def serve(args: argparse.Namespace) -> int:

@@ -44,7 +44,7 @@ from ..actions.job import (
 )
 from ..actions.prompts import LANGUAGES
 from ..actions.specs import ACTIONS
-from ..errors import AuthenticationError, CodexError
+from ..errors import AuthenticationError, CodexError, user_message
 from ..tasks import cancel_once, join
 from .server import CodexLanguageServer, relative_path
 
@@ -181,18 +181,15 @@ class ActionRunner:
 
     def report_failure(self, title: str, exc: Exception) -> str:
         """One message for the user (rate-limited per kind); returns it for the status."""
+        message = f"{title}: {user_message(exc)}"
         if isinstance(exc, AuthenticationError):
-            self.ls.report_backend_error(exc)
-            return f"{title}: the backend refused the API key"
-        if isinstance(exc, CodexError):
-            message = f"{title}: {exc.user_message}"
-            kind = "action" if isinstance(exc, ActionFailedError) else type(exc).__name__
-        else:
+            self.ls.report_backend_error(exc)  # one popup for completions and actions alike
+            return message
+        if not isinstance(exc, CodexError):
             log.exception("%s failed", title, exc_info=exc)
-            message, kind = f"{title}: internal error: {type(exc).__name__}: {exc}", "internal"
         # One message per distinct failure and minute: a user who asked must hear
         # why it failed, but the same failure repeated is not shown again at once.
-        self.ls.notifier.notify(f"action-{kind}-{message}", message, types.MessageType.Error)
+        self.ls.notifier.notify(f"action-{message}", message, types.MessageType.Error)
         return message
 
     # -- computing -------------------------------------------------------------------------

@@ -28,8 +28,8 @@ from ..backends.registry import make_backend, make_chat_backend
 from ..completion.engine import CompletionEngine, Outcome
 from ..completion.fim import TEMPLATES, template_for
 from ..completion.service import CompletionService, OpenDocument
-from ..config import Config, parse_config
-from ..errors import AuthenticationError, CodexError, ConfigError, redact
+from ..config import Config, load_settings
+from ..errors import AuthenticationError, CodexError, ConfigError, redact, user_message
 from ..positions import PositionOutOfRangeError, offset_at, position_at
 from .protocol import CodexProtocol
 
@@ -149,9 +149,10 @@ class CodexLanguageServer(LanguageServer):
             template = TEMPLATES["qwen"]
         return CompletionEngine(config, self.backend_factory(config), template)
 
-    def apply_settings(self, raw: Any, source: str = "codexLs") -> None:
-        """Replace the settings; invalid ones are named once and fall back to defaults."""
-        config, errors = parse_config(raw, source)
+    def apply_settings(self, editor: Any) -> None:
+        """The editor's settings over the settings file's; invalid ones are named once and
+        fall back to their defaults, and a file that cannot be read is named too."""
+        config, errors = load_settings(editor)
         if errors:
             self.notifier.notify("config", "invalid settings: " + "; ".join(errors), types.MessageType.Error)
         if config == self.config:
@@ -196,18 +197,15 @@ class CodexLanguageServer(LanguageServer):
         return None if outcome is None else Answer(outcome, offset, text, encoding)
 
     def report_backend_error(self, exc: BaseException) -> None:
+        """One message per kind of failure and minute: a refused key or an internal error as an error,
+        the rest (timeouts, a server down) as a warning."""
         if isinstance(exc, AuthenticationError):
-            setting = "backend.apiKeyEnv / backend.apiKeyCommand"
-            self.notifier.notify(
-                "auth",
-                f"the backend refused the API key ({exc.status}); check {setting}",
-                types.MessageType.Error,
-            )
+            self.notifier.notify("auth", user_message(exc), types.MessageType.Error)
         elif isinstance(exc, CodexError):
-            self.notifier.notify(type(exc).__name__, exc.user_message)
+            self.notifier.notify(type(exc).__name__, user_message(exc))
         else:
             log.exception("unexpected error in a completion", exc_info=exc)
-            self.notifier.notify("internal", f"internal error: {type(exc).__name__}: {exc}", types.MessageType.Error)
+            self.notifier.notify("internal", user_message(exc), types.MessageType.Error)
 
     def report_server_error(self, error: Exception, source: Any) -> None:
         """Errors outside a request: one rate-limited message, never a loop of them.

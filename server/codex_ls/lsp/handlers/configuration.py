@@ -11,7 +11,6 @@ from typing import Any
 
 from lsprotocol import types
 
-from ...config import load_env_config, merge
 from ..server import CodexLanguageServer
 
 log = logging.getLogger(__name__)
@@ -25,8 +24,7 @@ async def did_change_configuration(ls: CodexLanguageServer, params: types.DidCha
         settings = await _pull(ls)
         if settings is None:
             return
-    file_settings, _ = load_env_config()
-    ls.apply_settings(merge(file_settings, settings))
+    ls.apply_settings(settings)
 
 
 async def _pull(ls: CodexLanguageServer) -> Any:
