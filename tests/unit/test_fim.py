@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from codex_ls.completion.fim import TEMPLATES, detect_family, template_for
+from codex_ls.completion.fim import SPECIAL_TOKENS, TEMPLATES, detect_family, template_for
 
 
 @pytest.mark.parametrize(
@@ -65,3 +65,17 @@ def test_unknown_family_names_the_known_ones() -> None:
 
 def test_every_family_has_stop_tokens() -> None:
     assert all(t.stop for t in TEMPLATES.values())
+
+
+@pytest.mark.parametrize("family", sorted(TEMPLATES))
+def test_every_familys_markers_and_stops_are_cut_as_special_tokens(family: str) -> None:
+    template = TEMPLATES[family]
+    angled = [
+        t for t in (*template.stop, *template.template.replace("{", " ").replace("}", " ").split()) if t[0] == "<"
+    ]
+    assert set(angled) <= set(SPECIAL_TOKENS)
+
+
+def test_bracketed_markers_that_code_can_hold_are_not_special_tokens() -> None:
+    assert "[PREFIX]" not in SPECIAL_TOKENS
+    assert "[SUFFIX]" not in SPECIAL_TOKENS

@@ -6,7 +6,7 @@ import pytest
 
 from codex_ls.actions.ask import repeating
 from codex_ls.actions.prompts import (
-    TEMPLATES,
+    PROMPTS,
     PromptInput,
     extract_code,
     fenced_blocks,
@@ -32,10 +32,10 @@ DATA = PromptInput(
 
 
 def test_every_action_has_a_template() -> None:
-    assert set(TEMPLATES) == {"explain", "addTests", "edit", "addDocstring", "addComments", "findBugs", "translate"}
+    assert set(PROMPTS) == {"explain", "addTests", "edit", "addDocstring", "addComments", "findBugs", "translate"}
 
 
-@pytest.mark.parametrize("action", sorted(TEMPLATES))
+@pytest.mark.parametrize("action", sorted(PROMPTS))
 def test_each_prompt_names_the_language_path_and_code_and_leaves_no_slot(action: str) -> None:
     (role, system), (user_role, user) = render(action, DATA)
     assert (role, user_role) == ("system", "user")
@@ -75,7 +75,7 @@ def test_context_is_left_out_when_there_is_none() -> None:
 
 
 def test_only_code_actions_expect_code() -> None:
-    assert {a for a, t in TEMPLATES.items() if t.code_answer} == {
+    assert {a for a, t in PROMPTS.items() if t.code_answer} == {
         "addTests",
         "edit",
         "addDocstring",

@@ -13,7 +13,7 @@ from contextlib import aclosing
 
 from ..backends.chat import Message
 from .job import Job
-from .prompts import TEMPLATES, PromptInput, extract_code, render
+from .prompts import PROMPTS, PromptInput, extract_code, render
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +69,7 @@ async def ask_code(
 ) -> tuple[str, str]:
     """Like :func:`ask`, for answers that are code: the code (fences and chatter removed) and the raw answer."""
     answer, _ = await ask(job, action, data, history)
-    return (extract_code(answer, prefer) if TEMPLATES[action].code_answer else answer), answer
+    return (extract_code(answer, prefer) if PROMPTS[action].code_answer else answer), answer
 
 
 _DIGITS = re.compile(r"\d+")

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..languages import language_name
 from .functions import PYTHON, function_at
 from .job import ActionArgs, Snapshot
-from .prompts import TRANSLATE_TARGETS, language_name
+from .prompts import TRANSLATE_TARGETS
 from .specs import ACTIONS
 from .target import instruction_at, target_at
 

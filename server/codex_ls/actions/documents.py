@@ -14,10 +14,11 @@ from pathlib import Path, PurePosixPath
 
 import platformdirs
 
+from ..languages import LANGUAGES, language_name
 from .ask import ask, ask_code
 from .inputs import prompt_input, require_target
 from .job import ActionFailedError, DocumentResult, Job
-from .prompts import LANGUAGES, TRANSLATE_TARGETS, language_name
+from .prompts import TRANSLATE_TARGETS
 from .target import Target
 
 
@@ -62,7 +63,7 @@ async def translate(job: Job) -> DocumentResult:
     code, _ = await ask_code(job, "translate", prompt_input(job, target, context=False, target=target_language))
     if not code.strip():
         raise ActionFailedError("the model gave no translation")
-    extension = LANGUAGES[target_language][2]
+    extension = LANGUAGES[target_language].extensions[0]
     return DocumentResult(await _write(job, "translations", target, extension, code + "\n"), code + "\n")
 
 

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ..completion.postprocess import strip_code_fences
+from ..languages import fence_tag, language_name
 
 _SLOT = re.compile(r"\{([a-z_]+)\}")
 
@@ -47,7 +48,7 @@ class PromptInput:
 
 _CONTEXT = "The file {path} reads, around the code in question:\n```{fence}\n{before}{marker}{after}\n```\n\n"
 
-TEMPLATES: dict[str, PromptTemplate] = {
+PROMPTS: dict[str, PromptTemplate] = {
     t.action: t
     for t in (
         PromptTemplate(
@@ -126,23 +127,6 @@ TEMPLATES: dict[str, PromptTemplate] = {
 }
 
 #: LSP language id → (name in prompts, Markdown fence tag, file extension).
-LANGUAGES: dict[str, tuple[str, str, str]] = {
-    "python": ("Python", "python", ".py"),
-    "javascript": ("JavaScript", "javascript", ".js"),
-    "javascriptreact": ("JavaScript", "jsx", ".jsx"),
-    "typescript": ("TypeScript", "typescript", ".ts"),
-    "typescriptreact": ("TypeScript", "tsx", ".tsx"),
-    "go": ("Go", "go", ".go"),
-    "rust": ("Rust", "rust", ".rs"),
-    "c": ("C", "c", ".c"),
-    "cpp": ("C++", "cpp", ".cpp"),
-    "java": ("Java", "java", ".java"),
-    "csharp": ("C#", "csharp", ".cs"),
-    "ruby": ("Ruby", "ruby", ".rb"),
-    "lua": ("Lua", "lua", ".lua"),
-    "shellscript": ("Shell", "sh", ".sh"),
-}
-
 #: Targets offered by *Translate to…*, by language id.
 TRANSLATE_TARGETS: tuple[str, ...] = ("python", "javascript", "typescript", "go", "rust")
 
@@ -155,16 +139,6 @@ LINE_COMMENTS: dict[str, str] = {
     "sql": "--",
     "haskell": "--",
 }
-
-
-def language_name(language_id: str) -> str:
-    known = LANGUAGES.get(language_id.lower())
-    return known[0] if known else (language_id or "plain text").capitalize()
-
-
-def fence_tag(language_id: str) -> str:
-    known = LANGUAGES.get(language_id.lower())
-    return known[1] if known else language_id.lower()
 
 
 def line_comment(language_id: str) -> str:
@@ -181,7 +155,7 @@ def retry_message(problem: str) -> str:
 
 def render(action: str, data: PromptInput) -> tuple[tuple[str, str], ...]:
     """The chat messages ``((role, content), …)`` for ``action``."""
-    template = TEMPLATES[action]
+    template = PROMPTS[action]
     values = _values(data)
     values["context"] = _substitute(_CONTEXT, values) if (data.before.strip() or data.after.strip()) else ""
     return (("system", _substitute(template.system, values)), ("user", _substitute(template.user, values)))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncGenerator, Callable, Sequence
 from contextlib import aclosing
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from ..tasks import cancel_once
@@ -30,8 +30,6 @@ class GenerationRequest:
     #: Other files as ``(path, text)``, for backends that take them separately.
     extra: tuple[tuple[str, str], ...] = ()
     logprobs: bool = False
-    #: Chat messages for code actions; empty for FIM.
-    messages: tuple[tuple[str, str], ...] = field(default=())
 
 
 @dataclass(frozen=True)

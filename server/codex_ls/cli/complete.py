@@ -15,24 +15,8 @@ from pathlib import Path
 from lsprotocol import types
 from pygls.lsp.client import LanguageClient
 
+from ..languages import language_of
 from ..positions import client_units, position_at
-
-LANGUAGES = {
-    ".py": "python",
-    ".js": "javascript",
-    ".ts": "typescript",
-    ".go": "go",
-    ".rs": "rust",
-    ".c": "c",
-    ".h": "c",
-    ".cpp": "cpp",
-    ".java": "java",
-    ".rb": "ruby",
-    ".lua": "lua",
-    ".sh": "shellscript",
-    ".tsx": "typescriptreact",
-    ".jsx": "javascriptreact",
-}
 
 
 @dataclass
@@ -88,7 +72,7 @@ async def run_complete(
         )
         client.initialized(types.InitializedParams())
         uri = path.as_uri()
-        language = LANGUAGES.get(path.suffix, "plaintext")
+        language = language_of(path.name) or "plaintext"
         client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, language, 1, text)))
         started = time.perf_counter()
         answer = await asyncio.wait_for(

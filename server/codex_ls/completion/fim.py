@@ -57,7 +57,7 @@ TEMPLATES: dict[str, FimTemplate] = {
         FimTemplate(
             family="starcoder",
             template="<fim_prefix>{prefix}<fim_suffix>{suffix}<fim_middle>",
-            stop=("<fim_prefix>", "<fim_suffix>", "<fim_middle>", "<file_sep>", "<|endoftext|>"),
+            stop=("<fim_prefix>", "<fim_suffix>", "<fim_middle>", "<fim_pad>", "<file_sep>", "<|endoftext|>"),
             model_pattern=r"starcoder|stable-?code|santacoder",
             file_template="<file_sep>{path}\n{text}\n",
         ),
@@ -90,6 +90,18 @@ TEMPLATES: dict[str, FimTemplate] = {
 }
 
 DEFAULT_FAMILY = "qwen"
+
+#: Every family's special tokens (its markers and stops): cut wherever they occur,
+#: whatever the model, as they never belong to code. Codestral's are plain text in
+#: brackets, which code can hold: they are left out.
+SPECIAL_TOKENS: tuple[str, ...] = tuple(
+    dict.fromkeys(
+        token
+        for t in TEMPLATES.values()
+        for token in (*re.findall(r"<[^<>{} ]+>", t.template), *t.stop)
+        if token.startswith("<")
+    )
+)
 
 
 def detect_family(model: str) -> str | None:

@@ -17,15 +17,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-#: Cut wherever they occur, whatever the model family: they never belong to code.
-FIM_MARKERS: tuple[str, ...] = (
-    "<|fim_prefix|>", "<|fim_suffix|>", "<|fim_middle|>", "<|fim_pad|>",
-    "<fim_prefix>", "<fim_suffix>", "<fim_middle>", "<fim_pad>",
-    "<PRE>", "<SUF>", "<MID>", "<EOT>",
-    "<｜fim▁begin｜>", "<｜fim▁hole｜>", "<｜fim▁end｜>", "<｜end▁of▁sentence｜>",  # noqa: RUF001
-    "<|endoftext|>", "<|file_sep|>", "<file_sep>", "<|file_separator|>",
-    "<|repo_name|>", "<|im_start|>", "<|im_end|>",
-)  # fmt: skip
+from .fim import SPECIAL_TOKENS
 
 _OPENERS = "([{"
 _PAIRS = {")": "(", "]": "[", "}": "{"}
@@ -92,7 +84,7 @@ def line_above(prefix: str, suffix: str, text: str) -> str:
 def strip_special_tokens(text: str, stop_tokens: Sequence[str] = ()) -> str:
     """``text`` up to the first stop token or leaked FIM marker."""
     cut = len(text)
-    for token in (*stop_tokens, *FIM_MARKERS):
+    for token in (*stop_tokens, *SPECIAL_TOKENS):
         at = text.find(token) if token else -1
         if 0 <= at < cut:
             cut = at

@@ -42,9 +42,9 @@ from ..actions.job import (
     Result,
     Snapshot,
 )
-from ..actions.prompts import LANGUAGES
 from ..actions.specs import ACTIONS
 from ..errors import AuthenticationError, CodexError, user_message
+from ..languages import language_of
 from ..tasks import cancel_once, join
 from .server import CodexLanguageServer, relative_path
 
@@ -244,7 +244,7 @@ class ActionRunner:
             uri=uri,
             text=document.source,
             version=document.version,
-            language=document.language_id or _language_from_path(uri),
+            language=document.language_id or language_of(uri),
             path=relative_path(uri, roots),
             root=Path(root_path) if root_path else None,
             file=Path(file_path) if (file_path := to_fs_path(uri)) else None,
@@ -300,10 +300,3 @@ class ActionRunner:
             self.ls.window_show_message(
                 types.ShowMessageParams(type=types.MessageType.Info, message="codex-ls: no bugs found")
             )
-
-
-def _language_from_path(uri: str) -> str:
-    for language, (_, _, extension) in LANGUAGES.items():
-        if uri.endswith(extension):
-            return language
-    return ""

@@ -58,9 +58,6 @@ class ActionState:
         old, self._chat, self._chat_key = self._chat, factory(config), key
         return self._chat, old
 
-    def current_chat(self) -> ChatBackend | None:
-        return self._chat
-
 
 class Notifier:
     """User-facing messages, at most one per kind per interval; everything is logged."""
