@@ -30,7 +30,7 @@ from .context.fim import TEMPLATES, template_for
 from .context.neighbours import NeighbourIndex
 from .context.window import PositionOutOfRangeError, offset_at, relative_path
 from .engine import CompletionContext, CompletionEngine, Outcome
-from .errors import AuthenticationError, BackendError, CodexError, ConfigError, redact
+from .errors import AuthenticationError, BackendError, BackendTimeoutError, CodexError, ConfigError, redact
 from .protocol import CodexProtocol
 from .scheduler import LatestWins
 
@@ -186,7 +186,9 @@ class CodexLanguageServer(LanguageServer):
                 types.MessageType.Error,
             )
         elif isinstance(exc, CodexError):
-            self.notifier.notify(type(exc).__name__, exc.user_message)
+            # Timeouts of every kind are one kind to the user: one message a minute.
+            kind = BackendTimeoutError if isinstance(exc, BackendTimeoutError) else type(exc)
+            self.notifier.notify(kind.__name__, exc.user_message)
         else:
             log.exception("unexpected error in a completion", exc_info=exc)
             self.notifier.notify("internal", f"internal error: {type(exc).__name__}: {exc}", types.MessageType.Error)

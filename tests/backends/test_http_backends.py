@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from codex_ls.backends.base import Backend, Delta, GenerationRequest
-from codex_ls.backends.http import HttpTransport, retry_after_seconds
+from codex_ls.backends.http import HttpTransport, _cancelled_at, _DeadlinePassed, retry_after_seconds
 from codex_ls.backends.llamacpp import LlamaCppBackend
 from codex_ls.backends.ollama import OllamaBackend
 from codex_ls.backends.openai import OpenAIBackend
@@ -21,6 +21,7 @@ from codex_ls.errors import (
     BackendUnavailableError,
     NotFoundError,
     RateLimitError,
+    RequestDeadlineError,
     ServerError,
     StreamProtocolError,
 )
@@ -47,11 +48,11 @@ class Sleeps:
         self.waits.append(seconds)
 
 
-def make(kind: str, fake: FakeBackend, sleeps: Sleeps | None = None, **settings: Any) -> Backend:
+def make(kind: str, fake: FakeBackend, sleeps: Sleeps | None = None, sleep: Any = None, **settings: Any) -> Backend:
     url = fake.openai_url if kind == "openai" else fake.url
     settings = {"model": "m", "read_timeout": 1.0, "request_timeout": 3.0, **settings}
     config = BackendConfig(kind=kind, url=url, **settings)  # type: ignore[arg-type]
-    transport = HttpTransport(config, sleep=sleeps or Sleeps())
+    transport = HttpTransport(config, sleep=sleep or sleeps or Sleeps())
     backends = {"openai": OpenAIBackend, "llamacpp": LlamaCppBackend, "ollama": OllamaBackend}
     backend: Backend = backends[kind](config, transport)
     return backend
@@ -335,3 +336,93 @@ async def test_a_backend_still_generating_after_the_stop_is_cut_off() -> None:
             assert not request.completed
         finally:
             await backend.aclose()
+
+
+# -- backend.requestTimeout bounds the whole request ------------------------------------------
+
+
+async def test_a_backend_that_never_answers_is_given_up_at_the_request_deadline(fake: FakeBackend) -> None:
+    """A 30 s read timeout and two retries would wait 90 s; the deadline ends it at 1 s, with no retry."""
+    fake.default = Reply(hang=True)
+    started = time.monotonic()
+    with pytest.raises(RequestDeadlineError, match="requestTimeout"):
+        await collect(make("openai", fake, read_timeout=30.0, request_timeout=1.0, max_retries=2))
+    assert 1.0 <= time.monotonic() - started < 1.5
+    assert len(fake.requests) == 1
+    assert (await asyncio.to_thread(fake.wait_for_disconnect, 0)).completed is False
+
+
+async def test_silence_after_the_first_chunk_is_cut_at_the_request_deadline(fake: FakeBackend) -> None:
+    fake.push(Reply(chunks=["a", "b"], chunk_delay=10.0))
+    backend = make("openai", fake, read_timeout=30.0, request_timeout=1.0)
+    started = time.monotonic()
+    seen: list[str] = []
+
+    async def read() -> None:
+        try:
+            async for delta in backend.stream(REQUEST):
+                seen.append(delta.text)
+        finally:
+            await backend.aclose()
+
+    with pytest.raises(RequestDeadlineError):
+        await read()
+    assert seen == ["a"]
+    assert 1.0 <= time.monotonic() - started < 1.5
+    assert (await asyncio.to_thread(fake.wait_for_disconnect, 0)).completed is False
+
+
+async def test_no_retry_is_made_that_could_not_start_before_the_deadline(fake: FakeBackend) -> None:
+    fake.default = Reply(status=503, headers={"Retry-After": "0.4"})
+    started = time.monotonic()
+    with pytest.raises(ServerError, match="HTTP 503"):
+        await collect(make("openai", fake, request_timeout=1.0, max_retries=5, max_retry_wait=5.0, sleep=asyncio.sleep))
+    # Answers at 0, 0.4 and 0.8 s; a fourth would start at 1.2 s, past the deadline.
+    assert len(fake.requests) == 3
+    assert time.monotonic() - started < 1.0
+
+
+async def test_the_deadline_covers_failover_to_a_backend_that_also_hangs(fake: FakeBackend) -> None:
+    with FakeBackend() as second:
+        fake.default = second.default = Reply(hang=True)
+        config = BackendConfig(
+            kind="openai",
+            url=fake.openai_url,
+            fallback_urls=(second.openai_url,),
+            model="m",
+            read_timeout=0.6,
+            request_timeout=1.0,
+        )
+        backend = OpenAIBackend(config, HttpTransport(config, sleep=Sleeps()))
+        started = time.monotonic()
+        with pytest.raises(BackendTimeoutError):
+            await collect(backend, REQUEST)
+        # 0.6 s on the first endpoint, the 0.4 s left on the second.
+        assert 1.0 <= time.monotonic() - started < 1.5
+        assert (len(fake.requests), len(second.requests)) == (1, 1)
+
+
+async def test_a_read_cut_at_the_deadline_leaves_another_cancel_to_its_sender() -> None:
+    """The deadline cancels a read only if nobody else is cancelling it: never twice (see tasks.py)."""
+    never = asyncio.Event()
+    closed: list[bool] = []
+
+    async def read(deadline: float) -> None:
+        with _cancelled_at(deadline):
+            try:
+                await never.wait()
+            except asyncio.CancelledError:
+                await asyncio.sleep(0.1)  # the connection's close, as httpcore does it on a cancel
+                closed.append(True)
+                raise
+
+    with pytest.raises(_DeadlinePassed):
+        await read(time.monotonic() + 0.05)
+    assert closed == [True]
+
+    task = asyncio.ensure_future(read(time.monotonic() + 0.05))
+    await asyncio.sleep(0.01)
+    task.cancel()  # the consumer goes away; the deadline passes while the close is under way
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert closed == [True, True]  # a second cancel would have cut the close short

@@ -72,12 +72,27 @@ CASES = {
     "not an event stream": Case(
         [Reply(raw_body=b"<html>bad gateway</html>", content_type="text/html")], 1, "not a stream"
     ),
+    # 5,000 chunks a millisecond apart outlast requestTimeout; more would take the fake longer
+    # to encode than readTimeout allows for the headers.
     "endless stream without a stop": Case(
-        [Reply(chunks=["x"] * 100_000, chunk_delay=0.001, finish_reason=None)], 1, "requestTimeout", within=4.5
+        [Reply(chunks=["x"] * 5_000, chunk_delay=0.001, finish_reason=None)], 1, "requestTimeout", within=4.5
     ),
-    "accepts and never answers": Case([Reply(hang=True), Reply(hang=True)], 2, "did not answer in time", within=4.5),
+    # Two tries of readTimeout (1 s) and the wait between them take about 2.6 s: requestTimeout
+    # is set above that, so that readTimeout is what these rows test (the test after them
+    # has requestTimeout cut a hang short).
+    "accepts and never answers": Case(
+        [Reply(hang=True), Reply(hang=True)],
+        2,
+        "did not answer in time",
+        backend={"requestTimeout": 4.0},
+        within=4.5,
+    ),
     "headers, then silence": Case(
-        [Reply(hang_after_headers=True), Reply(hang_after_headers=True)], 2, "did not answer in time", within=4.5
+        [Reply(hang_after_headers=True), Reply(hang_after_headers=True)],
+        2,
+        "did not answer in time",
+        backend={"requestTimeout": 4.0},
+        within=4.5,
     ),
     "one byte a second": Case([Reply(drip=1.0)], 1, "requestTimeout", backend={"readTimeout": 2.0}, within=4.5),
 }
@@ -175,3 +190,30 @@ async def test_a_self_signed_certificate_is_refused_until_its_ca_is_given(
 
 def reconfigure(client: LanguageClient, settings: dict[str, Any]) -> None:
     client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings={"codexLs": settings}))
+
+
+async def test_a_backend_that_never_answers_is_given_up_within_request_timeout_with_default_settings(
+    client: LanguageClient, fake: FakeBackend
+) -> None:
+    """Default settings (readTimeout 30 s, 2 retries, reuse and debounce on) with requestTimeout scaled to 2 s.
+
+    Before, each try waited out readTimeout: 92 s with the defaults. Now the whole
+    request ends at requestTimeout, with no retry, and the answer follows at once.
+    """
+    request_timeout = 2.0
+    settings = openai_settings(fake.openai_url)
+    settings["backend"] = {"kind": "openai", "url": fake.openai_url, "requestTimeout": request_timeout}
+    await start(client, settings)
+    uri = open_document(client, SOURCE)
+    fake.default = Reply(hang=True)
+    for attempt in (1, 2):
+        before = len(fake.requests)
+        answer, seconds = await complete(client, uri)
+        assert answer == []
+        assert request_timeout <= seconds < request_timeout + 1.0, f"attempt {attempt}: {seconds:.2f} s"
+        assert len(fake.requests) - before == 1, f"attempt {attempt}"
+    shown = await popups(client)
+    assert len(shown) == 1, shown
+    assert "backend.requestTimeout (2s)" in shown[0]
+    fake.default = Reply()
+    await next_works(client, fake, uri)

@@ -9,6 +9,11 @@ backend stops generating); one that stopped reading because the answer was
 complete lets the backend's trailer arrive first, briefly, so the connection is
 kept for the next request.
 
+``backend.requestTimeout`` bounds the whole request, retries and waits included:
+each attempt's connect, write and read timeouts are cut to the time left, a read
+of the body is cut off at the deadline, and a retry that could not start before
+it is not made.
+
 With ``backend.fallbackUrls``, an endpoint that cannot be reached, times out or
 answers 5xx is set aside for ``backend.failoverCooldown`` seconds and the next
 one takes the same request at once, without a wait; the wait comes only when
@@ -19,6 +24,7 @@ order that is not set aside, so the primary takes over again after its cooldown.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email.utils
 import json
 import logging
@@ -27,7 +33,7 @@ import random
 import ssl
 import time
 import urllib.parse
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Coroutine, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Coroutine, Iterator, Mapping
 from contextlib import aclosing
 from typing import Any
 
@@ -41,6 +47,7 @@ from ..errors import (
     BackendTimeoutError,
     BackendUnavailableError,
     ConfigError,
+    RequestDeadlineError,
     ServerError,
     StreamProtocolError,
     redact,
@@ -213,13 +220,14 @@ class HttpTransport:
         ``sse`` says the answer should be an event stream; a server that ignores
         ``stream: true`` and answers with one JSON object is accepted as one event.
         """
+        deadline = time.monotonic() + self.config.request_timeout
         attempt = 0
         failed: set[str] = set()
         while True:
             base = next(url for url in self.endpoints if url not in failed)
             started = False
             try:
-                async with aclosing(self._stream_once(base, path, body, sse)) as chunks:
+                async with aclosing(self._stream_once(base, path, body, sse, deadline)) as chunks:
                     async for chunk in chunks:
                         started = True
                         yield chunk
@@ -240,15 +248,21 @@ class HttpTransport:
                 if retry_after is not None and retry_after > self.config.max_retry_wait:
                     raise
                 delay = backoff(attempt, retry_after)
+                if time.monotonic() + delay >= deadline:
+                    # The retry could not even start before the deadline: say what failed.
+                    raise
                 log.info("retrying %s in %.1fs after %s", path, delay, type(exc).__name__)
                 await self._sleep(delay)
                 attempt += 1
 
-    async def _stream_once(self, base: str, path: str, body: dict[str, Any], sse: bool) -> AsyncGenerator[bytes, None]:
+    async def _stream_once(
+        self, base: str, path: str, body: dict[str, Any], sse: bool, deadline: float
+    ) -> AsyncGenerator[bytes, None]:
         client = await self._get_client()
         url = base + path
-        deadline = time.monotonic() + self.config.request_timeout
-        request = client.build_request("POST", url, json=body, headers=self._headers())
+        request = client.build_request(
+            "POST", url, json=body, headers=self._headers(), timeout=self._timeouts_until(deadline)
+        )
         # httpcore leaves a connection orphaned, its socket open and its pool slot taken
         # for good, when a request is cancelled between connecting and sending (httpcore
         # #1093). So the request is never cancelled there: a caller that goes away
@@ -260,12 +274,13 @@ class HttpTransport:
             sending.add_done_callback(_close_abandoned)
             raise
         except httpx.HTTPError as exc:
-            raise _transport_error(exc, base) from None
+            raise self._failure(exc, base, deadline) from None
         left_early = False
         raw: AsyncIterator[bytes] | None = None
         try:
             if response.status_code != 200:
-                content = await response.aread()
+                with _cancelled_at(deadline):
+                    content = await response.aread()
                 raise status_error(
                     response.status_code,
                     error_message(content),
@@ -273,23 +288,29 @@ class HttpTransport:
                 )
             kind = response.headers.get("content-type", "").split(";")[0].strip().lower()
             if kind == "application/json" and sse:
-                yield b"data: " + (await response.aread()).replace(b"\n", b" ") + b"\n\n"
+                with _cancelled_at(deadline):
+                    content = await response.aread()
+                yield b"data: " + content.replace(b"\n", b" ") + b"\n\n"
                 return
             if kind and kind not in _STREAM_TYPES:
                 raise StreamProtocolError(
                     f"{display_url(url)} answered with {kind}, not a stream; is backend.url right?"
                 )
-            async for chunk in (raw := response.aiter_raw()):
-                if time.monotonic() > deadline:
-                    raise BackendTimeoutError(
-                        f"the answer took longer than backend.requestTimeout ({self.config.request_timeout:g}s)"
-                    )
+            raw = response.aiter_raw()
+            while True:
+                try:
+                    with _cancelled_at(deadline):
+                        chunk = await anext(raw)
+                except StopAsyncIteration:
+                    break
                 yield chunk
         except GeneratorExit:
             left_early = True
             raise
+        except _DeadlinePassed:
+            raise self._deadline_error() from None
         except httpx.HTTPError as exc:
-            raise _transport_error(exc, base, mid_stream=True) from None
+            raise self._failure(exc, base, deadline, mid_stream=True) from None
         finally:
             task = asyncio.current_task()
             if left_early and raw is not None and task is not None and not task.cancelling():
@@ -299,10 +320,67 @@ class HttpTransport:
                 # its connection, or the socket lingers half-read in the pool.
                 await asyncio.shield(response.aclose())
 
+    def _timeouts_until(self, deadline: float) -> httpx.Timeout:
+        """This attempt's httpx timeouts: the configured ones, none past the request's deadline."""
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise self._deadline_error()
+        c = self.config
+        read = min(c.read_timeout, left)
+        return httpx.Timeout(read, connect=min(c.connect_timeout, left), write=read, pool=left)
+
+    def _failure(self, exc: httpx.HTTPError, base: str, deadline: float, *, mid_stream: bool = False) -> BackendError:
+        if isinstance(exc, httpx.TimeoutException) and time.monotonic() >= deadline - _LATE:
+            return self._deadline_error()
+        return _transport_error(exc, base, mid_stream=mid_stream)
+
+    def _deadline_error(self) -> RequestDeadlineError:
+        return RequestDeadlineError(
+            f"the answer took longer than backend.requestTimeout ({self.config.request_timeout:g}s)"
+        )
+
     async def aclose(self) -> None:
         if self._client is not None:
             await self._client.aclose()
             self._client = None
+
+
+#: A timeout this close to the deadline is the deadline's doing (timers fire a little late, never early).
+_LATE = 0.01
+
+
+class _DeadlinePassed(Exception):
+    """A read was cut off at the request's deadline."""
+
+
+@contextlib.contextmanager
+def _cancelled_at(deadline: float) -> Iterator[None]:
+    """Cancel the current task at ``deadline`` if it is still inside this block; raise ``_DeadlinePassed``.
+
+    Not ``asyncio.timeout``: that cancels even a task whose cancellation is already
+    under way, and a second cancel cuts httpcore's connection close short (see
+    ``tasks.py``). This one cancels only a task nobody else is cancelling, and
+    turns only its own cancellation into ``_DeadlinePassed``.
+    """
+    task = asyncio.current_task()
+    assert task is not None
+    fired = False
+
+    def fire() -> None:
+        nonlocal fired
+        if not task.done() and not task.cancelling():
+            fired = True
+            task.cancel()
+
+    timer = asyncio.get_running_loop().call_later(max(0.0, deadline - time.monotonic()), fire)
+    try:
+        yield
+    except asyncio.CancelledError:
+        if fired and task.uncancel() == 0:
+            raise _DeadlinePassed from None
+        raise
+    finally:
+        timer.cancel()
 
 
 #: Closes still running in the background (a task needs a reference until it ends).
