@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from codex_ls.backends.base import Backend, Delta, GenerationRequest
+from codex_ls.backends.base import CHARS_PER_TOKEN_CAP, Backend, Delta, GenerationRequest
 from codex_ls.backends.http import HttpTransport, _cancelled_at, _DeadlinePassed, retry_after_seconds
 from codex_ls.backends.llamacpp import LlamaCppBackend
 from codex_ls.backends.ollama import OllamaBackend
@@ -426,3 +426,43 @@ async def test_a_read_cut_at_the_deadline_leaves_another_cancel_to_its_sender() 
     with pytest.raises(asyncio.CancelledError):
         await task
     assert closed == [True, True]  # a second cancel would have cut the close short
+
+
+# -- the client-side cap at max_tokens -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kind", "chunk", "events_at_cap"),
+    [
+        # No token counts without logprobs: CHARS_PER_TOKEN_CAP characters count as one.
+        pytest.param("openai", "abcd", int(32 * CHARS_PER_TOKEN_CAP / 4) + 1, id="openai-characters"),
+        # llama.cpp and Ollama stream one token per event.
+        pytest.param("llamacpp", "abcd", 33, id="llamacpp-tokens"),
+        pytest.param("ollama", "abcd", 33, id="ollama-tokens"),
+    ],
+)
+async def test_an_endless_stream_ends_at_the_cap(kind: str, chunk: str, events_at_cap: int, fake: FakeBackend) -> None:
+    fake.push(Reply(chunks=[chunk] * 5_000, chunk_delay=0.0005, finish_reason=None))
+    started = time.monotonic()
+    text, finish = joined(await collect(make(kind, fake)))  # REQUEST.max_tokens is 32
+    assert finish == "length"
+    assert text == chunk * events_at_cap
+    assert time.monotonic() - started < 2.5  # long before requestTimeout (3 s)
+    request = await asyncio.to_thread(fake.wait_for_disconnect, 0)
+    assert not request.completed
+
+
+async def test_reported_token_counts_are_used_where_the_backend_gives_them(fake: FakeBackend) -> None:
+    # logprobs: the server says each event is one token, however long its text.
+    long_token = "x" * 40
+    fake.push(Reply(chunks=[long_token] * 50, logprobs=[-0.1] * 50, finish_reason=None))
+    request = GenerationRequest(**{**REQUEST.__dict__, "logprobs": True})
+    text, finish = joined(await collect(make("openai", fake), request))
+    assert finish == "length"
+    assert text == long_token * 33
+
+
+async def test_an_answer_within_max_tokens_is_never_cut(fake: FakeBackend) -> None:
+    # 32 tokens of 8 characters, and a server that ends it itself.
+    fake.push(Reply(chunks=["12345678"] * 32, finish_reason="stop"))
+    assert joined(await collect(make("openai", fake))) == ("12345678" * 32, "stop")

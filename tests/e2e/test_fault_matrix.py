@@ -55,6 +55,8 @@ class Case:
     backend: dict[str, Any] = field(default_factory=dict)
     #: Longest a completion may take, in seconds.
     within: float = 5.0
+    #: The server closes the stream before the backend ends it.
+    cut: bool = False
 
 
 CASES = {
@@ -72,10 +74,16 @@ CASES = {
     "not an event stream": Case(
         [Reply(raw_body=b"<html>bad gateway</html>", content_type="text/html")], 1, "not a stream"
     ),
-    # 5,000 chunks a millisecond apart outlast requestTimeout; more would take the fake longer
-    # to encode than readTimeout allows for the headers.
+    # Cut at completion.maxTokens (128 tokens, 1024 characters without token counts), long before
+    # requestTimeout; 5,000 chunks a millisecond apart would outlast it. Post-processing keeps one
+    # "abcd" of the runaway repetition.
     "endless stream without a stop": Case(
-        [Reply(chunks=["x"] * 5_000, chunk_delay=0.001, finish_reason=None)], 1, "requestTimeout", within=4.5
+        [Reply(chunks=["abcd"] * 5_000, chunk_delay=0.001, finish_reason=None)],
+        1,
+        None,
+        ["abcd"],
+        within=2.5,
+        cut=True,
     ),
     # Two tries of readTimeout (1 s) and the wait between them take about 2.6 s: requestTimeout
     # is set above that, so that readTimeout is what these rows test (the test after them
@@ -133,6 +141,8 @@ async def test_fault(client: LanguageClient, fake: FakeBackend, case: Case) -> N
         assert answer == case.answer, f"attempt {attempt}"
         assert seconds < case.within, f"attempt {attempt} took {seconds:.1f} s"
         assert len(fake.requests) - before == case.requests, f"attempt {attempt}"
+        if case.cut:
+            assert (await asyncio.to_thread(fake.wait_for_disconnect, -1, 1.0)).completed is False
     shown = await popups(client)
     if case.notice is None:
         assert shown == []
