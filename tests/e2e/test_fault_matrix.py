@@ -227,3 +227,27 @@ async def test_a_backend_that_never_answers_is_given_up_within_request_timeout_w
     assert "backend.requestTimeout (2s)" in shown[0]
     fake.default = Reply()
     await next_works(client, fake, uri)
+
+
+async def test_a_completion_slower_than_completion_timeout_answers_empty_and_says_why_once(
+    client: LanguageClient, fake: FakeBackend
+) -> None:
+    statuses: list[dict[str, Any]] = []
+    client.feature("codex/status")(lambda params: statuses.append(dict(params._asdict())))
+    settings = settings_for(fake.openai_url, requestTimeout=60.0, readTimeout=30.0)
+    settings["completion"]["timeout"] = 1.0
+    await start(client, settings)
+    uri = open_document(client, SOURCE)
+    for _ in range(2):
+        fake.push(Reply(chunks=["a + b"], first_delay=3.0))
+        answer, seconds = await complete(client, uri)
+        assert answer == []
+        assert 1.0 <= seconds < 1.5
+    shown = await popups(client)
+    assert len(shown) == 1, shown
+    assert "completion.timeout (1s)" in shown[0]
+    assert statuses == [{"state": "error", "message": shown[0].removeprefix("codex-ls: ").split(";")[0]}]
+    assert fake.wait_for_disconnect(0).completed is False  # the late stream was closed
+    await next_works(client, fake, uri)
+    await asyncio.sleep(0.1)
+    assert [s["state"] for s in statuses] == ["error", "idle"]  # in time again
