@@ -24,7 +24,6 @@ order that is not set aside, so the primary takes over again after its cooldown.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import email.utils
 import json
 import logging
@@ -33,10 +32,11 @@ import random
 import ssl
 import time
 import urllib.parse
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Coroutine, Iterator, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Coroutine, Mapping
 from contextlib import aclosing
 from typing import Any
 
+import anyio
 import httpx
 
 from ..config import BackendConfig
@@ -279,8 +279,7 @@ class HttpTransport:
         raw: AsyncIterator[bytes] | None = None
         try:
             if response.status_code != 200:
-                with _cancelled_at(deadline):
-                    content = await response.aread()
+                content = await self._read_all(response, deadline)
                 raise status_error(
                     response.status_code,
                     error_message(content),
@@ -288,8 +287,7 @@ class HttpTransport:
                 )
             kind = response.headers.get("content-type", "").split(";")[0].strip().lower()
             if kind == "application/json" and sse:
-                with _cancelled_at(deadline):
-                    content = await response.aread()
+                content = await self._read_all(response, deadline)
                 yield b"data: " + content.replace(b"\n", b" ") + b"\n\n"
                 return
             if kind and kind not in _STREAM_TYPES:
@@ -298,17 +296,16 @@ class HttpTransport:
                 )
             raw = response.aiter_raw()
             while True:
-                try:
-                    with _cancelled_at(deadline):
-                        chunk = await anext(raw)
-                except StopAsyncIteration:
+                with _until(deadline) as reading:
+                    chunk = await anext(raw, None)
+                if reading.cancelled_caught:
+                    raise self._deadline_error()
+                if chunk is None:
                     break
                 yield chunk
         except GeneratorExit:
             left_early = True
             raise
-        except _DeadlinePassed:
-            raise self._deadline_error() from None
         except httpx.HTTPError as exc:
             raise self._failure(exc, base, deadline, mid_stream=True) from None
         finally:
@@ -319,6 +316,14 @@ class HttpTransport:
                 # Shielded: a request cancelled again while it closes must still close
                 # its connection, or the socket lingers half-read in the pool.
                 await asyncio.shield(response.aclose())
+
+    async def _read_all(self, response: httpx.Response, deadline: float) -> bytes:
+        content: bytes | None = None
+        with _until(deadline):
+            content = await response.aread()
+        if content is None:
+            raise self._deadline_error()
+        return content
 
     def _timeouts_until(self, deadline: float) -> httpx.Timeout:
         """This attempt's httpx timeouts: the configured ones, none past the request's deadline."""
@@ -349,38 +354,16 @@ class HttpTransport:
 _LATE = 0.01
 
 
-class _DeadlinePassed(Exception):
-    """A read was cut off at the request's deadline."""
+def _until(deadline: float) -> anyio.CancelScope:
+    """A scope that cancels what runs in it at ``deadline``, as httpcore's own timeouts do.
 
-
-@contextlib.contextmanager
-def _cancelled_at(deadline: float) -> Iterator[None]:
-    """Cancel the current task at ``deadline`` if it is still inside this block; raise ``_DeadlinePassed``.
-
-    Not ``asyncio.timeout``: that cancels even a task whose cancellation is already
-    under way, and a second cancel cuts httpcore's connection close short (see
-    ``tasks.py``). This one cancels only a task nobody else is cancelling, and
-    turns only its own cancellation into ``_DeadlinePassed``.
+    An anyio scope, not ``asyncio.timeout``: httpcore shields the closing of a
+    response and its connection from anyio's cancellation, and a close cut short
+    leaves the socket open and the request counted in the pool for good. An
+    asyncio cancel lands anywhere, closes included (httpx closes a response inside
+    the read that reaches its end); an anyio one waits for the close to finish.
     """
-    task = asyncio.current_task()
-    assert task is not None
-    fired = False
-
-    def fire() -> None:
-        nonlocal fired
-        if not task.done() and not task.cancelling():
-            fired = True
-            task.cancel()
-
-    timer = asyncio.get_running_loop().call_later(max(0.0, deadline - time.monotonic()), fire)
-    try:
-        yield
-    except asyncio.CancelledError:
-        if fired and task.uncancel() == 0:
-            raise _DeadlinePassed from None
-        raise
-    finally:
-        timer.cancel()
+    return anyio.move_on_after(max(0.0, deadline - time.monotonic()))
 
 
 #: Closes still running in the background (a task needs a reference until it ends).
@@ -413,13 +396,15 @@ async def _drain_then_close(response: httpx.Response, raw: AsyncIterator[bytes])
     ``DRAIN_SECONDS`` or ``DRAIN_BYTES``, whichever comes first.
     """
     try:
-        async with asyncio.timeout(DRAIN_SECONDS):
+        # Not asyncio.timeout: its cancel could land on the close that httpx makes
+        # when the read reaches the end (see _until).
+        with anyio.move_on_after(DRAIN_SECONDS):
             read = 0
             async for chunk in raw:
                 read += len(chunk)
                 if read > DRAIN_BYTES:
                     break
-    except (httpx.HTTPError, TimeoutError):
+    except httpx.HTTPError:
         pass
     finally:
         await asyncio.shield(response.aclose())
