@@ -97,11 +97,12 @@ class ScriptedModel:
     """
 
     completions: list[tuple[str, str | Reply]] = field(default_factory=list)
-    chats: deque[str] = field(default_factory=deque)
+    chats: deque[str | Reply] = field(default_factory=deque)
 
     def __call__(self, request: RecordedRequest) -> Reply:
         if request.path.startswith("/v1/chat/completions"):
-            return Reply(chunks=[self.chats.popleft()] if self.chats else [""])
+            answer = self.chats.popleft() if self.chats else ""
+            return Reply(chunks=[answer]) if isinstance(answer, str) else answer
         prefix = fim_prefix(request) or ""
         for ending, answer in self.completions:
             if prefix.endswith(ending):
