@@ -232,8 +232,8 @@ def test_a_killed_server_is_started_again_and_ghost_text_comes_back(session: Ses
     assert recover["after"] == [*recover["before"], "total = mul("]  # the text is exactly what was typed
     (mark,) = recover["state"]["marks"]
     assert mark["virt_text"] == [["2, 3)", "Comment"]]
-    asked = [r for r in requests_to(session.backend, "/v1/completions") if (fim_prefix(r) or "").endswith("total = mul(")]
-    assert asked, "the new server never asked the model"
+    prefixes = [fim_prefix(r) or "" for r in requests_to(session.backend, "/v1/completions")]
+    assert any(p.endswith("total = mul(") for p in prefixes), "the new server never asked the model"
     messages = [m["message"] for m in recover["messages"]]
     assert "codex: codex-ls exited (signal 9); starting it again in 0.5 s" in messages
     assert "codex: codex-ls is running again" in messages
