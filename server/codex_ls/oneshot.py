@@ -15,6 +15,7 @@ from pathlib import Path
 from lsprotocol import types
 from pygls.lsp.client import LanguageClient
 
+from .config import merge
 from .context.window import position_at
 
 LANGUAGES = {
@@ -66,7 +67,8 @@ async def run_complete(
     """``path`` must be absolute (the caller resolves it, off the event loop)."""
     text = await asyncio.to_thread(path.read_text, encoding="utf-8")
     position = cursor_position(text, line, col)
-    options = json.loads(config_json) if config_json else None
+    # The one request is what this run is for: it may take as long as the caller waits.
+    options = merge({"completion": {"timeout": wait_seconds}}, json.loads(config_json) if config_json else None)
     result = OneShotResult()
     client = LanguageClient("codex-ls-complete", "1")
 

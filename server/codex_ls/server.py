@@ -30,7 +30,7 @@ from .context.fim import TEMPLATES, template_for
 from .context.neighbours import NeighbourIndex
 from .context.window import PositionOutOfRangeError, offset_at, relative_path
 from .engine import CompletionContext, CompletionEngine, Outcome
-from .errors import AuthenticationError, BackendError, CodexError, ConfigError, redact
+from .errors import AuthenticationError, BackendError, BackendTimeoutError, CodexError, ConfigError, redact
 from .protocol import CodexProtocol
 from .scheduler import LatestWins
 
@@ -68,6 +68,40 @@ class Notifier:
         self._last.clear()
 
 
+class LateCompletions:
+    """Says why completions come back empty when they take longer than ``completion.timeout``.
+
+    ``codex/status`` turns to ``error`` with the reason once per slow spell and back
+    when a completion is in time again; the message window says it once per session.
+    Every late completion is logged.
+    """
+
+    def __init__(
+        self,
+        show: Callable[[types.MessageType, str], None],
+        status: Callable[[str, str | None], None],
+        busy: Callable[[], bool],
+    ) -> None:
+        self._show, self._status, self._busy = show, status, busy
+        self._late = False
+        self._told = False
+
+    def late(self, seconds: float) -> None:
+        reason = f"no suggestion: the model took longer than completion.timeout ({seconds:g}s)"
+        log.warning("%s", reason)
+        if not self._told:
+            self._told = True
+            self._show(types.MessageType.Warning, f"{reason}; raise it, or use a faster backend")
+        if not self._late:
+            self._late = True
+            self._status("error", reason)
+
+    def in_time(self) -> None:
+        if self._late:
+            self._late = False
+            self._status("busy" if self._busy() else "idle", None)
+
+
 class CodexLanguageServer(LanguageServer):
     def __init__(
         self,
@@ -82,6 +116,7 @@ class CodexLanguageServer(LanguageServer):
         self.chat_backend_factory = chat_backend_factory
         self.actions = ActionState()
         self.notifier = Notifier(self._show_message, clock)
+        self.late_completions = LateCompletions(self._show_message, self.send_status, lambda: self.actions.running > 0)
         self.scheduler = LatestWins()
         self.neighbour_index = NeighbourIndex()
         self.tasks: set[asyncio.Task[Any]] = set()
@@ -102,6 +137,13 @@ class CodexLanguageServer(LanguageServer):
 
     def _show_message(self, kind: types.MessageType, message: str) -> None:
         self.window_show_message(types.ShowMessageParams(type=kind, message=f"codex-ls: {redact(message)}"))
+
+    def send_status(self, state: str, message: str | None = None) -> None:
+        """``codex/status`` ``{state: "idle" | "busy" | "error", message?}`` for status bars."""
+        if self.closing:
+            return
+        params = {"state": state} | ({"message": redact(message)} if message else {})
+        self.protocol.notify("codex/status", params)
 
     def _build_engine(self, config: Config) -> CompletionEngine:
         try:
@@ -139,6 +181,7 @@ class CodexLanguageServer(LanguageServer):
         """
         if not self.config.completion.enabled:
             return None
+        deadline = asyncio.timeout_at(asyncio.get_running_loop().time() + self.config.completion.timeout)
         document = self.workspace.get_text_document(uri)
         text = document.source
         try:
@@ -158,11 +201,18 @@ class CodexLanguageServer(LanguageServer):
             neighbours=self._neighbours(uri, text[max(0, offset - 1500) : offset], roots),
         )
         try:
-            outcome = await self.scheduler.run(uri, self.engine.complete(context))
+            async with deadline:
+                outcome = await self.scheduler.run(uri, self.engine.complete(context))
         except (CodexError, ValueError, OSError) as exc:
-            self.report_backend_error(exc)
+            if deadline.expired():
+                self.late_completions.late(self.config.completion.timeout)
+            else:
+                self.report_backend_error(exc)
             return None
-        return None if outcome is None else (outcome, document)
+        if outcome is None:
+            return None
+        self.late_completions.in_time()
+        return outcome, document
 
     def _neighbours(self, uri: str, query: str, roots: list[str]) -> tuple[tuple[str, str], ...]:
         """Snippets of the other open documents most like the code before the cursor."""
@@ -186,7 +236,9 @@ class CodexLanguageServer(LanguageServer):
                 types.MessageType.Error,
             )
         elif isinstance(exc, CodexError):
-            self.notifier.notify(type(exc).__name__, exc.user_message)
+            # Timeouts of every kind are one kind to the user: one message a minute.
+            kind = BackendTimeoutError if isinstance(exc, BackendTimeoutError) else type(exc)
+            self.notifier.notify(kind.__name__, exc.user_message)
         else:
             log.exception("unexpected error in a completion", exc_info=exc)
             self.notifier.notify("internal", f"internal error: {type(exc).__name__}: {exc}", types.MessageType.Error)

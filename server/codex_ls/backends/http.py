@@ -9,6 +9,11 @@ backend stops generating); one that stopped reading because the answer was
 complete lets the backend's trailer arrive first, briefly, so the connection is
 kept for the next request.
 
+``backend.requestTimeout`` bounds the whole request, retries and waits included:
+each attempt's connect, write and read timeouts are cut to the time left, a read
+of the body is cut off at the deadline, and a retry that could not start before
+it is not made.
+
 With ``backend.fallbackUrls``, an endpoint that cannot be reached, times out or
 answers 5xx is set aside for ``backend.failoverCooldown`` seconds and the next
 one takes the same request at once, without a wait; the wait comes only when
@@ -32,6 +37,7 @@ from collections.abc import AsyncGenerator, AsyncIterator, Callable, Coroutine, 
 from contextlib import aclosing
 from typing import Any
 
+import anyio
 import httpx
 
 from ..config import BackendConfig
@@ -42,6 +48,7 @@ from ..errors import (
     BackendTimeoutError,
     BackendUnavailableError,
     ConfigError,
+    RequestDeadlineError,
     ServerError,
     StreamProtocolError,
     redact,
@@ -225,13 +232,14 @@ class HttpTransport:
         ``sse`` says the answer should be an event stream; a server that ignores
         ``stream: true`` and answers with one JSON object is accepted as one event.
         """
+        deadline = time.monotonic() + self.config.request_timeout
         attempt = 0
         failed: set[str] = set()
         while True:
             base = next(url for url in self.endpoints if url not in failed)
             started = False
             try:
-                async with aclosing(self._stream_once(base, path, body, sse)) as chunks:
+                async with aclosing(self._stream_once(base, path, body, sse, deadline)) as chunks:
                     async for chunk in chunks:
                         started = True
                         yield chunk
@@ -252,15 +260,21 @@ class HttpTransport:
                 if retry_after is not None and retry_after > self.config.max_retry_wait:
                     raise
                 delay = backoff(attempt, retry_after)
+                if time.monotonic() + delay >= deadline:
+                    # The retry could not even start before the deadline: say what failed.
+                    raise
                 log.info("retrying %s in %.1fs after %s", path, delay, type(exc).__name__)
                 await self._sleep(delay)
                 attempt += 1
 
-    async def _stream_once(self, base: str, path: str, body: dict[str, Any], sse: bool) -> AsyncGenerator[bytes, None]:
+    async def _stream_once(
+        self, base: str, path: str, body: dict[str, Any], sse: bool, deadline: float
+    ) -> AsyncGenerator[bytes, None]:
         client = await self._get_client()
         url = base + path
-        deadline = time.monotonic() + self.config.request_timeout
-        request = client.build_request("POST", url, json=body, headers=self._headers())
+        request = client.build_request(
+            "POST", url, json=body, headers=self._headers(), timeout=self._timeouts_until(deadline)
+        )
         # httpcore leaves a connection orphaned, its socket open and its pool slot taken
         # for good, when a request is cancelled between connecting and sending (httpcore
         # #1093). So the request is never cancelled there: a caller that goes away
@@ -272,12 +286,12 @@ class HttpTransport:
             sending.add_done_callback(_close_abandoned)
             raise
         except httpx.HTTPError as exc:
-            raise _transport_error(exc, base) from None
+            raise self._failure(exc, base, deadline) from None
         left_early = False
         raw: AsyncIterator[bytes] | None = None
         try:
             if response.status_code != 200:
-                content = await response.aread()
+                content = await self._read_all(response, deadline)
                 raise status_error(
                     response.status_code,
                     error_message(content),
@@ -285,23 +299,27 @@ class HttpTransport:
                 )
             kind = response.headers.get("content-type", "").split(";")[0].strip().lower()
             if kind == "application/json" and sse:
-                yield b"data: " + (await response.aread()).replace(b"\n", b" ") + b"\n\n"
+                content = await self._read_all(response, deadline)
+                yield b"data: " + content.replace(b"\n", b" ") + b"\n\n"
                 return
             if kind and kind not in _STREAM_TYPES:
                 raise StreamProtocolError(
                     f"{display_url(url)} answered with {kind}, not a stream; is backend.url right?"
                 )
-            async for chunk in (raw := response.aiter_raw()):
-                if time.monotonic() > deadline:
-                    raise BackendTimeoutError(
-                        f"the answer took longer than backend.requestTimeout ({self.config.request_timeout:g}s)"
-                    )
+            raw = response.aiter_raw()
+            while True:
+                with _until(deadline) as reading:
+                    chunk = await anext(raw, None)
+                if reading.cancelled_caught:
+                    raise self._deadline_error()
+                if chunk is None:
+                    break
                 yield chunk
         except GeneratorExit:
             left_early = True
             raise
         except httpx.HTTPError as exc:
-            raise _transport_error(exc, base, mid_stream=True) from None
+            raise self._failure(exc, base, deadline, mid_stream=True) from None
         finally:
             task = asyncio.current_task()
             if left_early and raw is not None and task is not None and not task.cancelling():
@@ -311,6 +329,33 @@ class HttpTransport:
                 # its connection, or the socket lingers half-read in the pool.
                 await asyncio.shield(response.aclose())
 
+    async def _read_all(self, response: httpx.Response, deadline: float) -> bytes:
+        content: bytes | None = None
+        with _until(deadline):
+            content = await response.aread()
+        if content is None:
+            raise self._deadline_error()
+        return content
+
+    def _timeouts_until(self, deadline: float) -> httpx.Timeout:
+        """This attempt's httpx timeouts: the configured ones, none past the request's deadline."""
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise self._deadline_error()
+        c = self.config
+        read = min(c.read_timeout, left)
+        return httpx.Timeout(read, connect=min(c.connect_timeout, left), write=read, pool=left)
+
+    def _failure(self, exc: httpx.HTTPError, base: str, deadline: float, *, mid_stream: bool = False) -> BackendError:
+        if isinstance(exc, httpx.TimeoutException) and time.monotonic() >= deadline - _LATE:
+            return self._deadline_error()
+        return _transport_error(exc, base, mid_stream=mid_stream)
+
+    def _deadline_error(self) -> RequestDeadlineError:
+        return RequestDeadlineError(
+            f"the answer took longer than backend.requestTimeout ({self.config.request_timeout:g}s)"
+        )
+
     async def aclose(self) -> None:
         building, self._building = self._building, None
         if self._client is None and building is not None:
@@ -319,6 +364,22 @@ class HttpTransport:
         if self._client is not None:
             await self._client.aclose()
             self._client = None
+
+
+#: A timeout this close to the deadline is the deadline's doing (timers fire a little late, never early).
+_LATE = 0.01
+
+
+def _until(deadline: float) -> anyio.CancelScope:
+    """A scope that cancels what runs in it at ``deadline``, as httpcore's own timeouts do.
+
+    An anyio scope, not ``asyncio.timeout``: httpcore shields the closing of a
+    response and its connection from anyio's cancellation, and a close cut short
+    leaves the socket open and the request counted in the pool for good. An
+    asyncio cancel lands anywhere, closes included (httpx closes a response inside
+    the read that reaches its end); an anyio one waits for the close to finish.
+    """
+    return anyio.move_on_after(max(0.0, deadline - time.monotonic()))
 
 
 #: Closes still running in the background (a task needs a reference until it ends).
@@ -351,13 +412,15 @@ async def _drain_then_close(response: httpx.Response, raw: AsyncIterator[bytes])
     ``DRAIN_SECONDS`` or ``DRAIN_BYTES``, whichever comes first.
     """
     try:
-        async with asyncio.timeout(DRAIN_SECONDS):
+        # Not asyncio.timeout: its cancel could land on the close that httpx makes
+        # when the read reaches the end (see _until).
+        with anyio.move_on_after(DRAIN_SECONDS):
             read = 0
             async for chunk in raw:
                 read += len(chunk)
                 if read > DRAIN_BYTES:
                     break
-    except (httpx.HTTPError, TimeoutError):
+    except httpx.HTTPError:
         pass
     finally:
         await asyncio.shield(response.aclose())

@@ -49,7 +49,7 @@ class LlamaCppBackend(HttpBackend):
         if request.n > 1:
             return fan_out(self.stream, request)
         raw = self.transport.stream("/infill", self.body(request))
-        return with_stops(decode_sse(raw, parse_infill_event), request.stop, 1)
+        return with_stops(decode_sse(raw, parse_infill_event), request.stop, 1, request.max_tokens)
 
     async def check(self) -> str:
         data = await self.transport.get_json("/health")

@@ -62,7 +62,7 @@ class OpenAIBackend(HttpBackend):
 
     def stream(self, request: GenerationRequest) -> AsyncGenerator[Delta, None]:
         raw = self.transport.stream("/completions", self.body(request))
-        return with_stops(decode_sse(raw, parse_completion_event), request.stop, request.n)
+        return with_stops(decode_sse(raw, parse_completion_event), request.stop, request.n, request.max_tokens)
 
     async def check(self) -> str:
         data = await self.transport.get_json("/models")
