@@ -1,7 +1,8 @@
 """HumanEval single-line infilling, all 1033 tasks, through the real server and the embedded model.
 
 One ``python -m codex_ls --stdio --log-level debug`` process (default settings: the
-0.5B model, the local backend) is driven by a pygls client as an editor would drive
+0.5B model, the local backend; completion.timeout at 60 s, ``bench/local.py``'s own
+limit, so that slow answers are measured rather than cut) is driven by a pygls client as an editor would drive
 it. For each task the document (prompt + suffix) is opened and an automatic inline
 completion is requested at the end of the prompt. Three variants are scored:
 

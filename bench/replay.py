@@ -1,20 +1,45 @@
-"""Typing replay: what the engine saves and shows while someone types real code.
+"""Typing replay: what a typist sees, and what the backend pays, with the editors' own request habits.
 
 Function bodies of modules from the installed Python standard library (code not
-written for this benchmark) are deleted and typed back in, one character every
-60 ms (the indentation after a line break arrives at once, as editors
-auto-indent). After every keystroke one inline completion request is sent without
-waiting for the previous one, as VS Code does. The backend is the fake server
-acting as a perfect model with a local model's pace: it streams the file's true
-continuation from the cursor, after a first-token delay, in 4-character pieces.
+written for this benchmark) are deleted and typed back in at a fixed pace; a line
+break brings its indentation with it, as editors auto-indent. Now and then the
+typist hits a wrong key and takes it back with a backspace, so some keystrokes
+contradict what the model is streaming.
 
-Reported per configuration: backend requests per 100 keystrokes; the share of
-keystrokes after which a correct suggestion (a non-empty prefix of the true
-continuation) was on screen before the next keystroke; latency p50/p95 of the
-requests that got a suggestion. Configurations switch the engine's features
-off one at a time, in one run, so they are compared on the same machine state.
+The client behaves as a real editor does (``--modes``):
 
-    python bench/replay.py [--keystrokes 400] [--out bench/results/replay.json]
+* ``vscode``: VS Code 1.96 with vscode-languageclient. A keystroke cancels the
+  previous request if it is still unanswered (``$/cancelRequest``, sent before the
+  ``didChange``), and the next request follows after VS Code's own 50 ms debounce
+  (``InlineCompletionsDebounce``), unless another key comes first.
+* ``neovim``: the Neovim plugin in ``editors/nvim``. A keystroke cancels the
+  request in flight; a request goes out once the plugin's ``debounce_ms`` (read
+  from its defaults, or ``--neovim-debounce-ms``) passes without typing.
+* ``none``: a request per keystroke at once, never cancelled; the server's
+  latest-wins supersedes the older ones.
+
+The backend is the fake server acting as a perfect model: it answers each request
+with the file's true continuation from the cursor, cut at the request's first
+stop sequence as a real server does (at most 240 characters), at the pace of a
+fast server: 60 ms to the first token, then a 4-character chunk every 8 ms, so a
+48-character line takes 156 ms.
+
+Reported per mode and typing speed, all through the real server process:
+
+* the share of keystrokes after which a correct suggestion (a non-empty prefix of
+  the true continuation), answering that keystroke's own request, was on screen
+  before the next keystroke; keystrokes that typed a wrong key are not counted;
+* backend requests per keystroke;
+* streams aborted (the backend saw the client leave), and streams taken over by a
+  later request after their own was cancelled or superseded (``codex/stats``);
+* from a contradiction to the backend's disconnect, p50/p99: a backspace
+  contradicts every stream open at that keystroke; a wrong key contradicts a
+  stream that has said something (from the keystroke) or says it later (from its
+  first event);
+* backend streams still open 400 ms after the last keystroke of each body, and
+  right after its ``didClose``.
+
+    python bench/replay.py [--keystrokes 300] [--modes vscode,neovim,none] [--speeds 60,120,200]
 """
 
 from __future__ import annotations
@@ -23,7 +48,10 @@ import argparse
 import ast
 import asyncio
 import inspect
+import itertools
 import json
+import random
+import re
 import sys
 import time
 from dataclasses import dataclass, field
@@ -41,15 +69,16 @@ from tests.fakes.fake_backend import FakeBackend, RecordedRequest, Reply  # noqa
 from codex_ls.cli.complete import spawn_server  # noqa: E402
 
 MODULES = ["textwrap", "fnmatch", "shlex", "colorsys", "bisect", "heapq"]
-KEY_INTERVAL = 0.060
-FIRST_TOKEN = 0.150
-PER_CHUNK = 0.010
-
-CONFIGS = {
-    "all features": {"reuse": True, "debounce": True},
-    "no reuse (type-through, cache, stream reuse)": {"reuse": False, "debounce": True},
-    "no reuse, no debounce": {"reuse": False, "debounce": False},
-}
+FIRST_TOKEN = 0.060
+CHUNK_CHARS = 4
+CHUNK_DELAY = 0.008
+#: The longest answer the oracle gives, in characters (about 70 tokens).
+MAX_ANSWER = 240
+VSCODE_DEBOUNCE = 0.050
+#: What a stream stays open for at most once the typing stops, plus a margin.
+SETTLE = 0.400
+MODES = ("vscode", "neovim", "none")
+WRONG_KEYS = "qzjxkv"
 
 
 @dataclass
@@ -62,10 +91,29 @@ class Region:
 
 
 @dataclass
-class Replay:
+class Key:
+    """One keystroke: ``text`` inserted at the cursor, or a backspace (``text`` empty)."""
+
+    text: str
+    #: A wrong key: the document is no longer a prefix of the truth.
+    wrong: bool = False
+
+    @property
+    def backspace(self) -> bool:
+        return not self.text
+
+
+@dataclass
+class Tally:
     keystrokes: int = 0
+    counted: int = 0
     correct_visible: int = 0
     latencies: list[float] = field(default_factory=list)
+    contradictions: list[float] = field(default_factory=list)
+    open_after_typing: int = 0
+    open_after_close: int = 0
+    #: Keystrokes without a correct suggestion in time: what was typed, the truth, the answer.
+    misses: list[dict[str, Any]] = field(default_factory=list)
 
 
 def regions(limit: int) -> list[Region]:
@@ -89,20 +137,24 @@ def regions(limit: int) -> list[Region]:
     return found
 
 
-def keystrokes(body: str) -> list[str]:
-    """Characters as typed; a line break brings its indentation with it (auto-indent)."""
-    keys: list[str] = []
+def keystrokes(body: str, typo_rate: float, rng: random.Random) -> list[Key]:
+    """Keys as typed; a line break brings its indentation; some keys are wrong, then taken back."""
+    keys: list[Key] = []
     i = 0
     while i < len(body):
-        if body[i] == "\n":
-            j = i + 1
+        if body[i] == "\n" or i == 0:
+            # The first line's indentation too: the body starts after the line break
+            # that ends the signature (or docstring), where editors auto-indent.
+            j = i + (body[i] == "\n")
             while j < len(body) and body[j] == " ":
                 j += 1
-            keys.append(body[i:j])
+            keys.append(Key(body[i:j]))
             i = j
-        else:
-            keys.append(body[i])
-            i += 1
+            continue
+        if i and body[i - 1] != "\n" and rng.random() < typo_rate:
+            keys += [Key(rng.choice([c for c in WRONG_KEYS if c != body[i]]), wrong=True), Key("")]
+        keys.append(Key(body[i]))
+        i += 1
     return keys
 
 
@@ -114,64 +166,171 @@ class Oracle:
 
     def __call__(self, request: RecordedRequest) -> Reply:
         assert self.region is not None
-        prompt = str((request.body or {}).get("prompt", ""))
+        body = request.body or {}
+        prompt = str(body.get("prompt", ""))
         prefix = prompt.split("<|fim_prefix|>", 1)[-1].split("<|fim_suffix|>", 1)[0]
         full = self.region.before + self.region.body
         tail = prefix[-120:]
-        at = full.rfind(tail, len(self.region.before) - len(tail))
-        rest = full[at + len(tail) :] if at >= 0 and tail else ""
-        pieces = [rest[i : i + 4] for i in range(0, min(len(rest), 240), 4)] or [""]
-        return Reply(chunks=pieces, first_delay=FIRST_TOKEN, chunk_delay=PER_CHUNK)
+        at = full.rfind(tail, len(self.region.before) - len(tail)) if tail else -1
+        # After a wrong key the model cannot know the truth: it guesses something else.
+        rest = full[at + len(tail) :] if at >= 0 else "pass  # ..."
+        finish = "stop"
+        stops = [s for s in body.get("stop") or [] if isinstance(s, str) and s]
+        cuts = [rest.find(s) for s in stops if s in rest]
+        if cuts:
+            rest = rest[: min(cuts)]
+        elif len(rest) > MAX_ANSWER:
+            rest, finish = rest[:MAX_ANSWER], "length"
+        pieces = [rest[i : i + CHUNK_CHARS] for i in range(0, len(rest), CHUNK_CHARS)] or [""]
+        # A batching server decodes the n choices side by side: the fake writes their
+        # chunks one after another, so each of them waits 1/n of a token's time.
+        n = body.get("n") if isinstance(body.get("n"), int) and body["n"] > 1 else 1
+        return Reply(chunks=pieces, finish_reason=finish, first_delay=FIRST_TOKEN, chunk_delay=CHUNK_DELAY / n)
 
 
-async def replay_region(client: LanguageClient, region: Region, uri: str, result: Replay) -> None:
-    text = region.before + region.after
-    client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "python", 1, text)))
-    line = region.before.count("\n")
-    character = 0
-    typed = ""
-    latest: dict[str, Any] = {"id": -1, "items": [], "at": 0.0}
-    pending: list[asyncio.Task[None]] = []
+def neovim_debounce() -> float:
+    """The Neovim plugin's default ``debounce_ms``, in seconds."""
+    defaults = (ROOT / "editors" / "nvim" / "lua" / "codex" / "init.lua").read_text(encoding="utf-8")
+    found = re.search(r"debounce_ms = (\d+)", defaults)
+    assert found, "no debounce_ms in the plugin's defaults"
+    return int(found.group(1)) / 1000
 
-    async def request(index: int, position: types.Position, sent: float) -> None:
+
+class Typist:
+    """Types one region into the server as the chosen editor would, and keeps the score."""
+
+    def __init__(
+        self, client: LanguageClient, mode: str, interval: float, fake: FakeBackend, tally: Tally, debounce: float
+    ) -> None:
+        self.client = client
+        self.mode = mode
+        self.interval = interval
+        self.fake = fake
+        self.tally = tally
+        #: How long the client waits after a keystroke before it asks.
+        self.debounce = debounce
+        self.ids = itertools.count()
+        #: The request in flight: its id and its answer's future.
+        self.pending: tuple[str, asyncio.Future[Any]] | None = None
+        self.timer: asyncio.Task[None] | None = None
+        self.answers: dict[int, tuple[float, list[str]]] = {}
+        self.tasks: list[asyncio.Task[None]] = []
+
+    async def type_region(self, region: Region, uri: str, keys: list[Key]) -> None:
+        text = region.before + region.after
+        self.client.text_document_did_open(
+            types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "python", 1, text))
+        )
+        line, character = region.before.count("\n"), 0
+        typed = ""
+        start = time.monotonic() + 0.2
+        for index, key in enumerate(keys):
+            await asyncio.sleep(max(0.0, start + index * self.interval - time.monotonic()))
+            pressed = time.monotonic()
+            self._cancel_pending()
+            open_streams = self._streaming()
+            line, character, typed = self._edit(uri, index + 2, line, character, typed, key)
+            if key.wrong or key.backspace:
+                watch = self._watch_contradiction(open_streams, pressed, key.backspace)
+                self.tasks.append(asyncio.ensure_future(watch))
+            self._schedule(uri, index, types.Position(line, character))
+            await asyncio.sleep(max(0.0, start + (index + 1) * self.interval - time.monotonic()))
+            self.tally.keystrokes += 1
+            if not key.wrong:
+                self.tally.counted += 1
+                answered = self.answers.get(index)
+                truth = region.body[len(typed) :]
+                if answered and answered[1] and answered[1][0] and truth.startswith(answered[1][0]):
+                    self.tally.correct_visible += 1
+                else:
+                    shown = answered[1][:1] if answered else None
+                    self.tally.misses.append({"typed": typed[-30:], "truth": truth[:30], "answer": shown})
+        await asyncio.sleep(SETTLE)
+        self.tally.open_after_typing += self.fake.active_streams
+        self._cancel_pending()
+        if self.timer is not None:
+            self.timer.cancel()
+        self.client.text_document_did_close(types.DidCloseTextDocumentParams(types.TextDocumentIdentifier(uri)))
+        await asyncio.sleep(0.05)
+        self.tally.open_after_close += self.fake.active_streams
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+        self.tasks.clear()
+        self.answers.clear()
+
+    def _edit(self, uri: str, version: int, line: int, character: int, typed: str, key: Key) -> tuple[int, int, str]:
+        if key.backspace:
+            span = types.Range(types.Position(line, character - 1), types.Position(line, character))
+            change = types.TextDocumentContentChangePartial(range=span, text="")
+            character, typed = character - 1, typed[:-1]
+        else:
+            at = types.Position(line, character)
+            change = types.TextDocumentContentChangePartial(range=types.Range(at, at), text=key.text)
+            typed += key.text
+            if "\n" in key.text:
+                line += key.text.count("\n")
+                character = len(key.text.rsplit("\n", 1)[-1])
+            else:
+                character += len(key.text.encode("utf-16-le")) // 2
+        self.client.text_document_did_change(
+            types.DidChangeTextDocumentParams(
+                text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+                content_changes=[change],
+            )
+        )
+        return line, character, typed
+
+    def _cancel_pending(self) -> None:
+        if self.mode != "none" and self.pending is not None and not self.pending[1].done():
+            self.client.protocol.notify("$/cancelRequest", types.CancelParams(id=self.pending[0]))
+        self.pending = None
+
+    def _schedule(self, uri: str, index: int, position: types.Position) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+        self.timer = asyncio.ensure_future(self._request_after(self.debounce, uri, index, position))
+
+    async def _request_after(self, delay: float, uri: str, index: int, position: types.Position) -> None:
+        if delay:
+            await asyncio.sleep(delay)
+        msg_id = f"replay-{next(self.ids)}"
         params = types.InlineCompletionParams(
             context=types.InlineCompletionContext(trigger_kind=types.InlineCompletionTriggerKind.Automatic),
             text_document=types.TextDocumentIdentifier(uri),
             position=position,
         )
-        answer = await client.text_document_inline_completion_async(params)
-        items = [i.insert_text for i in (answer.items if answer else [])]
-        if items:
-            result.latencies.append(time.monotonic() - sent)
-        if index > latest["id"]:
-            latest.update(id=index, items=items, at=time.monotonic())
+        sent = time.monotonic()
+        future = self.client.protocol.send_request_async(types.TEXT_DOCUMENT_INLINE_COMPLETION, params, msg_id=msg_id)
+        self.pending = (msg_id, future)
+        self.tasks.append(asyncio.ensure_future(self._receive(index, sent, future)))
 
-    keys = keystrokes(region.body)
-    for index, key in enumerate(keys):
-        position = types.Position(line, character)
-        client.text_document_did_change(
-            types.DidChangeTextDocumentParams(
-                text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=index + 2),
-                content_changes=[
-                    types.TextDocumentContentChangePartial(range=types.Range(position, position), text=key)
-                ],
-            )
-        )
-        typed += key
-        if "\n" in key:
-            line += key.count("\n")
-            character = len(key.rsplit("\n", 1)[-1])
-        else:
-            character += len(key.encode("utf-16-le")) // 2
-        pending.append(asyncio.ensure_future(request(index, types.Position(line, character), time.monotonic())))
-        await asyncio.sleep(KEY_INTERVAL)
-        truth = region.body[len(typed) :]
-        shown = latest["items"] if latest["id"] == index else []
-        if shown and shown[0] and truth.startswith(shown[0]):
-            result.correct_visible += 1
-        result.keystrokes += 1
-    await asyncio.gather(*pending, return_exceptions=True)
-    client.text_document_did_close(types.DidCloseTextDocumentParams(types.TextDocumentIdentifier(uri)))
+    async def _receive(self, index: int, sent: float, future: asyncio.Future[Any]) -> None:
+        try:
+            answer = await future
+        except Exception:
+            return  # cancelled: the editor ignores the answer
+        items = [i.insert_text for i in (answer.items if answer else []) if isinstance(i.insert_text, str)]
+        if items:
+            self.tally.latencies.append(time.monotonic() - sent)
+        self.answers[index] = (time.monotonic(), items)
+
+    def _streaming(self) -> list[RecordedRequest]:
+        return [r for r in self.fake.requests if r.finished_at is None]
+
+    async def _watch_contradiction(self, streams: list[RecordedRequest], pressed: float, backspace: bool) -> None:
+        """Time from the contradiction to the disconnect of the streams open at a wrong key or a backspace.
+
+        A backspace contradicts any stream at once; a wrong key contradicts what a
+        stream has said (at the key) or says later (at its first event).
+        """
+        for stream in streams:
+            await asyncio.to_thread(self.fake.wait_until_finished, stream, 2.0)
+            if stream.disconnected_at is None:
+                continue  # it ended by itself
+            said = stream.first_event_at
+            if backspace:
+                self.tally.contradictions.append(stream.disconnected_at - pressed)
+            elif said is not None and said <= stream.disconnected_at:
+                self.tally.contradictions.append(stream.disconnected_at - max(pressed, said))
 
 
 def percentile_ms(values: list[float], q: float) -> float | None:
@@ -181,62 +340,120 @@ def percentile_ms(values: list[float], q: float) -> float | None:
     return round(ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))] * 1000, 1)
 
 
-async def run_config(name: str, features: dict[str, bool], chosen: list[Region]) -> dict[str, Any]:
+async def run(
+    mode: str, interval: float, chosen: list[Region], typo_rate: float, seed: int, debounce: float
+) -> dict[str, Any]:
     oracle = Oracle()
-    with FakeBackend() as fake:
+    rng = random.Random(seed)
+    with FakeBackend(keep_alive=True) as fake:
         fake.responder = oracle
         client = LanguageClient("replay", "1")
         drain = await spawn_server(client, [], "--log-level", "warning")
-        settings = {
-            "backend": {"kind": "openai", "url": fake.openai_url, "model": "qwen2.5-coder-1.5b"},
-            "completion": features,
-        }
+        settings = {"backend": {"kind": "openai", "url": fake.openai_url, "model": "qwen2.5-coder-1.5b"}}
         await client.initialize_async(
             types.InitializeParams(capabilities=types.ClientCapabilities(), initialization_options=settings)
         )
         client.initialized(types.InitializedParams())
-        result = Replay()
+        tally = Tally()
+        stats: dict[str, int] = {}
         try:
             for n, region in enumerate(chosen):
                 oracle.region = region
-                await replay_region(client, region, f"file:///replay/{n}.py", result)
+                typist = Typist(client, mode, interval, fake, tally, debounce)
+                await typist.type_region(region, f"file:///replay/{n}.py", keystrokes(region.body, typo_rate, rng))
+            stats = await _stats(client)
             await client.shutdown_async(None)
             client.exit(None)
         finally:
             await client.stop()
             drain.cancel()
-        requests = len(fake.requests)
+        requests = list(fake.requests)
+    aborted = sum(1 for r in requests if r.disconnected_at is not None)
     return {
-        "config": name,
-        "keystrokes": result.keystrokes,
-        "backend_requests_per_100_keystrokes": round(100 * requests / max(result.keystrokes, 1), 1),
-        "correct_suggestion_visible_share": round(result.correct_visible / max(result.keystrokes, 1), 3),
-        "latency_p50_ms": percentile_ms(result.latencies, 50),
-        "latency_p95_ms": percentile_ms(result.latencies, 95),
-        "answers_with_a_suggestion": len(result.latencies),
+        "mode": mode,
+        "ms_per_key": round(interval * 1000),
+        "client_debounce_ms": round(debounce * 1000),
+        "keystrokes": tally.keystrokes,
+        "wrong_keys": tally.keystrokes - tally.counted,
+        "correct_suggestion_visible_share": round(tally.correct_visible / max(tally.counted, 1), 3),
+        "backend_requests_per_keystroke": round(len(requests) / max(tally.keystrokes, 1), 3),
+        "streams_aborted": aborted,
+        "streams_adopted_after_cancel": stats.get("adopted_after_cancel"),
+        "contradiction_to_disconnect_p50_ms": percentile_ms(tally.contradictions, 50),
+        "contradiction_to_disconnect_p99_ms": percentile_ms(tally.contradictions, 99),
+        "contradictions_measured": len(tally.contradictions),
+        "streams_open_after_typing_stopped": tally.open_after_typing,
+        "streams_open_after_did_close": tally.open_after_close,
+        "latency_p50_ms": percentile_ms(tally.latencies, 50),
+        "latency_p99_ms": percentile_ms(tally.latencies, 99),
+        "server_counts": stats,
+        "misses": tally.misses,
     }
+
+
+async def _stats(client: LanguageClient) -> dict[str, int]:
+    try:
+        answer = await asyncio.wait_for(client.protocol.send_request_async("codex/stats", None), 5)
+    except Exception:
+        return {}  # a server without codex/stats (before it existed)
+    return {str(k): int(v) for k, v in answer.completions._asdict().items()}
+
+
+def table(rows: list[dict[str, Any]]) -> str:
+    head = (
+        "| client (its debounce) | ms/key | correct suggestion in time | backend requests/key | streams aborted"
+        " | adopted after cancel | contradiction → disconnect p50 / p99 ms | open after typing / after close |"
+    )
+    lines = [head, "|" + "---|" * 8]
+    for r in rows:
+        lines.append(
+            f"| {r['mode']} ({r['client_debounce_ms']} ms) | {r['ms_per_key']}"
+            f" | {r['correct_suggestion_visible_share']:.0%}"
+            f" | {r['backend_requests_per_keystroke']:.3f} | {r['streams_aborted']}"
+            f" | {r['streams_adopted_after_cancel']}"
+            f" | {r['contradiction_to_disconnect_p50_ms']} / {r['contradiction_to_disconnect_p99_ms']}"
+            f" ({r['contradictions_measured']})"
+            f" | {r['streams_open_after_typing_stopped']} / {r['streams_open_after_did_close']} |"
+        )
+    return "\n".join(lines)
 
 
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--keystrokes", type=int, default=400, help="about this many characters of code typed")
+    parser.add_argument("--keystrokes", type=int, default=300, help="about this many characters of code typed")
+    parser.add_argument("--modes", default=",".join(MODES))
+    parser.add_argument("--speeds", default="60,120,200", help="milliseconds per key")
+    parser.add_argument("--typos", type=float, default=0.03, help="share of keys typed wrong, then taken back")
+    parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--neovim-debounce-ms", type=int, help="instead of the plugin's default")
+    parser.add_argument("--misses", action="store_true", help="record each keystroke without a correct suggestion")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "replay.json")
     args = parser.parse_args()
     chosen = regions(args.keystrokes)
-    rows = [await run_config(name, features, chosen) for name, features in CONFIGS.items()]
+    nvim = args.neovim_debounce_ms / 1000 if args.neovim_debounce_ms is not None else neovim_debounce()
+    debounces = {"vscode": VSCODE_DEBOUNCE, "neovim": nvim, "none": 0.0}
+    rows = []
+    for mode in args.modes.split(","):
+        for ms in (int(s) for s in args.speeds.split(",")):
+            row = await run(mode, ms / 1000, chosen, args.typos, args.seed, debounces[mode])
+            print(json.dumps({k: v for k, v in row.items() if k not in ("server_counts", "misses")}), flush=True)
+            if not args.misses:
+                del row["misses"]
+            rows.append(row)
     report = {
         "command": "python bench/replay.py " + " ".join(sys.argv[1:]),
         "date": time.strftime("%Y-%m-%d %H:%M"),
         "modules": MODULES,
         "regions": len(chosen),
-        "key_interval_ms": KEY_INTERVAL * 1000,
         "model_first_token_ms": FIRST_TOKEN * 1000,
-        "model_ms_per_4_chars": PER_CHUNK * 1000,
+        "model_chars_per_chunk": CHUNK_CHARS,
+        "model_ms_between_chunks": CHUNK_DELAY * 1000,
+        "typo_rate": args.typos,
         "results": rows,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2) + "\n")
-    print(json.dumps(report, indent=2))
+    print(table(rows))
 
 
 if __name__ == "__main__":

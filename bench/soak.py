@@ -10,8 +10,10 @@ for the answer. Every request must get a response within 30 s.
 
 Measured: latency of the awaited answers, how requests ended, the server's RSS over
 the run and its peak, and at the end, with the server still up and idle: the streams
-the fake still has open, requests the fake saw that never ended, and the server's
-sockets and threads against their count after start-up.
+the fake still has open, requests the fake saw that never ended, the server's
+connections to the backend (read from /proc/PID/fd and /proc/PID/net/tcp: none may
+be left, since the fake closes every connection after its answer), its other sockets
+and its threads against their count after start-up.
 
     python bench/soak.py [--requests 10000] [--documents 20] [--out bench/results/soak.json]
 """
@@ -73,13 +75,68 @@ def proc_status(pid: int) -> dict[str, int]:
     return values
 
 
-def open_sockets(pid: int) -> int:
-    count = 0
+#: /proc/net/tcp's state codes.
+TCP_STATES = {
+    "01": "ESTABLISHED",
+    "02": "SYN_SENT",
+    "03": "SYN_RECV",
+    "04": "FIN_WAIT1",
+    "05": "FIN_WAIT2",
+    "06": "TIME_WAIT",
+    "07": "CLOSE",
+    "08": "CLOSE_WAIT",
+    "09": "LAST_ACK",
+    "0A": "LISTEN",
+    "0B": "CLOSING",
+}
+
+
+@dataclass(frozen=True)
+class Socket:
+    """One socket a process holds: ``tcp`` with its state and peer, or ``unix`` (a socketpair)."""
+
+    kind: str
+    state: str = ""
+    local: str = ""
+    peer: str = ""
+    #: Bytes received and not yet read by the process.
+    unread: int = 0
+
+    def __str__(self) -> str:
+        if self.kind != "tcp":
+            return self.kind
+        unread = f" ({self.unread} bytes unread)" if self.unread else ""
+        return f"tcp {self.state} {self.local} -> {self.peer}{unread}"
+
+
+def _address(hex_address: str) -> str:
+    host, port = hex_address.split(":")
+    if len(host) == 8:
+        return f"{'.'.join(str(b) for b in reversed(bytes.fromhex(host)))}:{int(port, 16)}"
+    return f"[{host}]:{int(port, 16)}"
+
+
+def open_sockets(pid: int) -> list[Socket]:
+    """The sockets ``pid`` holds, with the state and peer of its TCP ones (from /proc)."""
+    inodes: list[str] = []
     with contextlib.suppress(OSError):
         for fd in os.listdir(f"/proc/{pid}/fd"):
             with contextlib.suppress(OSError):
-                count += os.readlink(f"/proc/{pid}/fd/{fd}").startswith("socket:")
-    return count
+                target = os.readlink(f"/proc/{pid}/fd/{fd}")
+                if target.startswith("socket:["):
+                    inodes.append(target[len("socket:[") : -1])
+    tcp: dict[str, Socket] = {}
+    unix: set[str] = set()
+    with contextlib.suppress(OSError):
+        unix = {line.split()[6] for line in Path(f"/proc/{pid}/net/unix").read_text().splitlines()[1:]}
+    for table in ("tcp", "tcp6"):
+        with contextlib.suppress(OSError):
+            for line in Path(f"/proc/{pid}/net/{table}").read_text().splitlines()[1:]:
+                fields = line.split()
+                unread = int(fields[4].split(":")[1], 16)
+                state = TCP_STATES.get(fields[3], fields[3])
+                tcp[fields[9]] = Socket("tcp", state, _address(fields[1]), _address(fields[2]), unread)
+    return [tcp.get(inode) or Socket("unix" if inode in unix else "other") for inode in inodes]
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -186,7 +243,10 @@ async def soak(requests: int, documents: int, superseded: float = 0.8, seed: int
         await warm.run(3)
         warm.close()
         await asyncio.sleep(0.5)
-        baseline = {"sockets": open_sockets(pid), "threads": proc_status(pid).get("Threads", 0)}
+        backend_address = fake.url.removeprefix("http://")
+        # Sockets other than connections to the backend (asyncio's self-pipe is a socketpair).
+        others = [x for x in open_sockets(pid) if x.peer != backend_address]
+        baseline = {"sockets": len(others), "threads": proc_status(pid).get("Threads", 0)}
         typists = [Typist(client, n, tally, rng, superseded) for n in range(documents)]
         share = [requests // documents + (1 if n < requests % documents else 0) for n in range(documents)]
         started = time.monotonic()
@@ -206,22 +266,26 @@ async def soak(requests: int, documents: int, superseded: float = 0.8, seed: int
         wall = time.monotonic() - started
         for typist in typists:
             typist.close()
-        # Idle now: give the last cancellations a moment to reach the fake, then count.
+        # Idle now: give the last cancellations a moment to reach the fake and the last
+        # connections to close. The fake answers with Connection: close, so with no request
+        # in flight every connection to it that the server still holds is a leak: one in
+        # CLOSE-WAIT (the fake closed it, the server never did) or still ESTABLISHED.
         settled = time.monotonic()
-        while time.monotonic() - settled < 5.0:
-            if fake.active_streams == 0 and open_sockets(pid) <= baseline["sockets"]:
+        while True:
+            held = [x for x in open_sockets(pid) if x.peer == backend_address]
+            if (fake.active_streams == 0 and not held) or time.monotonic() - settled > 5.0:
                 break
             await asyncio.sleep(0.1)
         settle_s = time.monotonic() - settled
-        idle_sockets = open_sockets(pid)
-        # One more completion: a connection the pool kept idle is taken (and closed by
-        # the backend's Connection: close), so what is left after it would be a leak.
-        last = Typist(client, 998, Tally(), rng, 0.0)
-        await last.run(1)
-        last.close()
-        await asyncio.sleep(0.2)
         status = proc_status(pid)
-        end = {"sockets": open_sockets(pid), "threads": status.get("Threads", 0), "idle_sockets": idle_sockets}
+        end_sockets = open_sockets(pid)
+        others = [x for x in end_sockets if x.peer != backend_address]
+        end = {
+            "sockets": len(others),
+            "threads": status.get("Threads", 0),
+            "backend_connections": [str(x) for x in end_sockets if x.peer == backend_address],
+            "other_sockets": [str(x) for x in others],
+        }
         unfinished = [r for r in fake.requests if not r.completed and r.disconnected_at is None]
         open_streams = fake.active_streams
         backend_requests = len(fake.requests)
@@ -237,8 +301,10 @@ async def soak(requests: int, documents: int, superseded: float = 0.8, seed: int
         leaks.append(f"{open_streams} backend streams still open")
     if unfinished:
         leaks.append(f"{len(unfinished)} backend requests neither finished nor closed")
+    if held := end["backend_connections"]:
+        leaks.append(f"{len(held)} connections to the backend open with no request in flight: {held}")
     if end["sockets"] > baseline["sockets"]:
-        leaks.append(f"sockets {baseline['sockets']} after start-up, {end['sockets']} at the end")
+        leaks.append(f"other sockets: {baseline['sockets']} after start-up, {end['other_sockets']} at the end")
     # Worker threads (asyncio's default executor) start on demand and stay, up to its bound.
     pool_bound = min(32, (os.cpu_count() or 1) + 4)
     if max(tally.threads, default=0) > baseline["threads"] + pool_bound:
@@ -305,8 +371,9 @@ def markdown(results: dict[str, Any]) -> str:
         f"| RSS | median {rss['first_quarter_median']} MiB in the first quarter, {rss['last_quarter_median']} MiB "
         f"in the last (growth {rss['growth']} MiB); peak {rss['peak_vmhwm']} MiB |",
         f"| at the end | backend streams open {r['backend_streams_open_at_end']}, backend requests unfinished "
-        f"{r['backend_requests_unfinished']}; server sockets {r['baseline']['sockets']} after start-up → "
-        f"{r['end']['sockets']} (idle before one more request: {r['end']['idle_sockets']}); threads "
+        f"{r['backend_requests_unfinished']}; connections to the backend still open "
+        f"{len(r['end']['backend_connections'])}; other server sockets {r['baseline']['sockets']} after start-up → "
+        f"{r['end']['sockets']} at the end; threads "
         f"{r['baseline']['threads']} after start-up, at most {r['threads_max']} during the run, {r['end']['threads']} "
         "at the end (worker threads start on demand and stay) |",
         f"| leaks found | {len(r['leaks'])}{': ' + '; '.join(r['leaks']) if r['leaks'] else ''} |",

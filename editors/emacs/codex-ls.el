@@ -29,6 +29,12 @@
 ;;
 ;; eglot before Emacs 30 runs one server per major mode: codex-ls then
 ;; replaces pylsp or pyright in those modes.
+;;
+;; If codex-ls dies (a crash, a kill), eglot starts it again by itself and
+;; the buffers keep their text: `eglot-autoreconnect' (3 by default) does so
+;; for a server that had been up for 3 seconds, and not for one that dies
+;; right after it starts, so a server that cannot start is not started in
+;; a loop.  M-x eglot-reconnect starts it by hand.
 
 ;;; Code:
 
@@ -207,6 +213,17 @@ read from the minibuffer."
   "Keep the server's STATE and MESSAGE for the mode line."
   (setq codex-ls-status (list :state state :message message))
   (force-mode-line-update t))
+
+(defun codex-ls--connected (server)
+  "Forget the status of an earlier codex-ls: SERVER starts idle.
+After a crash eglot connects again (see `eglot-autoreconnect'), and the dead
+server's last status (busy with an action, an error) must not stay in the
+mode line."
+  (when (codex-ls--server-p server)
+    (setq codex-ls-status nil)
+    (force-mode-line-update t)))
+
+(add-hook 'eglot-connect-hook #'codex-ls--connected)
 
 (defun codex-ls-mode-line ()
   "Return the mode line text of `codex-ls-status'."

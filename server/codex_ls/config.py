@@ -130,6 +130,10 @@ class CompletionConfig:
     context_files_chars: int = attrs.field(default=2000, validator=[v.ge(0), v.le(100_000)])
     #: Hide suggestions whose mean token log-probability is below this (``None``: show all).
     min_mean_logprob: float | None = attrs.field(default=None, validator=v.optional(v.le(0.0)))
+    #: Seconds from the request to its answer; past it the answer is empty. The embedded
+    #: model on 2 cores needs about 17 s for a whole window it has not seen (1,024 tokens at
+    #: 62 a second) and a line; see docs/RELIABILITY.md.
+    timeout: float = attrs.field(default=30.0, validator=_positive)
 
 
 @attrs.frozen

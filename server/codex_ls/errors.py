@@ -4,7 +4,8 @@
     ├── ConfigError                  a setting is invalid
     └── BackendError                 a model call failed
         ├── BackendUnavailableError  connection refused, DNS, TLS handshake
-        ├── BackendTimeoutError      connect/read timeout or overall deadline
+        ├── BackendTimeoutError      connect or read timeout
+        │   └── RequestDeadlineError backend.requestTimeout passed: no time left to retry
         ├── StreamProtocolError      the body is not the stream we expect
         └── BackendStatusError       the backend answered with an HTTP error
             ├── AuthenticationError  401, 403
@@ -56,6 +57,12 @@ class BackendUnavailableError(BackendError):
 
 class BackendTimeoutError(BackendError):
     retryable = True
+
+
+class RequestDeadlineError(BackendTimeoutError):
+    """The whole request took ``backend.requestTimeout``; trying again would take longer still."""
+
+    retryable = False
 
 
 class StreamProtocolError(BackendError):

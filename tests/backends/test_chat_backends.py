@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from codex_ls.backends.base import Delta
+from codex_ls.backends.base import CHARS_PER_TOKEN_CAP, Delta
 from codex_ls.backends.chat import ChatBackend, OpenAIChatBackend
 from codex_ls.backends.http import HttpTransport
 from codex_ls.backends.local_chat import LocalChatBackend
@@ -74,6 +74,15 @@ async def test_openai_chat_body_has_tokens_and_temperature(fake: FakeBackend) ->
 async def test_length_finish_is_reported(fake: FakeBackend) -> None:
     fake.push(Reply(chunks=["a"], finish_reason="length"))
     assert joined(await collect(make("ollama", fake), max_tokens=7))[1] == "length"
+
+
+async def test_an_answer_that_goes_on_past_max_tokens_is_cut_there(fake: FakeBackend) -> None:
+    # Chat events carry no token counts: CHARS_PER_TOKEN_CAP characters count as one.
+    fake.push(Reply(chunks=["word "] * 5_000, chunk_delay=0.0005, finish_reason=None))
+    text, finish = joined(await collect(make("openai", fake, request_timeout=3.0), max_tokens=10))
+    assert finish == "length"
+    assert text == "word " * (int(10 * CHARS_PER_TOKEN_CAP / 5) + 1)
+    assert not (await asyncio.to_thread(fake.wait_for_disconnect, 0)).completed
 
 
 async def test_closing_the_stream_closes_the_connection(fake: FakeBackend) -> None:

@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
-from codex_ls.backends.base import Backend, Delta, GenerationRequest
-from codex_ls.backends.http import HttpTransport, retry_after_seconds
+from codex_ls.backends.base import CHARS_PER_TOKEN_CAP, Backend, Delta, GenerationRequest
+from codex_ls.backends.http import DRAIN_SECONDS, HttpTransport
+from codex_ls.backends.http_errors import retry_after_seconds
 from codex_ls.backends.llamacpp import LlamaCppBackend
 from codex_ls.backends.ollama import OllamaBackend
 from codex_ls.backends.openai import OpenAIBackend
@@ -21,6 +22,7 @@ from codex_ls.errors import (
     BackendUnavailableError,
     NotFoundError,
     RateLimitError,
+    RequestDeadlineError,
     ServerError,
     StreamProtocolError,
 )
@@ -47,11 +49,11 @@ class Sleeps:
         self.waits.append(seconds)
 
 
-def make(kind: str, fake: FakeBackend, sleeps: Sleeps | None = None, **settings: Any) -> Backend:
+def make(kind: str, fake: FakeBackend, sleeps: Sleeps | None = None, sleep: Any = None, **settings: Any) -> Backend:
     url = fake.openai_url if kind == "openai" else fake.url
     settings = {"model": "m", "read_timeout": 1.0, "request_timeout": 3.0, **settings}
     config = BackendConfig(kind=kind, url=url, **settings)  # type: ignore[arg-type]
-    transport = HttpTransport(config, sleep=sleeps or Sleeps())
+    transport = HttpTransport(config, sleep=sleep or sleeps or Sleeps())
     backends = {"openai": OpenAIBackend, "llamacpp": LlamaCppBackend, "ollama": OllamaBackend}
     backend: Backend = backends[kind](config, transport)
     return backend
@@ -324,6 +326,27 @@ async def test_an_answer_read_to_its_finish_keeps_its_connection() -> None:
             await backend.aclose()
 
 
+async def test_drains_that_end_as_their_bound_passes_leave_no_connection_behind(fake: FakeBackend) -> None:
+    """The drain's bound must not cut short the close httpx makes when the body ends.
+
+    Cut short, that close left the socket in CLOSE-WAIT and the request counted in the
+    pool for good: the soak's sockets. Here the rest of each answer ends around
+    DRAIN_SECONDS after the reader stopped.
+    """
+    config = BackendConfig(kind="openai", url=fake.openai_url, model="m", max_retries=0)
+    transport = HttpTransport(config, sleep=Sleeps())
+    backend = OpenAIBackend(config, transport)
+    try:
+        for round_ in range(200):
+            # The reader stops at the line break; three more events follow, `delay` apart.
+            delay = DRAIN_SECONDS / 3 * (0.7 + 0.6 * (round_ % 20) / 20)
+            fake.push(Reply(chunks=["x\n", "y"], chunk_delay=delay))
+            assert joined([d async for d in backend.stream(REQUEST)]) == ("x", "stop")
+        await assert_pool_empty(transport, fake)
+    finally:
+        await backend.aclose()
+
+
 async def test_a_backend_still_generating_after_the_stop_is_cut_off() -> None:
     with FakeBackend(keep_alive=True) as fake:
         # The reader stops at the line break; the backend would go on for 5 s.
@@ -335,3 +358,146 @@ async def test_a_backend_still_generating_after_the_stop_is_cut_off() -> None:
             assert not request.completed
         finally:
             await backend.aclose()
+
+
+# -- backend.requestTimeout bounds the whole request ------------------------------------------
+
+
+async def test_a_backend_that_never_answers_is_given_up_at_the_request_deadline(fake: FakeBackend) -> None:
+    """A 30 s read timeout and two retries would wait 90 s; the deadline ends it at 1 s, with no retry."""
+    fake.default = Reply(hang=True)
+    started = time.monotonic()
+    with pytest.raises(RequestDeadlineError, match="requestTimeout"):
+        await collect(make("openai", fake, read_timeout=30.0, request_timeout=1.0, max_retries=2))
+    assert 1.0 <= time.monotonic() - started < 1.5
+    assert len(fake.requests) == 1
+    assert (await asyncio.to_thread(fake.wait_for_disconnect, 0)).completed is False
+
+
+async def test_silence_after_the_first_chunk_is_cut_at_the_request_deadline(fake: FakeBackend) -> None:
+    fake.push(Reply(chunks=["a", "b"], chunk_delay=10.0))
+    backend = make("openai", fake, read_timeout=30.0, request_timeout=1.0)
+    started = time.monotonic()
+    seen: list[str] = []
+
+    async def read() -> None:
+        try:
+            async for delta in backend.stream(REQUEST):
+                seen.append(delta.text)
+        finally:
+            await backend.aclose()
+
+    with pytest.raises(RequestDeadlineError):
+        await read()
+    assert seen == ["a"]
+    assert 1.0 <= time.monotonic() - started < 1.5
+    assert (await asyncio.to_thread(fake.wait_for_disconnect, 0)).completed is False
+
+
+async def test_no_retry_is_made_that_could_not_start_before_the_deadline(fake: FakeBackend) -> None:
+    fake.default = Reply(status=503, headers={"Retry-After": "0.4"})
+    started = time.monotonic()
+    with pytest.raises(ServerError, match="HTTP 503"):
+        await collect(make("openai", fake, request_timeout=1.0, max_retries=5, max_retry_wait=5.0, sleep=asyncio.sleep))
+    # Answers at 0, 0.4 and 0.8 s (later on a busy machine); the next would start past the
+    # deadline, so the 503 is the answer, at once, rather than a wait that ends in a timeout.
+    assert 2 <= len(fake.requests) <= 3
+    assert time.monotonic() - started < 1.0
+
+
+async def test_the_deadline_covers_failover_to_a_backend_that_also_hangs(fake: FakeBackend) -> None:
+    with FakeBackend() as second:
+        fake.default = second.default = Reply(hang=True)
+        config = BackendConfig(
+            kind="openai",
+            url=fake.openai_url,
+            fallback_urls=(second.openai_url,),
+            model="m",
+            read_timeout=0.6,
+            request_timeout=1.0,
+        )
+        backend = OpenAIBackend(config, HttpTransport(config, sleep=Sleeps()))
+        started = time.monotonic()
+        with pytest.raises(BackendTimeoutError):
+            await collect(backend, REQUEST)
+        # 0.6 s on the first endpoint, the 0.4 s left on the second.
+        assert 1.0 <= time.monotonic() - started < 1.5
+        assert (len(fake.requests), len(second.requests)) == (1, 1)
+
+
+async def test_streams_cut_at_the_deadline_as_they_end_leave_no_connection_behind(fake: FakeBackend) -> None:
+    """A cut that lands on the close httpx makes at the end of a body must wait for it.
+
+    Cut short, that close leaves the socket open and the request counted in the pool
+    for good. Here each stream ends within a few milliseconds of the deadline.
+    """
+    config = BackendConfig(kind="openai", url=fake.openai_url, model="m", max_retries=0, request_timeout=0.03)
+    transport = HttpTransport(config, sleep=Sleeps())
+    backend = OpenAIBackend(config, transport)
+    request = GenerationRequest(**{**REQUEST.__dict__, "stop": ()})
+    outcomes: set[str] = set()
+    try:
+        for round_ in range(150):
+            # Four events (two chunks, the finish, [DONE]): the last one 24 to 36 ms in.
+            fake.push(Reply(chunks=["x", "y"], chunk_delay=0.008 + 0.004 * (round_ % 10) / 10))
+            try:
+                async for _ in backend.stream(request):
+                    pass
+                outcomes.add("finished")
+            except RequestDeadlineError:
+                outcomes.add("cut")
+        await assert_pool_empty(transport, fake)
+    finally:
+        await backend.aclose()
+    assert outcomes == {"finished", "cut"}
+
+
+async def assert_pool_empty(transport: HttpTransport, fake: FakeBackend) -> None:
+    pool = transport._client._transport._pool  # type: ignore[union-attr]
+    for _ in range(100):
+        if not pool.connections and fake.active_streams == 0:
+            break
+        await asyncio.sleep(0.05)
+    assert pool.connections == []
+    assert pool._requests == []
+    assert fake.active_streams == 0
+
+
+# -- the client-side cap at max_tokens -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kind", "chunk", "events_at_cap"),
+    [
+        # No token counts without logprobs: CHARS_PER_TOKEN_CAP characters count as one.
+        pytest.param("openai", "abcd", int(32 * CHARS_PER_TOKEN_CAP / 4) + 1, id="openai-characters"),
+        # llama.cpp and Ollama stream one token per event.
+        pytest.param("llamacpp", "abcd", 33, id="llamacpp-tokens"),
+        pytest.param("ollama", "abcd", 33, id="ollama-tokens"),
+    ],
+)
+async def test_an_endless_stream_ends_at_the_cap(kind: str, chunk: str, events_at_cap: int, fake: FakeBackend) -> None:
+    fake.push(Reply(chunks=[chunk] * 5_000, chunk_delay=0.0005, finish_reason=None))
+    started = time.monotonic()
+    text, finish = joined(await collect(make(kind, fake)))  # REQUEST.max_tokens is 32
+    assert finish == "length"
+    assert text == chunk * events_at_cap
+    assert time.monotonic() - started < 2.5  # long before requestTimeout (3 s)
+    request = await asyncio.to_thread(fake.wait_for_disconnect, 0)
+    assert not request.completed
+
+
+async def test_reported_token_counts_are_used_where_the_backend_gives_them(fake: FakeBackend) -> None:
+    # logprobs: the server says each event is one token, however long its text.
+    long_token = "x" * 40
+    fake.push(Reply(chunks=[long_token] * 50, logprobs=[-0.1] * 50, finish_reason=None))
+    request = GenerationRequest(**{**REQUEST.__dict__, "logprobs": True})
+    text, finish = joined(await collect(make("openai", fake), request))
+    assert finish == "length"
+    assert text == long_token * 33
+
+
+async def test_an_answer_within_max_tokens_is_never_cut(fake: FakeBackend) -> None:
+    # 32 tokens of 8 characters, and a server that ends it itself.
+    fake.push(Reply(chunks=["12345678"] * 32, finish_reason="stop"))
+    assert joined(await collect(make("openai", fake))) == ("12345678" * 32, "stop")

@@ -6,7 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from codex_ls.backends.http import HttpTransport, display_url
+from codex_ls.backends.http import HttpTransport
+from codex_ls.backends.http_errors import display_url
 from codex_ls.backends.openai import OpenAIBackend
 from codex_ls.config import BackendConfig, parse_config
 from codex_ls.errors import BackendError

@@ -55,6 +55,8 @@ class Case:
     backend: dict[str, Any] = field(default_factory=dict)
     #: Longest a completion may take, in seconds.
     within: float = 5.0
+    #: The server closes the stream before the backend ends it.
+    cut: bool = False
 
 
 CASES = {
@@ -72,12 +74,33 @@ CASES = {
     "not an event stream": Case(
         [Reply(raw_body=b"<html>bad gateway</html>", content_type="text/html")], 1, "not a stream"
     ),
+    # Cut at completion.maxTokens (128 tokens, 1024 characters without token counts), long before
+    # requestTimeout; 5,000 chunks a millisecond apart would outlast it. Post-processing keeps one
+    # "abcd" of the runaway repetition.
     "endless stream without a stop": Case(
-        [Reply(chunks=["x"] * 100_000, chunk_delay=0.001, finish_reason=None)], 1, "requestTimeout", within=4.5
+        [Reply(chunks=["abcd"] * 5_000, chunk_delay=0.001, finish_reason=None)],
+        1,
+        None,
+        ["abcd"],
+        within=2.5,
+        cut=True,
     ),
-    "accepts and never answers": Case([Reply(hang=True), Reply(hang=True)], 2, "did not answer in time", within=4.5),
+    # Two tries of readTimeout (1 s) and the wait between them take about 2.6 s: requestTimeout
+    # is set above that, so that readTimeout is what these rows test (the test after them
+    # has requestTimeout cut a hang short).
+    "accepts and never answers": Case(
+        [Reply(hang=True), Reply(hang=True)],
+        2,
+        "did not answer in time",
+        backend={"requestTimeout": 4.0},
+        within=4.5,
+    ),
     "headers, then silence": Case(
-        [Reply(hang_after_headers=True), Reply(hang_after_headers=True)], 2, "did not answer in time", within=4.5
+        [Reply(hang_after_headers=True), Reply(hang_after_headers=True)],
+        2,
+        "did not answer in time",
+        backend={"requestTimeout": 4.0},
+        within=4.5,
     ),
     "one byte a second": Case([Reply(drip=1.0)], 1, "requestTimeout", backend={"readTimeout": 2.0}, within=4.5),
 }
@@ -118,6 +141,8 @@ async def test_fault(client: LanguageClient, fake: FakeBackend, case: Case) -> N
         assert answer == case.answer, f"attempt {attempt}"
         assert seconds < case.within, f"attempt {attempt} took {seconds:.1f} s"
         assert len(fake.requests) - before == case.requests, f"attempt {attempt}"
+        if case.cut:
+            assert (await asyncio.to_thread(fake.wait_for_disconnect, -1, 1.0)).completed is False
     shown = await popups(client)
     if case.notice is None:
         assert shown == []
@@ -175,3 +200,54 @@ async def test_a_self_signed_certificate_is_refused_until_its_ca_is_given(
 
 def reconfigure(client: LanguageClient, settings: dict[str, Any]) -> None:
     client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings={"codexLs": settings}))
+
+
+async def test_a_backend_that_never_answers_is_given_up_within_request_timeout_with_default_settings(
+    client: LanguageClient, fake: FakeBackend
+) -> None:
+    """Default settings (readTimeout 30 s, 2 retries, reuse and debounce on) with requestTimeout scaled to 2 s.
+
+    Before, each try waited out readTimeout: 92 s with the defaults. Now the whole
+    request ends at requestTimeout, with no retry, and the answer follows at once.
+    """
+    request_timeout = 2.0
+    settings = openai_settings(fake.openai_url)
+    settings["backend"] = {"kind": "openai", "url": fake.openai_url, "requestTimeout": request_timeout}
+    await start(client, settings)
+    uri = open_document(client, SOURCE)
+    fake.default = Reply(hang=True)
+    for attempt in (1, 2):
+        before = len(fake.requests)
+        answer, seconds = await complete(client, uri)
+        assert answer == []
+        assert request_timeout <= seconds < request_timeout + 1.0, f"attempt {attempt}: {seconds:.2f} s"
+        assert len(fake.requests) - before == 1, f"attempt {attempt}"
+    shown = await popups(client)
+    assert len(shown) == 1, shown
+    assert "backend.requestTimeout (2s)" in shown[0]
+    fake.default = Reply()
+    await next_works(client, fake, uri)
+
+
+async def test_a_completion_slower_than_completion_timeout_answers_empty_and_says_why_once(
+    client: LanguageClient, fake: FakeBackend
+) -> None:
+    statuses: list[dict[str, Any]] = []
+    client.feature("codex/status")(lambda params: statuses.append(dict(params._asdict())))
+    settings = settings_for(fake.openai_url, requestTimeout=60.0, readTimeout=30.0)
+    settings["completion"]["timeout"] = 1.0
+    await start(client, settings)
+    uri = open_document(client, SOURCE)
+    for _ in range(2):
+        fake.push(Reply(chunks=["a + b"], first_delay=3.0))
+        answer, seconds = await complete(client, uri)
+        assert answer == []
+        assert 1.0 <= seconds < 1.5
+    shown = await popups(client)
+    assert len(shown) == 1, shown
+    assert "completion.timeout (1s)" in shown[0]
+    assert statuses == [{"state": "error", "message": shown[0].removeprefix("codex-ls: ").split(";")[0]}]
+    assert fake.wait_for_disconnect(0).completed is False  # the late stream was closed
+    await next_works(client, fake, uri)
+    await asyncio.sleep(0.1)
+    assert [s["state"] for s in statuses] == ["error", "idle"]  # in time again

@@ -18,5 +18,6 @@ async def test_a_thousand_requests_leave_nothing_behind() -> None:
     assert result["answered_with_text"] > 0  # the awaited answers carry suggestions
     assert result["leaks"] == []
     assert result["backend_streams_open_at_end"] == 0
+    assert result["end"]["backend_connections"] == []  # none in CLOSE-WAIT, none held without a request
     assert result["end"]["sockets"] <= result["baseline"]["sockets"]
     assert result["rss_mib"]["growth"] < 10, result["rss_mib"]

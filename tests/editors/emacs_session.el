@@ -89,7 +89,54 @@
                          "use the built-in sum")
           (codex-test-wait 10 (lambda () (not (equal before (codex-test-buffer-text)))))
           (codex-test-record 'edited (codex-test-buffer-text)))
-      (error (codex-test-record 'edit-error (error-message-string err))))))
+      (error (codex-test-record 'edit-error (error-message-string err)))))
+  (when (getenv "CODEX_TEST_RECOVER")
+    (condition-case err
+        (codex-test-recover)
+      (error (codex-test-record 'recover-error (error-message-string err))))))
+
+(defun codex-test-type (text)
+  "Insert TEXT one character at a time, letting the event loop run between keys."
+  (dolist (char (string-to-list text))
+    (insert char)
+    (accept-process-output nil 0.06)))
+
+(defun codex-test-recover ()
+  "SIGKILL the server in the middle of typing a new last line; eglot must connect again.
+The buffer must keep exactly what was typed, and completion must work again."
+  (let* ((old (eglot-current-server))
+         (pid (process-id (jsonrpc--process old)))
+         (messages-start (with-current-buffer (messages-buffer) (point-max))))
+    ;; eglot reconnects only after a connection that lasted `eglot-autoreconnect' seconds.
+    (codex-test-wait 10 (lambda () (not (eglot--inhibit-autoreconnect old))))
+    ;; An explanation the model is slow to give: the server is busy when it is killed.
+    (jsonrpc-async-request old :codex/explain
+                           (list :textDocument (eglot--TextDocumentIdentifier)
+                                 :range (codex-ls--range (point-min) (point-min)))
+                           :success-fn #'ignore :error-fn #'ignore)
+    (codex-test-wait 10 (lambda () (equal (plist-get codex-ls-status :state) "busy")))
+    (codex-test-record 'recover-busy-mode-line (codex-ls-mode-line))
+    (goto-char (point-max))
+    (codex-test-record 'recover-before (codex-test-buffer-text))
+    (codex-test-type "tot")
+    (codex-test-record 'recover-killed (= 0 (signal-process pid 'SIGKILL)))
+    (codex-test-type "al = mu")
+    (codex-test-record
+     'recover-reconnected
+     (and (codex-test-wait 20 (lambda ()
+                                (let ((server (eglot-current-server)))
+                                  (and server (not (eq server old)) (jsonrpc-running-p server)
+                                       (bound-and-true-p eglot--managed-mode)))))
+          t))
+    (codex-test-type "l(")
+    (codex-test-record 'recover-candidates
+                       (vconcat (let ((capf (eglot-completion-at-point)))
+                                  (and capf (all-completions "" (nth 2 capf))))))
+    (codex-test-record 'recover-after (codex-test-buffer-text))
+    (codex-test-record 'recover-mode-line (codex-ls-mode-line))
+    (codex-test-record 'recover-messages
+                       (with-current-buffer (messages-buffer)
+                         (buffer-substring-no-properties messages-start (point-max))))))
 
 (condition-case err
     (with-timeout (60 (codex-test-record 'timed-out t))

@@ -157,17 +157,18 @@ class ScriptedModel:
     """
 
     completions: list[tuple[str, str | Reply]] = field(default_factory=list)
-    chats: deque[str] = field(default_factory=deque)
+    chats: deque[str | Reply] = field(default_factory=deque)
     #: Chat answers chosen by a text the request contains (the code it is about); asked before ``chats``.
     chat_answers: list[tuple[str, str | Reply]] = field(default_factory=list)
 
     def __call__(self, request: RecordedRequest) -> Reply:
         if request.path.startswith("/v1/chat/completions"):
             text = chat_text(request)
-            for needle, answer in self.chat_answers:
+            for needle, chosen in self.chat_answers:
                 if needle in text:
-                    return Reply(chunks=[answer]) if isinstance(answer, str) else answer
-            return Reply(chunks=[self.chats.popleft()] if self.chats else [""])
+                    return Reply(chunks=[chosen]) if isinstance(chosen, str) else chosen
+            answer = self.chats.popleft() if self.chats else ""
+            return Reply(chunks=[answer]) if isinstance(answer, str) else answer
         prefix = fim_prefix(request) or ""
         for ending, answer in self.completions:
             if prefix.endswith(ending):

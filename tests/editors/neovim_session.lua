@@ -334,6 +334,59 @@ local function main()
     vim.cmd("bwipeout!")
   end)
 
+  step("recover", function(record)
+    -- SIGKILL the server in the middle of typing a new last line; the plugin must start it
+    -- again, the buffer must keep exactly what was typed, and ghost text must come back.
+    local mark = #result.notifications
+    local old = assert(codex_client())
+    record.before = lines()
+    api.nvim_win_set_cursor(0, { #record.before, 0 })
+    api.nvim_input("o")
+    local function type_slowly(text)
+      for char in text:gmatch(".") do
+        api.nvim_input(char)
+        sleep(60)
+      end
+    end
+    type_slowly("tot")
+    local children = {}
+    for _, pid in ipairs(api.nvim_get_proc_children(vim.fn.getpid())) do
+      local info = api.nvim_get_proc(pid)
+      table.insert(children, { pid = pid, name = info and info.name })
+    end
+    record.children = children
+    record.killed = #children == 1 and vim.uv.kill(children[1].pid, "sigkill") == 0
+    local killed_at = vim.uv.now()
+    type_slowly("al = mu")
+    record.restarted = wait_for(20000, function()
+      local client = codex_client()
+      return client ~= nil
+        and client.id ~= old.id
+        and client.initialized == true
+        and vim.lsp.buf_is_attached(0, client.id)
+        and require("codex.ghost").get() ~= nil
+    end)
+    record.restart_ms = vim.uv.now() - killed_at
+    type_slowly("l(")
+    record.shown = wait_for(10000, function()
+      return #ghost_marks() > 0
+    end)
+    record.state = state()
+    api.nvim_input("<Esc>")
+    wait_for(2000, function()
+      return api.nvim_get_mode().mode == "n"
+    end)
+    record.after = lines()
+    record.messages = {}
+    for i = mark + 1, #result.notifications do
+      table.insert(record.messages, result.notifications[i])
+    end
+    record.statusline = require("codex").statusline()
+    expect(record.killed, "no single server process to kill: " .. vim.inspect(children))
+    expect(record.restarted, "codex-ls was not started again within 20 s")
+    expect(record.shown, "no ghost text within 10 s of the restart")
+  end)
+
   step("suggestion", function(record)
     -- The pure functions behind the ghost text, on cases the server above does not make.
     local s = require("codex.suggestion")

@@ -28,7 +28,7 @@ from tests.editors.harness import (
     run_session,
     version_of,
 )
-from tests.fakes.fake_backend import FakeBackend
+from tests.fakes.fake_backend import FakeBackend, Reply
 
 SOURCE = "def add(a, b):\n    return \n\ndef sub(a, b):\n    return a\n"
 EXPLANATION = "`add` returns the sum of `a` and `b`."
@@ -105,8 +105,9 @@ def session(model: tuple[FakeBackend, ScriptedModel], emacs: Emacs) -> Session:
     assert server is not None, "codex-ls is not installed in this environment"
 
     backend, script = model
-    script.completions += [("    return ", "a + b"), ("    return a", " - b")]
-    script.chats += [EXPLANATION, EDITED]
+    script.completions += [("    return ", "a + b"), ("    return a", " - b"), ("total = mul(", "2, 3)")]
+    # The last chat answer is slow: the server is killed while it is "busy" with it.
+    script.chats += [EXPLANATION, EDITED, Reply(chunks=["late"], first_delay=30.0)]
     project = work / "project"
     (project / ".git").mkdir(parents=True)  # so that project.el finds the project, as in a checkout
     file = project / "app.py"
@@ -120,6 +121,7 @@ def session(model: tuple[FakeBackend, ScriptedModel], emacs: Emacs) -> Session:
         "CODEX_TEST_SERVER_LOG": str(server_log),
         "CODEX_TEST_EXPLAIN": "1",
         "CODEX_TEST_EDIT": "1",
+        "CODEX_TEST_RECOVER": "1",
     }
     command = [
         *emacs.command,
@@ -171,3 +173,17 @@ def test_codex_ls_edit_applies_the_servers_edit(session: Session) -> None:
     assert session.result["edited"].startswith("def add(a, b):\n    return sum((a, b))\n\ndef sub(a, b):")
     chats = requests_to(session.backend, "/v1/chat/completions")
     assert any("use the built-in sum" in chat_text(chat) for chat in chats)
+
+
+def test_eglot_connects_again_after_a_kill_and_completion_resumes(session: Session) -> None:
+    result = session.result
+    assert not result.get("recover-error"), result.get("recover-error")
+    assert result["recover-killed"] is True
+    assert result["recover-reconnected"] is True, session.output
+    # Killed after "tot"; "al = mu" typed while it was down, "l(" once it was back.
+    assert result["recover-after"] == result["recover-before"] + "total = mul("
+    assert result["recover-candidates"] == ["2, 3)"]
+    assert "Reconnecting after unexpected server exit" in result["recover-messages"]
+    # Killed while busy with an explanation: the new server starts idle, and so does the mode line.
+    assert result["recover-busy-mode-line"] == " codex…"
+    assert result["recover-mode-line"] == " codex"

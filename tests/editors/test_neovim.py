@@ -66,6 +66,7 @@ def session(model: tuple[FakeBackend, ScriptedModel], tmp_path_factory: pytest.T
         ("    return result *", Reply(chunks=[" 3", " + 1"], first_delay=0.2, chunk_delay=5.0)),
         ("    return result * 2", " + 1"),
         ("    return a + b", "  # the sum"),
+        ("total = mul(", "2, 3)"),
     ]
     script.chats += [EXPLANATION, EDITED]
 
@@ -225,3 +226,18 @@ def test_the_servers_status_reaches_the_statusline_during_an_action(session: Ses
     statuses = session.step("status")["from_server"]
     assert [s["state"] for s in statuses[:2]] == ["busy", "idle"]  # around the explanation
     assert any(s["state"] == "busy" for s in statuses[2:])  # and the edit
+
+
+def test_a_killed_server_is_started_again_and_ghost_text_comes_back(session: Session) -> None:
+    recover = session.step("recover")
+    # Killed after "tot"; "al = mu" typed while it was down, "l(" once it was back.
+    assert recover["after"] == [*recover["before"], "total = mul("]  # the text is exactly what was typed
+    (mark,) = recover["state"]["marks"]
+    assert mark["virt_text"] == [["2, 3)", "Comment"]]
+    prefixes = [fim_prefix(r) or "" for r in requests_to(session.backend, "/v1/completions")]
+    assert any(p.endswith("total = mul(") for p in prefixes), "the new server never asked the model"
+    messages = [m["message"] for m in recover["messages"]]
+    assert "codex: codex-ls exited (signal 9); starting it again in 0.5 s" in messages
+    assert "codex: codex-ls is running again" in messages
+    assert recover["restart_ms"] >= 500  # after the first delay, not at once
+    assert recover["statusline"] == "codex"

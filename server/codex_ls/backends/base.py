@@ -103,14 +103,43 @@ class StopMatcher:
         return 0
 
 
-async def with_stops(
-    deltas: AsyncGenerator[Delta, None], stops: Sequence[str], n: int = 1
-) -> AsyncGenerator[Delta, None]:
-    """Cut each choice at its first stop sequence; end the stream once all choices stop.
+#: Characters that count as one token where the backend does not say how many it sent.
+#: Generous on purpose: the cap is a guard against a backend that ignores ``max_tokens``,
+#: and must not cut an answer such a backend would have ended by itself.
+CHARS_PER_TOKEN_CAP = 8.0
 
+
+class TokenCap:
+    """How much of ``max_tokens`` one choice has used.
+
+    Counts the backend's own token counts where it reports them (``Delta.tokens``:
+    llama.cpp and Ollama send one token per event, OpenAI-compatible servers report
+    them with ``logprobs``), else ``CHARS_PER_TOKEN_CAP`` characters per token.
+    """
+
+    def __init__(self, max_tokens: int | None) -> None:
+        self.max_tokens = max_tokens
+        self.used = 0.0
+
+    def spend(self, delta: Delta) -> bool:
+        """Count ``delta``; True once the choice has gone past ``max_tokens``."""
+        if self.max_tokens is None:
+            return False
+        self.used += delta.tokens if delta.tokens else len(delta.text) / CHARS_PER_TOKEN_CAP
+        return self.used > self.max_tokens
+
+
+async def with_stops(
+    deltas: AsyncGenerator[Delta, None], stops: Sequence[str], n: int = 1, max_tokens: int | None = None
+) -> AsyncGenerator[Delta, None]:
+    """Cut each choice at its first stop sequence or past ``max_tokens``; end the stream once all choices end.
+
+    A backend that ignores ``max_tokens`` (or a broken one that never stops) is cut
+    where it should have stopped, as if it had ended with ``finish_reason: length``.
     Leaving the ``async for`` early closes ``deltas``, which closes the connection.
     """
     matchers = [StopMatcher(stops) for _ in range(n)]
+    caps = [TokenCap(max_tokens) for _ in range(n)]
     finished: set[int] = set()
     try:
         async for delta in deltas:
@@ -124,6 +153,9 @@ async def with_stops(
             elif delta.finish_reason is not None:
                 finished.add(delta.index)
                 yield Delta(text + matcher.flush(), delta.index, delta.finish_reason, delta.logprob, delta.tokens)
+            elif caps[delta.index].spend(delta):
+                finished.add(delta.index)
+                yield Delta(text + matcher.flush(), delta.index, "length", delta.logprob, delta.tokens)
             elif text or delta.tokens:
                 yield Delta(text, delta.index, None, delta.logprob, delta.tokens)
             if len(finished) == n:

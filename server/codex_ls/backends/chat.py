@@ -17,7 +17,7 @@ from collections.abc import AsyncGenerator, Sequence
 from typing import Any, Protocol
 
 from ..config import BackendConfig
-from .base import Delta
+from .base import Delta, with_stops
 from .http import HttpTransport
 from .sse import ServerSentEvent, decode_sse, json_event
 
@@ -48,7 +48,8 @@ def parse_chat_event(event: ServerSentEvent) -> list[Delta] | None:
         text = str(delta.get("content") or "")
         finish = choice.get("finish_reason")
         if text or finish is not None:
-            deltas.append(Delta(text, int(choice.get("index", 0)), finish, tokens=1 if text else 0))
+            # No token count: an event may carry several tokens (the cap counts characters).
+            deltas.append(Delta(text, int(choice.get("index", 0)), finish))
     return deltas
 
 
@@ -82,7 +83,7 @@ class OpenAIChatBackend:
 
     def chat(self, messages: Sequence[Message], *, max_tokens: int, temperature: float) -> AsyncGenerator[Delta, None]:
         raw = self.transport.stream(self.path, self.body(messages, max_tokens, temperature))
-        return decode_sse(raw, parse_chat_event)
+        return with_stops(decode_sse(raw, parse_chat_event), (), 1, max_tokens)
 
     async def aclose(self) -> None:
         await self.transport.aclose()

@@ -9,6 +9,11 @@ backend stops generating); one that stopped reading because the answer was
 complete lets the backend's trailer arrive first, briefly, so the connection is
 kept for the next request.
 
+``backend.requestTimeout`` bounds the whole request, retries and waits included:
+each attempt's connect, write and read timeouts are cut to the time left, a read
+of the body is cut off at the deadline, and a retry that could not start before
+it is not made.
+
 With ``backend.fallbackUrls``, an endpoint that cannot be reached, times out or
 answers 5xx is set aside for ``backend.failoverCooldown`` seconds and the next
 one takes the same request at once, without a wait; the wait comes only when
@@ -20,18 +25,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import email.utils
-import json
 import logging
 import os
-import random
 import ssl
 import time
-import urllib.parse
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Coroutine, Mapping
 from contextlib import aclosing
 from typing import Any
 
+import anyio
 import httpx
 
 from ..config import BackendConfig
@@ -39,72 +41,16 @@ from ..errors import (
     SECRETS,
     BackendError,
     BackendStatusError,
-    BackendTimeoutError,
-    BackendUnavailableError,
     ConfigError,
-    ServerError,
+    RequestDeadlineError,
     StreamProtocolError,
-    redact,
     status_error,
 )
+from .http_errors import backoff, display_url, error_message, fails_over, retry_after_seconds, transport_error
 
 log = logging.getLogger(__name__)
 
 _STREAM_TYPES = {"text/event-stream", "application/x-ndjson", "application/json", "application/octet-stream"}
-
-
-def display_url(url: str) -> str:
-    """``url`` fit for a message: no user:password and no query string, where keys may hide."""
-    parts = urllib.parse.urlsplit(url)
-    host = parts.hostname or ""
-    if ":" in host:
-        host = f"[{host}]"
-    netloc = host + (f":{parts.port}" if parts.port else "")
-    return urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, "", ""))
-
-
-def retry_after_seconds(headers: Mapping[str, str], now: float | None = None) -> float | None:
-    """``Retry-After`` (or ``retry-after-ms``) in seconds: delta-seconds or an HTTP date."""
-    if value := headers.get("retry-after-ms"):
-        try:
-            return max(0.0, float(value) / 1000)
-        except ValueError:
-            pass
-    value = headers.get("retry-after")
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value).timestamp()
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when - (time.time() if now is None else now))
-
-
-def backoff(attempt: int, retry_after: float | None) -> float:
-    if retry_after is not None:
-        return retry_after
-    delay: float = min(8.0, 0.5 * 2**attempt) * (0.75 + random.random() / 2)
-    return delay
-
-
-def error_message(body: bytes) -> str:
-    """The human part of an error body in the OpenAI, llama.cpp or Ollama shape."""
-    return redact(_error_text(body))
-
-
-def _error_text(body: bytes) -> str:
-    try:
-        data: Any = json.loads(body)
-    except ValueError:
-        return body.decode("utf-8", "replace").strip()[:300] or "no details"
-    error = data.get("error", data) if isinstance(data, dict) else data
-    if isinstance(error, dict):
-        return str(error.get("message") or error)[:300]
-    return str(error)[:300]
 
 
 async def resolve_api_key(config: BackendConfig, environ: Mapping[str, str] = os.environ) -> str | None:
@@ -145,11 +91,6 @@ def _new_client(config: BackendConfig) -> httpx.AsyncClient:
         trust_env=True,
         headers={"user-agent": "codex-ls", **dict(c.headers)},
     )
-
-
-def _fails_over(exc: BackendError) -> bool:
-    """Whether another endpoint may answer where this one failed."""
-    return isinstance(exc, BackendUnavailableError | BackendTimeoutError | ServerError)
 
 
 class HttpTransport:
@@ -211,7 +152,7 @@ class HttpTransport:
         try:
             response = await client.get(base + path, headers=self._headers())
         except httpx.HTTPError as exc:
-            raise _transport_error(exc, base) from None
+            raise transport_error(exc, base) from None
         if response.status_code != 200:
             raise status_error(response.status_code, error_message(response.content))
         try:
@@ -225,13 +166,14 @@ class HttpTransport:
         ``sse`` says the answer should be an event stream; a server that ignores
         ``stream: true`` and answers with one JSON object is accepted as one event.
         """
+        deadline = time.monotonic() + self.config.request_timeout
         attempt = 0
         failed: set[str] = set()
         while True:
             base = next(url for url in self.endpoints if url not in failed)
             started = False
             try:
-                async with aclosing(self._stream_once(base, path, body, sse)) as chunks:
+                async with aclosing(self._stream_once(base, path, body, sse, deadline)) as chunks:
                     async for chunk in chunks:
                         started = True
                         yield chunk
@@ -240,7 +182,7 @@ class HttpTransport:
             except BackendError as exc:
                 if started or not exc.retryable:
                     raise
-                if _fails_over(exc):
+                if fails_over(exc):
                     self._set_aside_now(base, exc)
                     failed.add(base)
                     if len(failed) < len(self.config.base_urls):
@@ -252,32 +194,23 @@ class HttpTransport:
                 if retry_after is not None and retry_after > self.config.max_retry_wait:
                     raise
                 delay = backoff(attempt, retry_after)
+                if time.monotonic() + delay >= deadline:
+                    # The retry could not even start before the deadline: say what failed.
+                    raise
                 log.info("retrying %s in %.1fs after %s", path, delay, type(exc).__name__)
                 await self._sleep(delay)
                 attempt += 1
 
-    async def _stream_once(self, base: str, path: str, body: dict[str, Any], sse: bool) -> AsyncGenerator[bytes, None]:
-        client = await self._get_client()
+    async def _stream_once(
+        self, base: str, path: str, body: dict[str, Any], sse: bool, deadline: float
+    ) -> AsyncGenerator[bytes, None]:
         url = base + path
-        deadline = time.monotonic() + self.config.request_timeout
-        request = client.build_request("POST", url, json=body, headers=self._headers())
-        # httpcore leaves a connection orphaned, its socket open and its pool slot taken
-        # for good, when a request is cancelled between connecting and sending (httpcore
-        # #1093). So the request is never cancelled there: a caller that goes away
-        # returns at once, and the response is closed as soon as it arrives.
-        sending = asyncio.ensure_future(client.send(request, stream=True))
-        try:
-            response = await asyncio.shield(sending)
-        except asyncio.CancelledError:
-            sending.add_done_callback(_close_abandoned)
-            raise
-        except httpx.HTTPError as exc:
-            raise _transport_error(exc, base) from None
+        response = await self._send(base, path, body, deadline)
         left_early = False
         raw: AsyncIterator[bytes] | None = None
         try:
             if response.status_code != 200:
-                content = await response.aread()
+                content = await self._read_all(response, deadline)
                 raise status_error(
                     response.status_code,
                     error_message(content),
@@ -285,23 +218,21 @@ class HttpTransport:
                 )
             kind = response.headers.get("content-type", "").split(";")[0].strip().lower()
             if kind == "application/json" and sse:
-                yield b"data: " + (await response.aread()).replace(b"\n", b" ") + b"\n\n"
+                content = await self._read_all(response, deadline)
+                yield b"data: " + content.replace(b"\n", b" ") + b"\n\n"
                 return
             if kind and kind not in _STREAM_TYPES:
                 raise StreamProtocolError(
                     f"{display_url(url)} answered with {kind}, not a stream; is backend.url right?"
                 )
-            async for chunk in (raw := response.aiter_raw()):
-                if time.monotonic() > deadline:
-                    raise BackendTimeoutError(
-                        f"the answer took longer than backend.requestTimeout ({self.config.request_timeout:g}s)"
-                    )
+            raw = response.aiter_raw()
+            async for chunk in self._until_deadline(raw, deadline):
                 yield chunk
         except GeneratorExit:
             left_early = True
             raise
         except httpx.HTTPError as exc:
-            raise _transport_error(exc, base, mid_stream=True) from None
+            raise self._failure(exc, base, deadline, mid_stream=True) from None
         finally:
             task = asyncio.current_task()
             if left_early and raw is not None and task is not None and not task.cancelling():
@@ -311,6 +242,63 @@ class HttpTransport:
                 # its connection, or the socket lingers half-read in the pool.
                 await asyncio.shield(response.aclose())
 
+    async def _send(self, base: str, path: str, body: dict[str, Any], deadline: float) -> httpx.Response:
+        """The response, its body still to read."""
+        client = await self._get_client()
+        request = client.build_request(
+            "POST", base + path, json=body, headers=self._headers(), timeout=self._timeouts_until(deadline)
+        )
+        # httpcore leaves a connection orphaned, its socket open and its pool slot taken
+        # for good, when a request is cancelled between connecting and sending (httpcore
+        # #1093). So the request is never cancelled there: a caller that goes away
+        # returns at once, and the response is closed as soon as it arrives.
+        sending = asyncio.ensure_future(client.send(request, stream=True))
+        try:
+            return await asyncio.shield(sending)
+        except asyncio.CancelledError:
+            sending.add_done_callback(_close_abandoned)
+            raise
+        except httpx.HTTPError as exc:
+            raise self._failure(exc, base, deadline) from None
+
+    async def _until_deadline(self, raw: AsyncIterator[bytes], deadline: float) -> AsyncGenerator[bytes, None]:
+        """The chunks of ``raw`` until it ends; past ``deadline``, a deadline error."""
+        while True:
+            with _until(deadline) as reading:
+                chunk = await anext(raw, None)
+            if reading.cancelled_caught:
+                raise self._deadline_error()
+            if chunk is None:
+                return
+            yield chunk
+
+    async def _read_all(self, response: httpx.Response, deadline: float) -> bytes:
+        content: bytes | None = None
+        with _until(deadline):
+            content = await response.aread()
+        if content is None:
+            raise self._deadline_error()
+        return content
+
+    def _timeouts_until(self, deadline: float) -> httpx.Timeout:
+        """This attempt's httpx timeouts: the configured ones, none past the request's deadline."""
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise self._deadline_error()
+        c = self.config
+        read = min(c.read_timeout, left)
+        return httpx.Timeout(read, connect=min(c.connect_timeout, left), write=read, pool=left)
+
+    def _failure(self, exc: httpx.HTTPError, base: str, deadline: float, *, mid_stream: bool = False) -> BackendError:
+        if isinstance(exc, httpx.TimeoutException) and time.monotonic() >= deadline - _LATE:
+            return self._deadline_error()
+        return transport_error(exc, base, mid_stream=mid_stream)
+
+    def _deadline_error(self) -> RequestDeadlineError:
+        return RequestDeadlineError(
+            f"the answer took longer than backend.requestTimeout ({self.config.request_timeout:g}s)"
+        )
+
     async def aclose(self) -> None:
         building, self._building = self._building, None
         if self._client is None and building is not None:
@@ -319,6 +307,22 @@ class HttpTransport:
         if self._client is not None:
             await self._client.aclose()
             self._client = None
+
+
+#: A timeout this close to the deadline is the deadline's doing (timers fire a little late, never early).
+_LATE = 0.01
+
+
+def _until(deadline: float) -> anyio.CancelScope:
+    """A scope that cancels what runs in it at ``deadline``, as httpcore's own timeouts do.
+
+    An anyio scope, not ``asyncio.timeout``: httpcore shields the closing of a
+    response and its connection from anyio's cancellation, and a close cut short
+    leaves the socket open and the request counted in the pool for good. An
+    asyncio cancel lands anywhere, closes included (httpx closes a response inside
+    the read that reaches its end); an anyio one waits for the close to finish.
+    """
+    return anyio.move_on_after(max(0.0, deadline - time.monotonic()))
 
 
 #: Closes still running in the background (a task needs a reference until it ends).
@@ -351,30 +355,18 @@ async def _drain_then_close(response: httpx.Response, raw: AsyncIterator[bytes])
     ``DRAIN_SECONDS`` or ``DRAIN_BYTES``, whichever comes first.
     """
     try:
-        async with asyncio.timeout(DRAIN_SECONDS):
+        # Not asyncio.timeout: its cancel could land on the close that httpx makes
+        # when the read reaches the end (see _until).
+        with anyio.move_on_after(DRAIN_SECONDS):
             read = 0
             async for chunk in raw:
                 read += len(chunk)
                 if read > DRAIN_BYTES:
                     break
-    except (httpx.HTTPError, TimeoutError):
+    except httpx.HTTPError:
         pass
     finally:
         await asyncio.shield(response.aclose())
-
-
-def _transport_error(exc: httpx.HTTPError, base: str, *, mid_stream: bool = False) -> BackendError:
-    name = type(exc).__name__
-    url = display_url(base)
-    if isinstance(exc, httpx.TimeoutException):
-        return BackendTimeoutError(f"{url} did not answer in time ({name})")
-    if mid_stream:
-        return StreamProtocolError(f"the stream from {url} broke off ({name})")
-    if isinstance(exc, httpx.ConnectError) and "CERTIFICATE" in str(exc).upper():
-        return BackendUnavailableError(
-            f"TLS certificate of {url} was not accepted; set backend.caBundle for a private CA"
-        )
-    return BackendUnavailableError(f"cannot connect to {url} ({name})")
 
 
 class HttpBackend:

@@ -11,7 +11,8 @@ from collections.abc import AsyncGenerator
 from typing import Any
 
 from .base import Delta, GenerationRequest, fan_out, with_stops
-from .http import HttpBackend, display_url
+from .http import HttpBackend
+from .http_errors import display_url
 from .sse import ServerSentEvent, decode_sse, json_event
 
 #: llama.cpp's ``stop_type`` → OpenAI's ``finish_reason``.
@@ -49,7 +50,7 @@ class LlamaCppBackend(HttpBackend):
         if request.n > 1:
             return fan_out(self.stream, request)
         raw = self.transport.stream("/infill", self.body(request))
-        return with_stops(decode_sse(raw, parse_infill_event), request.stop, 1)
+        return with_stops(decode_sse(raw, parse_infill_event), request.stop, 1, request.max_tokens)
 
     async def check(self) -> str:
         data = await self.transport.get_json("/health")

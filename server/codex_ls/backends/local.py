@@ -214,7 +214,7 @@ class LocalBackend:
         return self._model
 
     def stream(self, request: GenerationRequest) -> AsyncGenerator[Delta, None]:
-        return with_stops(self._stream(request), request.stop, request.n)
+        return with_stops(self._stream(request), request.stop, request.n, request.max_tokens)
 
     async def _stream(self, request: GenerationRequest) -> AsyncGenerator[Delta, None]:
         model = await self.load()

@@ -12,7 +12,8 @@ from typing import Any
 
 from ..errors import BackendError
 from .base import Delta, GenerationRequest, fan_out, with_stops
-from .http import HttpBackend, display_url
+from .http import HttpBackend
+from .http_errors import display_url
 from .sse import decode_ndjson, json_event
 
 
@@ -50,7 +51,7 @@ class OllamaBackend(HttpBackend):
         if request.n > 1:
             return fan_out(self.stream, request)
         raw = self.transport.stream("/api/generate", self.body(request), sse=False)
-        return with_stops(decode_ndjson(raw, parse_generate_line), request.stop, 1)
+        return with_stops(decode_ndjson(raw, parse_generate_line), request.stop, 1, request.max_tokens)
 
     async def check(self) -> str:
         data = await self.transport.get_json("/api/tags")

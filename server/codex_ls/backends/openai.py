@@ -12,7 +12,8 @@ from typing import Any
 
 from ..errors import BackendError
 from .base import Delta, GenerationRequest, with_stops
-from .http import HttpBackend, display_url
+from .http import HttpBackend
+from .http_errors import display_url
 from .sse import ServerSentEvent, decode_sse, json_event
 
 
@@ -62,7 +63,7 @@ class OpenAIBackend(HttpBackend):
 
     def stream(self, request: GenerationRequest) -> AsyncGenerator[Delta, None]:
         raw = self.transport.stream("/completions", self.body(request))
-        return with_stops(decode_sse(raw, parse_completion_event), request.stop, request.n)
+        return with_stops(decode_sse(raw, parse_completion_event), request.stop, request.n, request.max_tokens)
 
     async def check(self) -> str:
         data = await self.transport.get_json("/models")

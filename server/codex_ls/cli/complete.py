@@ -15,6 +15,7 @@ from pathlib import Path
 from lsprotocol import types
 from pygls.lsp.client import LanguageClient
 
+from ..config import merge
 from ..languages import language_of
 from ..positions import client_units, position_at
 
@@ -48,19 +49,10 @@ async def run_complete(
     """``path`` must be absolute (the caller resolves it, off the event loop)."""
     text = await asyncio.to_thread(path.read_text, encoding="utf-8")
     position = cursor_position(text, line, col)
-    options = json.loads(config_json) if config_json else None
+    # The one request is what this run is for: it may take as long as the caller waits.
+    options = merge({"completion": {"timeout": wait_seconds}}, json.loads(config_json) if config_json else None)
     result = OneShotResult()
-    client = LanguageClient("codex-ls-complete", "1")
-
-    @client.feature(types.WINDOW_SHOW_MESSAGE)  # type: ignore[untyped-decorator]
-    def show(params: types.ShowMessageParams) -> None:
-        result.messages.append(params.message)
-
-    @client.feature(types.WINDOW_LOG_MESSAGE)  # type: ignore[untyped-decorator]
-    def log_message(params: types.LogMessageParams) -> None:
-        if params.type <= types.MessageType.Warning:
-            result.messages.append(params.message)
-
+    client = _listening_client(result)
     drain = await spawn_server(client, result.stderr)
     try:
         await client.initialize_async(
@@ -94,6 +86,22 @@ async def run_complete(
         await client.stop()  # type: ignore[no-untyped-call]
         drain.cancel()
     return result
+
+
+def _listening_client(result: OneShotResult) -> LanguageClient:
+    """A client that keeps the server's messages, and its warnings and errors from the log."""
+    client = LanguageClient("codex-ls-complete", "1")
+
+    @client.feature(types.WINDOW_SHOW_MESSAGE)  # type: ignore[untyped-decorator]
+    def show(params: types.ShowMessageParams) -> None:
+        result.messages.append(params.message)
+
+    @client.feature(types.WINDOW_LOG_MESSAGE)  # type: ignore[untyped-decorator]
+    def log_message(params: types.LogMessageParams) -> None:
+        if params.type <= types.MessageType.Warning:
+            result.messages.append(params.message)
+
+    return client
 
 
 async def spawn_server(client: LanguageClient, stderr: list[str], *args: str) -> asyncio.Task[None]:

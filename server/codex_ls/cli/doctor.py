@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from ..backends.http import display_url
+from ..backends.http_errors import display_url
 from ..backends.registry import make_backend
 from ..config import Config
 from ..errors import CodexError, user_message

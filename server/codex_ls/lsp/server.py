@@ -23,13 +23,13 @@ from pygls.uris import to_fs_path
 from .. import __version__
 from ..backends.base import Backend
 from ..backends.chat import ChatBackend
-from ..backends.http import display_url
+from ..backends.http_errors import display_url
 from ..backends.registry import make_backend, make_chat_backend
 from ..completion.engine import CompletionEngine, Outcome
 from ..completion.fim import TEMPLATES, template_for
 from ..completion.service import CompletionService, OpenDocument
 from ..config import Config, load_settings
-from ..errors import AuthenticationError, CodexError, ConfigError, redact, user_message
+from ..errors import AuthenticationError, BackendTimeoutError, CodexError, ConfigError, redact, user_message
 from ..positions import PositionOutOfRangeError, offset_at, position_at
 from .protocol import CodexProtocol
 
@@ -101,6 +101,40 @@ class Answer:
         return types.Range(position_at(self.text, start, self.encoding), position_at(self.text, end, self.encoding))
 
 
+class LateCompletions:
+    """Says why completions come back empty when they take longer than ``completion.timeout``.
+
+    ``codex/status`` turns to ``error`` with the reason once per slow spell and back
+    when a completion is in time again; the message window says it once per session.
+    Every late completion is logged.
+    """
+
+    def __init__(
+        self,
+        show: Callable[[types.MessageType, str], None],
+        status: Callable[[str, str | None], None],
+        busy: Callable[[], bool],
+    ) -> None:
+        self._show, self._status, self._busy = show, status, busy
+        self._late = False
+        self._told = False
+
+    def late(self, seconds: float) -> None:
+        reason = f"no suggestion: the model took longer than completion.timeout ({seconds:g}s)"
+        log.warning("%s", reason)
+        if not self._told:
+            self._told = True
+            self._show(types.MessageType.Warning, f"{reason}; raise it, or use a faster backend")
+        if not self._late:
+            self._late = True
+            self._status("error", reason)
+
+    def in_time(self) -> None:
+        if self._late:
+            self._late = False
+            self._status("busy" if self._busy() else "idle", None)
+
+
 class CodexLanguageServer(LanguageServer):
     def __init__(
         self,
@@ -115,6 +149,7 @@ class CodexLanguageServer(LanguageServer):
         self.chat_backend_factory = chat_backend_factory
         self.actions = ActionState()
         self.notifier = Notifier(self._show_message, clock)
+        self.late_completions = LateCompletions(self._show_message, self.send_status, lambda: self.actions.running > 0)
         self.tasks: set[asyncio.Task[Any]] = set()
         self.config = config
         self.completion = CompletionService(self._build_engine(config))
@@ -137,6 +172,13 @@ class CodexLanguageServer(LanguageServer):
 
     def _show_message(self, kind: types.MessageType, message: str) -> None:
         self.window_show_message(types.ShowMessageParams(type=kind, message=f"codex-ls: {redact(message)}"))
+
+    def send_status(self, state: str, message: str | None = None) -> None:
+        """``codex/status`` ``{state: "idle" | "busy" | "error", message?}`` for status bars."""
+        if self.closing:
+            return
+        params = {"state": state} | ({"message": redact(message)} if message else {})
+        self.protocol.notify("codex/status", params)
 
     def _build_engine(self, config: Config) -> CompletionEngine:
         try:
@@ -172,6 +214,7 @@ class CodexLanguageServer(LanguageServer):
         """
         if not self.config.completion.enabled:
             return None
+        deadline = asyncio.timeout_at(asyncio.get_running_loop().time() + self.config.completion.timeout)
         document = self.workspace.get_text_document(uri)
         text, encoding = document.source, document.position_codec.encoding
         try:
@@ -187,11 +230,18 @@ class CodexLanguageServer(LanguageServer):
             if other != uri
         )
         try:
-            outcome = await self.completion.complete(here, offset, manual=manual, others=others)
+            async with deadline:
+                outcome = await self.completion.complete(here, offset, manual=manual, others=others)
         except (CodexError, ValueError, OSError) as exc:
-            self.report_backend_error(exc)
+            if deadline.expired():
+                self.late_completions.late(self.config.completion.timeout)
+            else:
+                self.report_backend_error(exc)
             return None
-        return None if outcome is None else Answer(outcome, offset, text, encoding)
+        if outcome is None:
+            return None
+        self.late_completions.in_time()
+        return Answer(outcome, offset, text, encoding)
 
     def report_backend_error(self, exc: BaseException) -> None:
         """One message per kind of failure and minute: a refused key or an internal error as an error,
@@ -199,7 +249,9 @@ class CodexLanguageServer(LanguageServer):
         if isinstance(exc, AuthenticationError):
             self.notifier.notify("auth", user_message(exc), types.MessageType.Error)
         elif isinstance(exc, CodexError):
-            self.notifier.notify(type(exc).__name__, user_message(exc))
+            # Timeouts of every kind are one kind to the user: one message a minute.
+            kind = BackendTimeoutError if isinstance(exc, BackendTimeoutError) else type(exc)
+            self.notifier.notify(kind.__name__, user_message(exc))
         else:
             log.exception("unexpected error in a completion", exc_info=exc)
             self.notifier.notify("internal", user_message(exc), types.MessageType.Error)

@@ -143,7 +143,9 @@ end
 
 function M.create_command()
   api.nvim_create_user_command("Codex", function(opts)
-    if opts.range > 0 then
+    if opts.fargs[1] == "restart" then
+      require("codex").restart()
+    elseif opts.range > 0 then
       M.run(opts.fargs[1], opts.line1, opts.line2)
     else
       M.run(opts.fargs[1])
@@ -151,11 +153,11 @@ function M.create_command()
   end, {
     nargs = 1,
     range = true,
-    desc = "codex-ls code action on the range, or on the function at the cursor",
+    desc = "codex-ls code action on the range, or on the function at the cursor; restart: start codex-ls again",
     complete = function(lead)
       local names = vim.tbl_filter(function(name)
         return vim.startswith(name, lead)
-      end, vim.tbl_keys(M.actions))
+      end, vim.list_extend(vim.tbl_keys(M.actions), { "restart" }))
       table.sort(names)
       return names
     end,

@@ -103,6 +103,9 @@ function M.setup(opts)
     settings = { codexLs = as_object(settings) },
     capabilities = { textDocument = { inlineCompletion = { dynamicRegistration = false } } },
     handlers = { ["codex/status"] = require("codex.status").handler },
+    -- A server that dies is started again, with a growing delay and a message.
+    on_init = require("codex.restart").on_init,
+    on_exit = require("codex.restart").on_exit(config.name),
   })
   vim.lsp.enable(config.name)
 
@@ -127,6 +130,11 @@ function M.set_settings(settings)
     client.settings = { codexLs = as_object(settings) }
     client:notify("workspace/didChangeConfiguration", { settings = client.settings })
   end
+end
+
+--- Stop codex-ls and start it again now (`:Codex restart`).
+function M.restart()
+  require("codex.restart").restart(M.config.name)
 end
 
 --- Accept the ghost text at the cursor; false if there is none.

@@ -8,7 +8,7 @@ is applied or shown; failures are reported to the user, never as a failed reques
 
 from __future__ import annotations
 
-import functools
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
@@ -22,7 +22,7 @@ from ..server import CodexLanguageServer
 REQUEST_FAILED = -32803
 
 
-async def run_command(ls: CodexLanguageServer, *arguments: Any, name: str) -> None:
+async def run_command(ls: CodexLanguageServer, name: str, arguments: tuple[Any, ...]) -> None:
     """``workspace/executeCommand`` ``name``: run the action, then apply or show its result."""
     if len(arguments) != 1:
         raise JsonRpcInvalidParams(f"{name} takes one argument {{uri, range, instruction?, target?}}")
@@ -47,7 +47,16 @@ async def explain_request(ls: CodexLanguageServer, params: Any) -> dict[str, str
     return {"markdown": markdown}
 
 
+def handler_for(name: str) -> Callable[..., Awaitable[None]]:
+    """The ``executeCommand`` handler of one action (pygls reads a handler's own signature)."""
+
+    async def command(ls: CodexLanguageServer, *arguments: Any) -> None:
+        await run_command(ls, name, arguments)
+
+    return command
+
+
 def register(server: CodexLanguageServer) -> None:
     for name in ACTIONS:
-        server.command(name)(functools.partial(run_command, name=name))
+        server.command(name)(handler_for(name))
     server.feature("codex/explain")(explain_request)
