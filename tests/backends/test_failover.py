@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 
 import pytest
@@ -11,7 +10,7 @@ from codex_ls.backends.http import HttpTransport
 from codex_ls.backends.openai import OpenAIBackend
 from codex_ls.config import BackendConfig, parse_config
 from codex_ls.errors import AuthenticationError, RateLimitError, ServerError, StreamProtocolError
-from tests.backends.test_http_backends import REQUEST, Sleeps, collect, joined
+from tests.fakes.backends import REQUEST, Sleeps, collect, dead_url, joined
 from tests.fakes.fake_backend import FakeBackend, Reply
 
 
@@ -27,14 +26,6 @@ class Clock:
 def second() -> Iterator[FakeBackend]:
     with FakeBackend() as backend:
         yield backend
-
-
-def dead_url() -> str:
-    """A loopback port nobody listens on (bound, then released)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    return f"http://127.0.0.1:{port}/v1"
 
 
 def backend(

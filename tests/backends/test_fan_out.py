@@ -9,7 +9,7 @@ import pytest
 
 from codex_ls.backends.base import Delta
 from codex_ls.errors import ServerError
-from tests.backends.test_http_backends import REQUEST, make
+from tests.fakes.backends import REQUEST, make
 from tests.fakes.fake_backend import FakeBackend, Reply
 
 KINDS = [pytest.param(k, id=k) for k in ("llamacpp", "ollama")]

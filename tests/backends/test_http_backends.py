@@ -8,11 +8,9 @@ from typing import Any
 
 import pytest
 
-from codex_ls.backends.base import CHARS_PER_TOKEN_CAP, Backend, Delta, GenerationRequest
+from codex_ls.backends.base import CHARS_PER_TOKEN_CAP, GenerationRequest
 from codex_ls.backends.http import DRAIN_SECONDS, HttpTransport
 from codex_ls.backends.http_errors import retry_after_seconds
-from codex_ls.backends.llamacpp import LlamaCppBackend
-from codex_ls.backends.ollama import OllamaBackend
 from codex_ls.backends.openai import OpenAIBackend
 from codex_ls.config import BackendConfig
 from codex_ls.errors import (
@@ -26,49 +24,8 @@ from codex_ls.errors import (
     ServerError,
     StreamProtocolError,
 )
+from tests.fakes.backends import REQUEST, Sleeps, collect, joined, make
 from tests.fakes.fake_backend import FakeBackend, Reply
-
-REQUEST = GenerationRequest(
-    prefix="def f():\n    return ",
-    suffix="\n",
-    prompt="<|fim_prefix|>def f():\n    return <|fim_suffix|>\n<|fim_middle|>",
-    stop=("\n", "<|endoftext|>"),
-    max_tokens=32,
-    temperature=0.1,
-    extra=(("util.py", "X = 1\n"),),
-)
-
-
-class Sleeps:
-    """Records backoff waits instead of sleeping them."""
-
-    def __init__(self) -> None:
-        self.waits: list[float] = []
-
-    async def __call__(self, seconds: float) -> None:
-        self.waits.append(seconds)
-
-
-def make(kind: str, fake: FakeBackend, sleeps: Sleeps | None = None, sleep: Any = None, **settings: Any) -> Backend:
-    url = fake.openai_url if kind == "openai" else fake.url
-    settings = {"model": "m", "read_timeout": 1.0, "request_timeout": 3.0, **settings}
-    config = BackendConfig(kind=kind, url=url, **settings)  # type: ignore[arg-type]
-    transport = HttpTransport(config, sleep=sleep or sleeps or Sleeps())
-    backends = {"openai": OpenAIBackend, "llamacpp": LlamaCppBackend, "ollama": OllamaBackend}
-    backend: Backend = backends[kind](config, transport)
-    return backend
-
-
-async def collect(backend: Backend, request: GenerationRequest = REQUEST) -> list[Delta]:
-    try:
-        return [d async for d in backend.stream(request)]
-    finally:
-        await backend.aclose()
-
-
-def joined(deltas: list[Delta]) -> tuple[str, str | None]:
-    return "".join(d.text for d in deltas), deltas[-1].finish_reason
-
 
 KINDS = [pytest.param(k, id=k) for k in ("openai", "llamacpp", "ollama")]
 

@@ -11,7 +11,7 @@ from codex_ls.backends.http_errors import display_url
 from codex_ls.backends.openai import OpenAIBackend
 from codex_ls.config import BackendConfig, parse_config
 from codex_ls.errors import BackendError
-from tests.backends.test_http_backends import Sleeps, collect, joined
+from tests.fakes.backends import Sleeps, collect, joined
 from tests.fakes.fake_backend import FakeBackend, Reply
 
 PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "all_proxy")

@@ -7,8 +7,8 @@ from typing import Any
 import pytest_lsp
 from pytest_lsp import LanguageClient
 
-from tests.backends.test_failover import dead_url
 from tests.e2e.lsp import inline, open_document, openai_settings, server_config, start, texts
+from tests.fakes.backends import dead_url
 from tests.fakes.fake_backend import FakeBackend, Reply
 
 SOURCE = "def add(a, b):\n    return \n"

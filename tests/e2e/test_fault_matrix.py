@@ -24,8 +24,8 @@ import trustme
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
-from tests.backends.test_failover import dead_url
 from tests.e2e.lsp import inline, open_document, openai_settings, server_config, start, texts
+from tests.fakes.backends import dead_url
 from tests.fakes.fake_backend import FakeBackend, Reply
 
 SOURCE = "def add(a, b):\n    return \n"

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from .fake_backend import FakeBackend, RecordedRequest, Reply
+from tests.fakes.fake_backend import FakeBackend, RecordedRequest, Reply
 
 
 @pytest.fixture

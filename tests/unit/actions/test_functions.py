@@ -9,10 +9,9 @@ from lsprotocol import types
 
 from codex_ls.actions.functions import function_at
 from codex_ls.actions.implement import Body, Hole, balanced, block_end, choose, flaw, hole_for, shown_suffix
-from codex_ls.actions.job import ActionArgs, Snapshot
+from codex_ls.actions.job import Snapshot
 from codex_ls.actions.names import undefined_names
 from codex_ls.actions.target import instruction_at, reindent, target_at
-from codex_ls.lsp.arguments import ArgumentError, parse_args
 
 PY = '''import os
 
@@ -191,37 +190,6 @@ def test_no_instruction_comment_two_lines_up() -> None:
 
 def test_reindent() -> None:
     assert reindent("def f():\n    return 1\n\n", "    ") == "    def f():\n        return 1\n\n"
-
-
-# -- arguments -----------------------------------------------------------------------------------
-
-
-def test_arguments_parse_and_a_backwards_range_is_turned_around() -> None:
-    raw = {"uri": "file:///a.py", "range": {"start": {"line": 3, "character": 0}, "end": {"line": 1, "character": 2}}}
-    parsed = parse_args({**raw, "target": "go"})
-    assert parsed == ActionArgs("file:///a.py", span((1, 2), (3, 0)), None, "go")
-    assert parse_args(parsed.to_json()) == parsed
-
-
-@pytest.mark.parametrize(
-    "raw",
-    [
-        pytest.param(None, id="nothing"),
-        pytest.param({"uri": "file:///a.py"}, id="no-range"),
-        pytest.param({"uri": "file:///a.py", "range": {"start": {"line": -1, "character": 0}}}, id="bad-range"),
-        pytest.param(
-            {
-                "uri": "f",
-                "range": {"start": {"line": 0, "character": 0}, "end": {"line": 1, "character": 0}},
-                "target": 3,
-            },
-            id="bad-target",
-        ),
-    ],
-)
-def test_bad_arguments(raw: object) -> None:
-    with pytest.raises(ArgumentError):
-        parse_args(raw)
 
 
 # -- implement: holes and ranking ------------------------------------------------------------------

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
-
 import pytest
 
-from codex_ls.backends.base import Delta
 from codex_ls.completion.ranking import rank
-from codex_ls.completion.samples import Candidate, read_candidates
+from codex_ls.completion.samples import Candidate
 
 PREFIX = "def double(x):\n    return "
 SUFFIX = "\n\nprint(double(2))\n"
@@ -48,27 +45,3 @@ def test_the_confidence_floor_hides_doubted_candidates() -> None:
 def test_unknown_language_ranks_without_parsing() -> None:
     ranked = rank([("a", cand("length")), ("b", cand("stop"))], "no-such-language", "x", "y")
     assert [t for t, _ in ranked] == ["b", "a"]
-
-
-async def interleaved(closed: list[bool]) -> AsyncGenerator[Delta, None]:
-    try:
-        for text in ["a", "b", "c"]:
-            for index in range(3):
-                yield Delta(f"{text}{index}", index, logprob=-0.5, tokens=1)
-        yield Delta("", 0, "stop")
-        yield Delta("", 1, "length")
-        yield Delta("", 2, "stop")
-        yield Delta("never", 0)
-    finally:
-        closed.append(True)
-
-
-async def test_choices_are_collected_apart_and_the_stream_closed_when_all_finish() -> None:
-    closed: list[bool] = []
-    first: list[str] = []
-    candidates = await read_candidates(interleaved(closed), 3, first=first)
-    assert [c.text for c in candidates] == ["a0b0c0", "a1b1c1", "a2b2c2"]
-    assert [c.finish for c in candidates] == ["stop", "length", "stop"]
-    assert candidates[0].mean_logprob == -0.5
-    assert "".join(first) == "a0b0c0"
-    assert closed == [True]
