@@ -64,7 +64,7 @@ lint: venv
 	$(BIN)/mypy
 
 bench: venv
-	$(BIN)/python bench/latency.py
+	$(BIN)/python -m bench.latency
 
 clean:
 	rm -rf $(VENV) build *.egg-info

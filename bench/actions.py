@@ -5,7 +5,7 @@ a small Python file in a temporary workspace, runs each ``codex.*`` command the 
 an editor plugin would, and records the result the editor received (the applied
 edit, the shown document, the published diagnostics) with the command's latency.
 
-    python bench/actions.py [--out bench/results/actions.json]
+    python -m bench.actions [--out bench/results/actions.json]
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import argparse
 import asyncio
 import json
 import platform
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -24,10 +23,8 @@ from lsprotocol import types
 from pygls.lsp.client import LanguageClient
 from pygls.uris import from_fs_path, to_fs_path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from codex_ls.cli.complete import spawn_server  # noqa: E402
+from bench.common import RESULTS
+from codex_ls.cli.complete import spawn_server
 
 SOURCE = '''import math
 
@@ -189,7 +186,7 @@ async def run_all(root: Path) -> list[dict[str, Any]]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "actions.json"))
+    parser.add_argument("--out", default=str(RESULTS / "actions.json"))
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="codex-ls-actions-") as tmp:
         results = asyncio.run(run_all(Path(tmp)))

@@ -6,7 +6,7 @@ Each scenario runs one real server process over stdio (``backend.kind`` openai,
 after a keystroke, with ``completion.reuse`` and ``debounce`` off so that every
 request goes to a backend. A request succeeds when a suggestion comes back.
 
-    python bench/failover.py [--requests 200] [--out bench/results/failover.json]
+    python -m bench.failover [--requests 200] [--out bench/results/failover.json]
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ import json
 import os
 import platform
 import socket
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -25,14 +24,11 @@ from typing import Any
 
 from lsprotocol import types
 from pygls.lsp.client import LanguageClient
+from tests.fakes.fake_backend import FakeBackend, Reply
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from bench.latency import SOURCE, params, percentile, type_char  # noqa: E402
-from tests.fakes.fake_backend import FakeBackend, Reply  # noqa: E402
-
-from codex_ls.cli.complete import spawn_server  # noqa: E402
+from bench.common import RESULTS
+from bench.latency import SOURCE, params, percentile, type_char
+from codex_ls.cli.complete import spawn_server
 
 COLUMN = 11
 GOOD = Reply(chunks=["math", ".pi", " * radius", " ** 2"])
@@ -163,7 +159,7 @@ def markdown(results: dict[str, Any]) -> str:
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=200)
-    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "failover.json")
+    parser.add_argument("--out", type=Path, default=RESULTS / "failover.json")
     args = parser.parse_args()
     n = args.requests
     started = time.monotonic()
@@ -177,7 +173,7 @@ async def main() -> None:
         await run_scenario("primary refuses connections, cooldown 0 s", n, closed_port_url(), cooldown=0.0),
     ]
     results = {
-        "command": "python bench/failover.py" + (f" --requests {n}" if n != 200 else ""),
+        "command": "python -m bench.failover" + (f" --requests {n}" if n != 200 else ""),
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "machine": f"{platform.processor() or platform.machine()}, nproc {os.cpu_count()}, Python "
         f"{platform.python_version()}, load average {os.getloadavg()[0]:.2f}",

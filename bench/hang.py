@@ -7,7 +7,7 @@ explanation (``codex/explain``; a code action, bounded by ``backend.requestTimeo
 60 s). Measured: how long each takes to be answered, and how many requests reached
 the backend. Takes about a minute.
 
-    python bench/hang.py [--out bench/results/hang.json]
+    python -m bench.hang [--out bench/results/hang.json]
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ import json
 import os
 import platform
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -26,14 +25,10 @@ from typing import Any
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 from pygls.lsp.client import LanguageClient
+from tests.fakes.fake_backend import FakeBackend, Reply
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from tests.fakes.fake_backend import FakeBackend, Reply  # noqa: E402
-
-from codex_ls.cli.complete import spawn_server  # noqa: E402
+from bench.common import RESULTS, ROOT, command
+from codex_ls.cli.complete import spawn_server
 
 SOURCE = "def area(r):\n    return \n"
 #: Longer than anything the server may take; a request still open then is a hang.
@@ -126,10 +121,10 @@ def markdown(results: dict[str, Any]) -> str:
 
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "hang.json")
+    parser.add_argument("--out", type=Path, default=RESULTS / "hang.json")
     args = parser.parse_args()
     results = {
-        "command": " ".join(["python bench/hang.py", *sys.argv[1:]]),
+        "command": command(),
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "machine": f"{platform.machine()}, nproc {os.cpu_count()}, Python {platform.python_version()}",
         "commit": commit(),

@@ -16,7 +16,7 @@ pass@1 runs each task's test in a subprocess (``bench/local.py``'s ``score``: wi
 line break appended, and as inserted); exact match compares with the canonical line.
 Records go to a JSONL file as they are made, so a run that stops can be resumed.
 
-    python bench/humaneval.py [--tasks 1033] [--deadline 6000] [--records bench/results/humaneval.jsonl]
+    python -m bench.humaneval [--tasks 1033] [--deadline 6000] [--records FILE.jsonl]
 """
 
 from __future__ import annotations
@@ -27,33 +27,107 @@ import gzip
 import json
 import os
 import shutil
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from bench.local import (  # noqa: E402
+from bench.client import Server
+from bench.common import (
     DATA,
-    Server,
+    RESULTS,
+    command,
     latency_summary,
     machine,
-    score,
+    percentile,
     server_source,
     snapshot,
     utf16_len,
 )
 
 RANKED_EVERY = 10
+#: HumanEval single-line infilling (1033 tasks; MIT licence beside it).
+TASKS = DATA / "HumanEval-SingleLineInfilling.jsonl.gz"
+TEST_TIMEOUT = 10.0
 
 
 def all_tasks() -> list[tuple[int, dict[str, Any]]]:
-    with gzip.open(DATA, "rt", encoding="utf-8") as stream:
+    with gzip.open(TASKS, "rt", encoding="utf-8") as stream:
         return list(enumerate(json.loads(line) for line in stream if line.strip()))
+
+
+def load_tasks(count: int) -> list[tuple[int, dict[str, Any]]]:
+    with gzip.open(TASKS, "rt", encoding="utf-8") as stream:
+        rows = [json.loads(line) for line in stream if line.strip()]
+    return [(i, rows[i]) for i in range(0, len(rows), 10)][:count]
+
+
+def cut_utf16(text: str, units: int) -> int:
+    """How many code points of ``text`` make ``units`` UTF-16 units."""
+    done = 0
+    for i, char in enumerate(text):
+        if done >= units:
+            return i
+        done += 2 if ord(char) > 0xFFFF else 1
+    return len(text)
+
+
+def run_test(program: str) -> tuple[bool, str]:
+    with tempfile.TemporaryDirectory(prefix="bench-local-") as folder:
+        path = Path(folder, "task.py")
+        path.write_text(program, encoding="utf-8")
+        try:
+            done = subprocess.run(
+                [sys.executable, "-I", str(path)], cwd=folder, capture_output=True, timeout=TEST_TIMEOUT, check=False
+            )
+        except subprocess.TimeoutExpired:
+            return False, "timeout"
+    if done.returncode == 0:
+        return True, ""
+    last = done.stderr.decode("utf-8", "replace").strip().splitlines()
+    return False, last[-1][:200] if last else f"exit {done.returncode}"
+
+
+def score(tasks: list[tuple[int, dict[str, Any]]], records: list[dict[str, Any]]) -> dict[str, Any]:
+    by_index = dict(tasks)
+    passed = passed_raw = exact = empty = 0
+    for record in records:
+        task = by_index[record["index"]]
+        completion = record["completion"] or ""
+        empty += not completion
+        suffix = task["suffix"]
+        rest = suffix[cut_utf16(suffix, record["replace_utf16"]) :]
+        tail = f"\n\n{task['test']}\n\ncheck({task['entry_point']})\n"
+        as_line = completion if completion.endswith("\n") else completion + "\n"
+        ok, why = run_test(task["prompt"] + as_line + rest + tail)
+        ok_raw, _ = run_test(task["prompt"] + completion + rest + tail) if completion else (False, "")
+        record.update(passed=ok, passed_as_inserted=ok_raw, failure=why)
+        record["exact"] = bool(completion) and completion.strip() == task["canonical_solution"].strip()
+        passed += ok
+        passed_raw += ok_raw
+        exact += record["exact"]
+    n = len(records)
+    seconds = [r["seconds"] for r in records if r["error"] is None]
+    return {
+        "tasks": n,
+        "subset": "every 10th task in file order (indices 0, 10, 20, ...)",
+        "pass_at_1": round(passed / n, 3) if n else None,
+        "pass_at_1_as_inserted": round(passed_raw / n, 3) if n else None,
+        "exact_match": round(exact / n, 3) if n else None,
+        "passed": passed,
+        "passed_as_inserted": passed_raw,
+        "exact": exact,
+        "empty": empty,
+        "errors": sum(r["error"] is not None for r in records),
+        "latency": latency_summary(seconds),
+        "prompt_tokens_p50": percentile([float(r["prompt_tokens"]) for r in records if r["prompt_tokens"]], 50)
+        if any(r["prompt_tokens"] for r in records)
+        else None,
+    }
 
 
 def raw_candidates(logs: list[str]) -> list[tuple[str, str]]:
@@ -207,29 +281,38 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tasks", type=int, default=1033)
     parser.add_argument("--deadline", type=float, default=6000.0, help="seconds before collection stops")
-    parser.add_argument("--records", type=Path, default=ROOT / "bench" / "results" / "humaneval.jsonl")
+    parser.add_argument(
+        "--records",
+        type=Path,
+        help="keep every task's record in this JSONL file (a run that stops resumes from it); else a temporary one",
+    )
     parser.add_argument("--source", default="HEAD", help="commit whose server/codex_ls runs (a frozen copy)")
-    parser.add_argument("--out-dir", type=Path, default=ROOT / "bench" / "results")
+    parser.add_argument("--out-dir", type=Path, default=RESULTS)
     args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench-humaneval-") as scratch:
+        await run(args, args.records or Path(scratch) / "records.jsonl")
+
+
+async def run(args: argparse.Namespace, records_path: Path) -> None:
     started = time.perf_counter()
     tasks = all_tasks()[: args.tasks]
     source = snapshot(args.source)
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(source / "server"), *filter(None, [env.get("PYTHONPATH")])])
     results: dict[str, Any] = {
-        "command": " ".join(["python bench/humaneval.py", *sys.argv[1:]]),
+        "command": command(),
         "date": time.strftime("%Y-%m-%d %H:%M %Z"),
         "machine": machine(),
         "source": server_source(args.source, env),
     }
     try:
-        await asyncio.wait_for(collect(tasks, args.records, env), args.deadline)
+        await asyncio.wait_for(collect(tasks, records_path, env), args.deadline)
     except TimeoutError:
         results["incomplete"] = f"--deadline {args.deadline:.0f} s reached"
         print(results["incomplete"], file=sys.stderr)
     finally:
         shutil.rmtree(source, ignore_errors=True)
-    records = sorted(load_records(args.records).values(), key=lambda r: r["index"])
+    records = sorted(load_records(records_path).values(), key=lambda r: r["index"])
     wanted = {index for index, _ in tasks}
     records = [r for r in records if r["index"] in wanted]
     subset = [r for r in records if "ranked" in r]

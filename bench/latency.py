@@ -13,7 +13,7 @@ Runs the real server process over stdio against the fake backend on 127.0.0.1:
   ``$/cancelRequest``); the time from sending that message to the fake seeing the
   connection close.
 
-    python bench/latency.py [--requests 200] [--cancels 50] [--out bench/results/latency.json]
+    python -m bench.latency [--requests 200] [--cancels 50] [--out bench/results/latency.json]
 """
 
 from __future__ import annotations
@@ -23,20 +23,16 @@ import asyncio
 import json
 import platform
 import statistics
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
 from pygls.lsp.client import LanguageClient
+from tests.fakes.fake_backend import FakeBackend, Reply
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from tests.fakes.fake_backend import FakeBackend, Reply  # noqa: E402
-
-from codex_ls.cli.complete import spawn_server  # noqa: E402
+from bench.common import RESULTS, command
+from codex_ls.cli.complete import spawn_server
 
 SOURCE = "import math\n\n\ndef area(radius: float) -> float:\n    return \n\n\nprint(area(2.0))\n"
 LINE, COLUMN = 4, 11
@@ -159,13 +155,13 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--cancels", type=int, default=50)
-    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "latency.json")
+    parser.add_argument("--out", type=Path, default=RESULTS / "latency.json")
     args = parser.parse_args()
     with FakeBackend() as fake:
         client = await start_server(fake)
         try:
             results = {
-                "command": "python bench/latency.py " + " ".join(sys.argv[1:]),
+                "command": command(),
                 "machine": f"{platform.machine()}, {platform.python_version()}, {platform.node()}",
                 "date": time.strftime("%Y-%m-%d %H:%M"),
                 "overhead": await overhead(client, fake, args.requests, keep_alive=True, typed="x"),

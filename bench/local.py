@@ -33,10 +33,11 @@ that on this shared machine both meet the same background load:
    the suggestion is the line, a line break is appended) and ``pass@1 as inserted``
    (the text exactly as an editor would insert it).
 
-    python bench/local.py [--models qwen2.5-coder-0.5b,qwen2.5-coder-1.5b] [--tasks 100] [--keystrokes 30]
+    python -m bench.local [--models qwen2.5-coder-0.5b,qwen2.5-coder-1.5b] [--tasks 100] [--keystrokes 30]
                           [--settings '{"completion": {"contextTokens": 512}}'] [--out-dir bench/results]
 
-Writes ``bench/results/local.json`` and ``bench/results/local.md`` (``--out-dir``).
+Writes ``bench/results/local.md`` (``--out-dir``), and with ``--records`` ``local.json``,
+every answer and every task.
 The machine is shared, so each section also records how many cores the server and
 the whole machine used (``/proc/stat``, ``/proc/<pid>/stat``): a server getting well
 under 2 cores means someone else was running. Both models take about 25 minutes on
@@ -49,50 +50,34 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
-import gzip
-import io
 import json
 import os
-import platform
-import re
 import shutil
-import statistics
 import subprocess
 import sys
-import tarfile
-import tempfile
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
-from pygls.lsp.client import LanguageClient
 
-ROOT = Path(__file__).resolve().parents[1]
-DATA = Path("/work/shared/data/HumanEval-SingleLineInfilling.jsonl.gz")
-MODELS = ("qwen2.5-coder-0.5b", "qwen2.5-coder-1.5b")
-REQUEST_TIMEOUT = 60.0
-
-
-def measured(settings: dict[str, Any]) -> dict[str, Any]:
-    """``settings`` with the server's completion.timeout at the client's own REQUEST_TIMEOUT.
-
-    The benchmarks measure how long the model takes; an editor's default deadline
-    (completion.timeout) would turn the slow answers into empty ones.
-    """
-    completion = {"timeout": REQUEST_TIMEOUT, **settings.get("completion", {})}
-    return {**settings, "completion": completion}
-
-
-TEST_TIMEOUT = 10.0
-
-GENERATION = re.compile(
-    r"local generation ended: finish=(?P<finish>\w+), prompt (?P<prompt>\d+) tokens "
-    r"\((?P<reused>\d+) reused\) in (?P<prompt_s>[\d.]+)s, (?P<generated>\d+) tokens in (?P<gen_s>[\d.]+)s"
+from bench.client import LOADED, REQUEST_TIMEOUT, Answer, Server, generation_summary
+from bench.common import (
+    RESULTS,
+    CpuSample,
+    command,
+    common_prefix,
+    latency_summary,
+    machine,
+    server_source,
+    snapshot,
+    utf16_len,
 )
-LOADED = re.compile(r"loaded (?P<file>\S+) in (?P<seconds>[\d.]+)s")
+from bench.humaneval import TASKS, load_tasks, score
+
+MODELS = ("qwen2.5-coder-0.5b", "qwen2.5-coder-1.5b")
+
 
 #: The realistic file: a small module, the cursor on ``CURSOR`` in a function body.
 SOURCE = '''\
@@ -192,305 +177,6 @@ HEADER = "# rev 000000000000"
 USEFUL_CHARS = 8
 
 
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-
-
-@dataclass(frozen=True)
-class CpuSample:
-    """CPU time (jiffies) of the whole machine and of the server process at one moment."""
-
-    wall: float
-    busy: int
-    steal: int
-    server: int
-
-    @classmethod
-    def take(cls, pid: int) -> CpuSample:
-        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
-        user, nice, system, _idle, _iowait, irq, softirq, steal = fields
-        server = 0
-        with contextlib.suppress(OSError):
-            stat = Path(f"/proc/{pid}/stat").read_text()
-            after = stat[stat.rindex(")") + 2 :].split()
-            server = int(after[11]) + int(after[12])  # utime, stime
-        return cls(time.perf_counter(), user + nice + system + irq + softirq, steal, server)
-
-    def until(self, end: CpuSample) -> dict[str, float]:
-        """Average cores used in between: by the server, by everything (server, this script, others), stolen."""
-        wall = max(end.wall - self.wall, 1e-9)
-        return {
-            "wall_s": round(wall, 1),
-            "server_cores": round((end.server - self.server) / CLOCK_TICKS / wall, 2),
-            "machine_busy_cores": round((end.busy - self.busy) / CLOCK_TICKS / wall, 2),
-            "steal_cores": round((end.steal - self.steal) / CLOCK_TICKS / wall, 2),
-        }
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
-
-
-def common_prefix(a: str, b: str) -> int:
-    count = 0
-    for x, y in zip(a, b, strict=False):
-        if x != y:
-            break
-        count += 1
-    return count
-
-
-def utf16_len(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
-
-
-def latency_summary(seconds: list[float]) -> dict[str, Any]:
-    if not seconds:
-        return {"n": 0}
-    return {
-        "n": len(seconds),
-        "p50_s": round(percentile(seconds, 50), 3),
-        "p95_s": round(percentile(seconds, 95), 3),
-        "mean_s": round(statistics.fmean(seconds), 3),
-        "max_s": round(max(seconds), 3),
-    }
-
-
-@dataclass
-class Generation:
-    """One ``local generation ended`` log line."""
-
-    finish: str
-    prompt: int
-    reused: int
-    prompt_seconds: float
-    generated: int
-    generate_seconds: float
-
-    @classmethod
-    def parse(cls, message: str) -> Generation | None:
-        m = GENERATION.search(message)
-        if m is None:
-            return None
-        return cls(
-            finish=m["finish"],
-            prompt=int(m["prompt"]),
-            reused=int(m["reused"]),
-            prompt_seconds=float(m["prompt_s"]),
-            generated=int(m["generated"]),
-            generate_seconds=float(m["gen_s"]),
-        )
-
-
-def generation_summary(gens: list[Generation]) -> dict[str, Any]:
-    if not gens:
-        return {"n": 0}
-    # The last prompt token is evaluated by the sampling loop, not the prompt pass.
-    evaluated = [max(0, g.prompt - g.reused - 1) for g in gens]
-    prompt_seconds = sum(g.prompt_seconds for g in gens)
-    generate_seconds = sum(g.generate_seconds for g in gens)
-    return {
-        "n": len(gens),
-        "prompt_tokens_p50": percentile([float(g.prompt) for g in gens], 50),
-        "reused_tokens_p50": percentile([float(g.reused) for g in gens], 50),
-        "reused_tokens_min": min(g.reused for g in gens),
-        "reused_tokens_max": max(g.reused for g in gens),
-        "evaluated_tokens_p50": percentile([float(e) for e in evaluated], 50),
-        "prompt_seconds_p50": round(percentile([g.prompt_seconds for g in gens], 50), 3),
-        "prompt_eval_tok_per_s": round(sum(evaluated) / prompt_seconds, 1) if prompt_seconds else None,
-        "generated_tokens_p50": percentile([float(g.generated) for g in gens], 50),
-        "generation_tok_per_s": round(sum(g.generated for g in gens) / generate_seconds, 1)
-        if generate_seconds
-        else None,
-        "finish": {f: sum(g.finish == f for g in gens) for f in sorted({g.finish for g in gens})},
-    }
-
-
-@dataclass
-class Answer:
-    text: str | None
-    replace: int
-    seconds: float
-    generation: Generation | None
-    error: str | None = None
-
-
-@dataclass
-class Server:
-    """One server process and what it said."""
-
-    client: LanguageClient
-    pid: int
-    spawned: float
-    logs: list[str] = field(default_factory=list)
-    generations: list[Generation] = field(default_factory=list)
-    stderr: list[str] = field(default_factory=list)
-    drain: asyncio.Future[None] | None = None
-    #: Set when a ``local generation ended`` line arrives.
-    logged: asyncio.Event = field(default_factory=asyncio.Event)
-    next_id: int = 0
-    #: CPU jiffies (server, whole machine, stolen) and wall seconds spent in requests since the last section.
-    account: list[float] = field(default_factory=lambda: [0.0, 0.0, 0.0, 0.0])
-
-    def cpu_section(self) -> dict[str, float]:
-        """Average cores used while this server answered requests since the last call, then reset."""
-        server, busy, steal, wall = self.account
-        self.account = [0.0, 0.0, 0.0, 0.0]
-        wall = max(wall, 1e-9)
-        return {
-            "wall_s": round(wall, 1),
-            "server_cores": round(server / CLOCK_TICKS / wall, 2),
-            "machine_busy_cores": round(busy / CLOCK_TICKS / wall, 2),
-            "steal_cores": round(steal / CLOCK_TICKS / wall, 2),
-        }
-
-    @classmethod
-    async def start(cls, settings: dict[str, Any], env: dict[str, str], *args: str) -> Server:
-        client = LanguageClient("bench-local", "1")
-        spawned = time.perf_counter()
-        await client.start_io(sys.executable, "-m", "codex_ls", "--stdio", *args, env=env)
-        process = client._server
-        assert process is not None
-        server = cls(client, process.pid, spawned)
-
-        @client.feature(types.WINDOW_LOG_MESSAGE)  # type: ignore[untyped-decorator]
-        def log_message(params: types.LogMessageParams) -> None:
-            server.logs.append(params.message)
-            if (gen := Generation.parse(params.message)) is not None:
-                server.generations.append(gen)
-                server.logged.set()
-
-        @client.feature(types.WINDOW_SHOW_MESSAGE)  # type: ignore[untyped-decorator]
-        def show_message(params: types.ShowMessageParams) -> None:
-            server.logs.append(f"[shown] {params.message}")
-
-        server.drain = asyncio.ensure_future(server._drain())
-        await asyncio.wait_for(
-            client.initialize_async(
-                types.InitializeParams(
-                    capabilities=types.ClientCapabilities(),
-                    root_uri="file:///bench",
-                    initialization_options=measured(settings),
-                )
-            ),
-            REQUEST_TIMEOUT,
-        )
-        client.initialized(types.InitializedParams())
-        return server
-
-    async def _drain(self) -> None:
-        """Keep the server's stderr flowing (a full pipe would block it); keep its last lines."""
-        process = self.client._server
-        stream = process.stderr if process is not None else None
-        if stream is None:
-            return
-        while line := await stream.readline():
-            self.stderr.append(line.decode("utf-8", "replace").rstrip())
-            del self.stderr[:-50]
-
-    def configure(self, settings: dict[str, Any]) -> None:
-        """New settings, as an editor pushes them (``workspace/didChangeConfiguration``, section ``codexLs``).
-
-        The server builds a new engine and backend; the loaded model (and its KV cache) is shared.
-        """
-        self.client.workspace_did_change_configuration(
-            types.DidChangeConfigurationParams({"codexLs": measured(settings)})
-        )
-
-    def open(self, uri: str, text: str) -> None:
-        item = types.TextDocumentItem(uri, "python", 1, text)
-        self.client.text_document_did_open(types.DidOpenTextDocumentParams(item))
-
-    def close(self, uri: str) -> None:
-        self.client.text_document_did_close(types.DidCloseTextDocumentParams(types.TextDocumentIdentifier(uri)))
-
-    def change(self, uri: str, version: int, edits: list[tuple[types.Range, str]]) -> None:
-        self.client.text_document_did_change(
-            types.DidChangeTextDocumentParams(
-                text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
-                content_changes=[types.TextDocumentContentChangePartial(range=r, text=t) for r, t in edits],
-            )
-        )
-
-    async def complete(self, uri: str, position: types.Position, *, manual: bool = False) -> Answer:
-        """One inline completion, awaited (60 s at most), with the generation the server logged for it."""
-        before = len(self.generations)
-        self.logged.clear()
-        self.next_id += 1
-        msg_id = f"bench-{self.next_id}"
-        params = types.InlineCompletionParams(
-            context=types.InlineCompletionContext(
-                trigger_kind=types.InlineCompletionTriggerKind.Invoked
-                if manual
-                else types.InlineCompletionTriggerKind.Automatic
-            ),
-            text_document=types.TextDocumentIdentifier(uri),
-            position=position,
-        )
-        cpu = CpuSample.take(self.pid)
-        started = time.perf_counter()
-        future = self.client.protocol.send_request_async(types.TEXT_DOCUMENT_INLINE_COMPLETION, params, msg_id=msg_id)
-        try:
-            result = await asyncio.wait_for(future, REQUEST_TIMEOUT)
-        except TimeoutError:
-            self.client.protocol.notify("$/cancelRequest", types.CancelParams(id=msg_id))
-            return Answer(None, 0, time.perf_counter() - started, None, "timeout")
-        seconds = time.perf_counter() - started
-        after = CpuSample.take(self.pid)
-        for i, delta in enumerate(
-            (after.server - cpu.server, after.busy - cpu.busy, after.steal - cpu.steal, after.wall - cpu.wall)
-        ):
-            self.account[i] += delta
-        items = result.items if isinstance(result, types.InlineCompletionList) else result or []
-        # The worker logs its statistics once it has released the model, just after the answer.
-        # An answer served without a model call (type-through, cache) logs nothing: wait only
-        # about as long as a model call that fast could take to log its end.
-        if len(self.generations) == before:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.logged.wait(), min(5.0, 1.0 + seconds))
-        generation = self.generations[-1] if len(self.generations) > before else None
-        if not items:
-            return Answer(None, 0, seconds, generation)
-        item = items[0]
-        text = item.insert_text if isinstance(item.insert_text, str) else item.insert_text.value
-        replace = 0
-        if item.range is not None and item.range.end != item.range.start:
-            if item.range.end.line != item.range.start.line:
-                return Answer(text, 0, seconds, generation, "multi-line range")
-            replace = item.range.end.character - item.range.start.character  # UTF-16 units
-        return Answer(text, replace, seconds, generation)
-
-    def memory(self) -> dict[str, int]:
-        """VmHWM / VmRSS / RssAnon / RssFile of the server process, in KiB."""
-        wanted = ("VmHWM", "VmRSS", "RssAnon", "RssFile")
-        values: dict[str, int] = {}
-        with contextlib.suppress(OSError):
-            for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
-                key, _, rest = line.partition(":")
-                if key in wanted:
-                    values[key + "_kib"] = int(rest.split()[0])
-        return values
-
-    async def stop(self) -> None:
-        """shutdown + exit; the process is killed (by its pid) if it does not leave within 20 s."""
-        client, process = self.client, self.client._server
-        try:
-            await asyncio.wait_for(client.shutdown_async(None), 20)
-            client.exit(None)
-        except Exception as exc:  # a wedged server must not wedge the benchmark
-            print(f"  shutdown failed: {exc!r}", file=sys.stderr)
-        if process is not None:
-            try:
-                await asyncio.wait_for(process.wait(), 20)
-            except TimeoutError:
-                print(f"  server {process.pid} did not exit; killing it", file=sys.stderr)
-                process.kill()
-                await process.wait()
-        await asyncio.wait_for(client.stop(), 20)  # type: ignore[no-untyped-call]
-        if self.drain is not None:
-            self.drain.cancel()
-
-
 # -- the realistic file ------------------------------------------------------------------------------------------
 
 
@@ -588,12 +274,6 @@ def typing_summary(answers: list[Answer], keystrokes: int, how: str) -> dict[str
 # -- HumanEval ------------------------------------------------------------------------------------------------------
 
 
-def load_tasks(count: int) -> list[tuple[int, dict[str, Any]]]:
-    with gzip.open(DATA, "rt", encoding="utf-8") as stream:
-        rows = [json.loads(line) for line in stream if line.strip()]
-    return [(i, rows[i]) for i in range(0, len(rows), 10)][:count]
-
-
 async def humaneval(
     servers: list[tuple[str, Server]], tasks: list[tuple[int, dict[str, Any]]]
 ) -> dict[str, list[dict[str, Any]]]:
@@ -628,70 +308,6 @@ async def humaneval(
         for _, server in servers:
             server.close(previous)
     return records
-
-
-def cut_utf16(text: str, units: int) -> int:
-    """How many code points of ``text`` make ``units`` UTF-16 units."""
-    done = 0
-    for i, char in enumerate(text):
-        if done >= units:
-            return i
-        done += 2 if ord(char) > 0xFFFF else 1
-    return len(text)
-
-
-def run_test(program: str) -> tuple[bool, str]:
-    with tempfile.TemporaryDirectory(prefix="bench-local-") as folder:
-        path = Path(folder, "task.py")
-        path.write_text(program, encoding="utf-8")
-        try:
-            done = subprocess.run(
-                [sys.executable, "-I", str(path)], cwd=folder, capture_output=True, timeout=TEST_TIMEOUT, check=False
-            )
-        except subprocess.TimeoutExpired:
-            return False, "timeout"
-    if done.returncode == 0:
-        return True, ""
-    last = done.stderr.decode("utf-8", "replace").strip().splitlines()
-    return False, last[-1][:200] if last else f"exit {done.returncode}"
-
-
-def score(tasks: list[tuple[int, dict[str, Any]]], records: list[dict[str, Any]]) -> dict[str, Any]:
-    by_index = dict(tasks)
-    passed = passed_raw = exact = empty = 0
-    for record in records:
-        task = by_index[record["index"]]
-        completion = record["completion"] or ""
-        empty += not completion
-        suffix = task["suffix"]
-        rest = suffix[cut_utf16(suffix, record["replace_utf16"]) :]
-        tail = f"\n\n{task['test']}\n\ncheck({task['entry_point']})\n"
-        as_line = completion if completion.endswith("\n") else completion + "\n"
-        ok, why = run_test(task["prompt"] + as_line + rest + tail)
-        ok_raw, _ = run_test(task["prompt"] + completion + rest + tail) if completion else (False, "")
-        record.update(passed=ok, passed_as_inserted=ok_raw, failure=why)
-        record["exact"] = bool(completion) and completion.strip() == task["canonical_solution"].strip()
-        passed += ok
-        passed_raw += ok_raw
-        exact += record["exact"]
-    n = len(records)
-    seconds = [r["seconds"] for r in records if r["error"] is None]
-    return {
-        "tasks": n,
-        "subset": "every 10th task in file order (indices 0, 10, 20, ...)",
-        "pass_at_1": round(passed / n, 3) if n else None,
-        "pass_at_1_as_inserted": round(passed_raw / n, 3) if n else None,
-        "exact_match": round(exact / n, 3) if n else None,
-        "passed": passed,
-        "passed_as_inserted": passed_raw,
-        "exact": exact,
-        "empty": empty,
-        "errors": sum(r["error"] is not None for r in records),
-        "latency": latency_summary(seconds),
-        "prompt_tokens_p50": percentile([float(r["prompt_tokens"]) for r in records if r["prompt_tokens"]], 50)
-        if any(r["prompt_tokens"] for r in records)
-        else None,
-    }
 
 
 # -- one model -------------------------------------------------------------------------------------------------------
@@ -806,56 +422,7 @@ async def bench_all(
 # -- the code under test ---------------------------------------------------------------------------------------------
 
 
-def git(*args: str) -> str:
-    done = subprocess.run(["git", "-C", str(ROOT), *args], capture_output=True, text=True, check=True)
-    return done.stdout.strip()
-
-
-def snapshot(ref: str) -> Path:
-    """``server/codex_ls`` as committed in ``ref``, extracted into a new temporary directory."""
-    folder = Path(tempfile.mkdtemp(prefix="bench-local-src-"))
-    archive = subprocess.run(
-        ["git", "-C", str(ROOT), "archive", "--format=tar", git("rev-parse", ref), "server/codex_ls"],
-        capture_output=True,
-        check=True,
-    ).stdout
-    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-        tar.extractall(folder, filter="data")
-    return folder
-
-
-def server_source(ref: str, env: dict[str, str]) -> dict[str, Any]:
-    """Which code the servers will run: the commit, and where ``codex_ls`` is imported from with ``env``."""
-    where = subprocess.run(
-        [sys.executable, "-c", "import codex_ls; print(codex_ls.__file__)"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=tempfile.gettempdir(),
-    ).stdout.strip()
-    if ref == "installed":
-        return {"ref": "installed", "imported_from": where, "head": git("describe", "--always", "--dirty")}
-    return {"ref": ref, "commit": git("rev-parse", ref), "imported_from": where}
-
-
 # -- report ----------------------------------------------------------------------------------------------------------
-
-
-def machine() -> dict[str, Any]:
-    names = [line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if ":" in line]
-    keys = [line.split(":", 1)[0].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if ":" in line]
-    cpu = next((name for key, name in zip(keys, names, strict=True) if key == "model name"), platform.processor())
-    import llama_cpp
-
-    return {
-        "nproc": os.cpu_count(),
-        "affinity": len(os.sched_getaffinity(0)),
-        "cpu": cpu,
-        "python": platform.python_version(),
-        "llama_cpp_python": llama_cpp.__version__,
-        "loadavg_start": os.getloadavg(),
-    }
 
 
 def _fmt(value: Any, unit: str = "") -> str:
@@ -986,7 +553,7 @@ def markdown(results: dict[str, Any]) -> str:
         "the tokens the worker produced before it saw the stop flag.",
         f"* Useful typing suggestion: at least {USEFUL_CHARS} of its first characters are what the user goes on "
         "to type (or all of the rest of the line).",
-        f"* HumanEval single-line infilling (`{DATA.name}`, MIT): {results['tasks']} tasks, every 10th by file "
+        f"* HumanEval single-line infilling (`{TASKS.name}`, MIT): {results['tasks']} tasks, every 10th by file "
         "order (indices 0, 10, 20, …). One server per model for all tasks; each task is a new document "
         "`prompt + suffix` (didOpen with a new URI, didClose of the previous), the cursor at the end of "
         "`prompt`; the first item is applied (its range replaces that many characters of the suffix) and "
@@ -1076,7 +643,8 @@ async def main() -> None:
     parser.add_argument("--tasks", type=int, default=100, help="HumanEval tasks (every 10th, 0..104)")
     parser.add_argument("--keystrokes", type=int, default=30, help=f"characters typed (at most {len(TYPED)})")
     parser.add_argument("--deadline", type=float, default=50 * 60, help="seconds before the run is abandoned")
-    parser.add_argument("--out-dir", type=Path, default=ROOT / "bench" / "results")
+    parser.add_argument("--out-dir", type=Path, default=RESULTS)
+    parser.add_argument("--records", action="store_true", help="also write local.json: every answer, every task")
     parser.add_argument("--settings", default="{}", help="more initializationOptions as JSON (default: none)")
     parser.add_argument(
         "--source",
@@ -1096,7 +664,7 @@ async def main() -> None:
         parser.error(f"unknown model(s) {', '.join(unknown)}; known: {', '.join(MODELS)}")
     started = time.perf_counter()
     results: dict[str, Any] = {
-        "command": " ".join(["python bench/local.py", *sys.argv[1:]]),
+        "command": command(),
         "date": time.strftime("%Y-%m-%d %H:%M %Z"),
         "machine": machine(),
         "keystrokes": args.keystrokes,
@@ -1129,7 +697,8 @@ async def main() -> None:
     if (advice := recommend(results["models"])) is not None:
         results["recommendation"] = advice
     args.out_dir.mkdir(parents=True, exist_ok=True)
-    (args.out_dir / "local.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    if args.records:
+        (args.out_dir / "local.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     (args.out_dir / "local.md").write_text(markdown(results), encoding="utf-8")
     print(markdown(results))
 

@@ -39,7 +39,7 @@ Reported per mode and typing speed, all through the real server process:
 * backend streams still open 400 ms after the last keystroke of each body, and
   right after its ``didClose``.
 
-    python bench/replay.py [--keystrokes 300] [--modes vscode,neovim,none] [--speeds 60,120,200]
+    python -m bench.replay [--keystrokes 300] [--modes vscode,neovim,none] [--speeds 60,120,200]
 """
 
 from __future__ import annotations
@@ -52,7 +52,6 @@ import itertools
 import json
 import random
 import re
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,13 +59,10 @@ from typing import Any
 
 from lsprotocol import types
 from pygls.lsp.client import LanguageClient
+from tests.fakes.fake_backend import FakeBackend, RecordedRequest, Reply
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from tests.fakes.fake_backend import FakeBackend, RecordedRequest, Reply  # noqa: E402
-
-from codex_ls.cli.complete import spawn_server  # noqa: E402
+from bench.common import RESULTS, ROOT, command
+from codex_ls.cli.complete import spawn_server
 
 MODULES = ["textwrap", "fnmatch", "shlex", "colorsys", "bisect", "heapq"]
 FIRST_TOKEN = 0.060
@@ -427,7 +423,7 @@ async def main() -> None:
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--neovim-debounce-ms", type=int, help="instead of the plugin's default")
     parser.add_argument("--misses", action="store_true", help="record each keystroke without a correct suggestion")
-    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "replay.json")
+    parser.add_argument("--out", type=Path, default=RESULTS / "replay.json")
     args = parser.parse_args()
     chosen = regions(args.keystrokes)
     nvim = args.neovim_debounce_ms / 1000 if args.neovim_debounce_ms is not None else neovim_debounce()
@@ -441,7 +437,7 @@ async def main() -> None:
                 del row["misses"]
             rows.append(row)
     report = {
-        "command": "python bench/replay.py " + " ".join(sys.argv[1:]),
+        "command": command(),
         "date": time.strftime("%Y-%m-%d %H:%M"),
         "modules": MODULES,
         "regions": len(chosen),

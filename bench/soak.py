@@ -15,7 +15,7 @@ connections to the backend (read from /proc/PID/fd and /proc/PID/net/tcp: none m
 be left, since the fake closes every connection after its answer), its other sockets
 and its threads against their count after start-up.
 
-    python bench/soak.py [--requests 10000] [--documents 20] [--out bench/results/soak.json]
+    python -m bench.soak [--requests 10000] [--documents 20] [--out bench/results/soak.json]
 """
 
 from __future__ import annotations
@@ -28,7 +28,6 @@ import os
 import platform
 import random
 import statistics
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,14 +36,10 @@ from typing import Any
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 from pygls.lsp.client import LanguageClient
+from tests.fakes.fake_backend import FakeBackend, Reply
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from tests.fakes.fake_backend import FakeBackend, Reply  # noqa: E402
-
-from codex_ls.cli.complete import spawn_server  # noqa: E402
+from bench.common import RESULTS, command
+from codex_ls.cli.complete import spawn_server
 
 RESPONSE_TIMEOUT = 30.0
 BODY = "def handler_{n}(event, context):\n    payload = \n    return payload\n"
@@ -386,10 +381,10 @@ async def main() -> None:
     parser.add_argument("--requests", type=int, default=10_000)
     parser.add_argument("--documents", type=int, default=20)
     parser.add_argument("--deadline", type=float, default=1800.0)
-    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "soak.json")
+    parser.add_argument("--out", type=Path, default=RESULTS / "soak.json")
     args = parser.parse_args()
     results = {
-        "command": " ".join(["python bench/soak.py", *sys.argv[1:]]),
+        "command": command(),
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "machine": f"{platform.machine()}, nproc {os.cpu_count()}, Python {platform.python_version()}, "
         f"load average {os.getloadavg()[0]:.2f} at the start",

@@ -1,6 +1,6 @@
 """A bounded soak in CI: 1,000 inline requests over 5 documents, most superseded, nothing left behind.
 
-The same driver as ``python bench/soak.py`` (10,000 requests over 20 documents), at a
+The same driver as ``python -m bench.soak`` (10,000 requests over 20 documents), at a
 size that takes seconds.
 """
 

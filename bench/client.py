@@ -1,0 +1,270 @@
+"""One real server process driven as an editor drives it, and what it logged about each model call."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lsprotocol import types
+from pygls.lsp.client import LanguageClient
+
+from bench.common import CLOCK_TICKS, CpuSample, percentile
+
+REQUEST_TIMEOUT = 60.0
+
+GENERATION = re.compile(
+    r"local generation ended: finish=(?P<finish>\w+), prompt (?P<prompt>\d+) tokens "
+    r"\((?P<reused>\d+) reused\) in (?P<prompt_s>[\d.]+)s, (?P<generated>\d+) tokens in (?P<gen_s>[\d.]+)s"
+)
+LOADED = re.compile(r"loaded (?P<file>\S+) in (?P<seconds>[\d.]+)s")
+
+
+def measured(settings: dict[str, Any]) -> dict[str, Any]:
+    """``settings`` with the server's completion.timeout at the client's own REQUEST_TIMEOUT.
+
+    The benchmarks measure how long the model takes; an editor's default deadline
+    (completion.timeout) would turn the slow answers into empty ones.
+    """
+    completion = {"timeout": REQUEST_TIMEOUT, **settings.get("completion", {})}
+    return {**settings, "completion": completion}
+
+
+@dataclass
+class Generation:
+    """One ``local generation ended`` log line."""
+
+    finish: str
+    prompt: int
+    reused: int
+    prompt_seconds: float
+    generated: int
+    generate_seconds: float
+
+    @classmethod
+    def parse(cls, message: str) -> Generation | None:
+        m = GENERATION.search(message)
+        if m is None:
+            return None
+        return cls(
+            finish=m["finish"],
+            prompt=int(m["prompt"]),
+            reused=int(m["reused"]),
+            prompt_seconds=float(m["prompt_s"]),
+            generated=int(m["generated"]),
+            generate_seconds=float(m["gen_s"]),
+        )
+
+
+def generation_summary(gens: list[Generation]) -> dict[str, Any]:
+    if not gens:
+        return {"n": 0}
+    # The last prompt token is evaluated by the sampling loop, not the prompt pass.
+    evaluated = [max(0, g.prompt - g.reused - 1) for g in gens]
+    prompt_seconds = sum(g.prompt_seconds for g in gens)
+    generate_seconds = sum(g.generate_seconds for g in gens)
+    return {
+        "n": len(gens),
+        "prompt_tokens_p50": percentile([float(g.prompt) for g in gens], 50),
+        "reused_tokens_p50": percentile([float(g.reused) for g in gens], 50),
+        "reused_tokens_min": min(g.reused for g in gens),
+        "reused_tokens_max": max(g.reused for g in gens),
+        "evaluated_tokens_p50": percentile([float(e) for e in evaluated], 50),
+        "prompt_seconds_p50": round(percentile([g.prompt_seconds for g in gens], 50), 3),
+        "prompt_eval_tok_per_s": round(sum(evaluated) / prompt_seconds, 1) if prompt_seconds else None,
+        "generated_tokens_p50": percentile([float(g.generated) for g in gens], 50),
+        "generation_tok_per_s": round(sum(g.generated for g in gens) / generate_seconds, 1)
+        if generate_seconds
+        else None,
+        "finish": {f: sum(g.finish == f for g in gens) for f in sorted({g.finish for g in gens})},
+    }
+
+
+@dataclass
+class Answer:
+    text: str | None
+    replace: int
+    seconds: float
+    generation: Generation | None
+    error: str | None = None
+
+
+@dataclass
+class Server:
+    """One server process and what it said."""
+
+    client: LanguageClient
+    pid: int
+    spawned: float
+    logs: list[str] = field(default_factory=list)
+    generations: list[Generation] = field(default_factory=list)
+    stderr: list[str] = field(default_factory=list)
+    drain: asyncio.Future[None] | None = None
+    #: Set when a ``local generation ended`` line arrives.
+    logged: asyncio.Event = field(default_factory=asyncio.Event)
+    next_id: int = 0
+    #: CPU jiffies (server, whole machine, stolen) and wall seconds spent in requests since the last section.
+    account: list[float] = field(default_factory=lambda: [0.0, 0.0, 0.0, 0.0])
+
+    def cpu_section(self) -> dict[str, float]:
+        """Average cores used while this server answered requests since the last call, then reset."""
+        server, busy, steal, wall = self.account
+        self.account = [0.0, 0.0, 0.0, 0.0]
+        wall = max(wall, 1e-9)
+        return {
+            "wall_s": round(wall, 1),
+            "server_cores": round(server / CLOCK_TICKS / wall, 2),
+            "machine_busy_cores": round(busy / CLOCK_TICKS / wall, 2),
+            "steal_cores": round(steal / CLOCK_TICKS / wall, 2),
+        }
+
+    @classmethod
+    async def start(cls, settings: dict[str, Any], env: dict[str, str], *args: str) -> Server:
+        client = LanguageClient("bench-local", "1")
+        spawned = time.perf_counter()
+        await client.start_io(sys.executable, "-m", "codex_ls", "--stdio", *args, env=env)
+        process = client._server
+        assert process is not None
+        server = cls(client, process.pid, spawned)
+
+        @client.feature(types.WINDOW_LOG_MESSAGE)  # type: ignore[untyped-decorator]
+        def log_message(params: types.LogMessageParams) -> None:
+            server.logs.append(params.message)
+            if (gen := Generation.parse(params.message)) is not None:
+                server.generations.append(gen)
+                server.logged.set()
+
+        @client.feature(types.WINDOW_SHOW_MESSAGE)  # type: ignore[untyped-decorator]
+        def show_message(params: types.ShowMessageParams) -> None:
+            server.logs.append(f"[shown] {params.message}")
+
+        server.drain = asyncio.ensure_future(server._drain())
+        await asyncio.wait_for(
+            client.initialize_async(
+                types.InitializeParams(
+                    capabilities=types.ClientCapabilities(),
+                    root_uri="file:///bench",
+                    initialization_options=measured(settings),
+                )
+            ),
+            REQUEST_TIMEOUT,
+        )
+        client.initialized(types.InitializedParams())
+        return server
+
+    async def _drain(self) -> None:
+        """Keep the server's stderr flowing (a full pipe would block it); keep its last lines."""
+        process = self.client._server
+        stream = process.stderr if process is not None else None
+        if stream is None:
+            return
+        while line := await stream.readline():
+            self.stderr.append(line.decode("utf-8", "replace").rstrip())
+            del self.stderr[:-50]
+
+    def configure(self, settings: dict[str, Any]) -> None:
+        """New settings, as an editor pushes them (``workspace/didChangeConfiguration``, section ``codexLs``).
+
+        The server builds a new engine and backend; the loaded model (and its KV cache) is shared.
+        """
+        self.client.workspace_did_change_configuration(
+            types.DidChangeConfigurationParams({"codexLs": measured(settings)})
+        )
+
+    def open(self, uri: str, text: str) -> None:
+        item = types.TextDocumentItem(uri, "python", 1, text)
+        self.client.text_document_did_open(types.DidOpenTextDocumentParams(item))
+
+    def close(self, uri: str) -> None:
+        self.client.text_document_did_close(types.DidCloseTextDocumentParams(types.TextDocumentIdentifier(uri)))
+
+    def change(self, uri: str, version: int, edits: list[tuple[types.Range, str]]) -> None:
+        self.client.text_document_did_change(
+            types.DidChangeTextDocumentParams(
+                text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+                content_changes=[types.TextDocumentContentChangePartial(range=r, text=t) for r, t in edits],
+            )
+        )
+
+    async def complete(self, uri: str, position: types.Position, *, manual: bool = False) -> Answer:
+        """One inline completion, awaited (60 s at most), with the generation the server logged for it."""
+        before = len(self.generations)
+        self.logged.clear()
+        self.next_id += 1
+        msg_id = f"bench-{self.next_id}"
+        params = types.InlineCompletionParams(
+            context=types.InlineCompletionContext(
+                trigger_kind=types.InlineCompletionTriggerKind.Invoked
+                if manual
+                else types.InlineCompletionTriggerKind.Automatic
+            ),
+            text_document=types.TextDocumentIdentifier(uri),
+            position=position,
+        )
+        cpu = CpuSample.take(self.pid)
+        started = time.perf_counter()
+        future = self.client.protocol.send_request_async(types.TEXT_DOCUMENT_INLINE_COMPLETION, params, msg_id=msg_id)
+        try:
+            result = await asyncio.wait_for(future, REQUEST_TIMEOUT)
+        except TimeoutError:
+            self.client.protocol.notify("$/cancelRequest", types.CancelParams(id=msg_id))
+            return Answer(None, 0, time.perf_counter() - started, None, "timeout")
+        seconds = time.perf_counter() - started
+        after = CpuSample.take(self.pid)
+        for i, delta in enumerate(
+            (after.server - cpu.server, after.busy - cpu.busy, after.steal - cpu.steal, after.wall - cpu.wall)
+        ):
+            self.account[i] += delta
+        items = result.items if isinstance(result, types.InlineCompletionList) else result or []
+        # The worker logs its statistics once it has released the model, just after the answer.
+        # An answer served without a model call (type-through, cache) logs nothing: wait only
+        # about as long as a model call that fast could take to log its end.
+        if len(self.generations) == before:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.logged.wait(), min(5.0, 1.0 + seconds))
+        generation = self.generations[-1] if len(self.generations) > before else None
+        if not items:
+            return Answer(None, 0, seconds, generation)
+        item = items[0]
+        text = item.insert_text if isinstance(item.insert_text, str) else item.insert_text.value
+        replace = 0
+        if item.range is not None and item.range.end != item.range.start:
+            if item.range.end.line != item.range.start.line:
+                return Answer(text, 0, seconds, generation, "multi-line range")
+            replace = item.range.end.character - item.range.start.character  # UTF-16 units
+        return Answer(text, replace, seconds, generation)
+
+    def memory(self) -> dict[str, int]:
+        """VmHWM / VmRSS / RssAnon / RssFile of the server process, in KiB."""
+        wanted = ("VmHWM", "VmRSS", "RssAnon", "RssFile")
+        values: dict[str, int] = {}
+        with contextlib.suppress(OSError):
+            for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
+                key, _, rest = line.partition(":")
+                if key in wanted:
+                    values[key + "_kib"] = int(rest.split()[0])
+        return values
+
+    async def stop(self) -> None:
+        """shutdown + exit; the process is killed (by its pid) if it does not leave within 20 s."""
+        client, process = self.client, self.client._server
+        try:
+            await asyncio.wait_for(client.shutdown_async(None), 20)
+            client.exit(None)
+        except Exception as exc:  # a wedged server must not wedge the benchmark
+            print(f"  shutdown failed: {exc!r}", file=sys.stderr)
+        if process is not None:
+            try:
+                await asyncio.wait_for(process.wait(), 20)
+            except TimeoutError:
+                print(f"  server {process.pid} did not exit; killing it", file=sys.stderr)
+                process.kill()
+                await process.wait()
+        await asyncio.wait_for(client.stop(), 20)  # type: ignore[no-untyped-call]
+        if self.drain is not None:
+            self.drain.cancel()
