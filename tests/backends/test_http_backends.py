@@ -24,6 +24,7 @@ from codex_ls.errors import (
     ServerError,
     StreamProtocolError,
 )
+from codex_ls.tasks import cancel_once
 from tests.fakes.backends import REQUEST, Sleeps, collect, joined, make
 from tests.fakes.fake_backend import FakeBackend, Reply
 
@@ -458,3 +459,25 @@ async def test_an_answer_within_max_tokens_is_never_cut(fake: FakeBackend) -> No
     # 32 tokens of 8 characters, and a server that ends it itself.
     fake.push(Reply(chunks=["12345678"] * 32, finish_reason="stop"))
     assert joined(await collect(make("openai", fake))) == ("12345678" * 32, "stop")
+
+
+async def test_a_cancelled_reader_hangs_up_before_it_runs_again(fake: FakeBackend) -> None:
+    fake.push(Reply(chunks=["x"] * 100, chunk_delay=0.05))
+    backend = make("openai", fake)
+    first = asyncio.Event()
+
+    async def read() -> None:
+        async for _ in backend.stream(REQUEST):
+            first.set()
+
+    reader = asyncio.ensure_future(read())
+    try:
+        await first.wait()
+        cancel_once(reader)
+        # The loop is held: the reader cannot run, so only the hang-up can close the connection.
+        time.sleep(0.5)  # noqa: ASYNC251
+        assert fake.requests[0].disconnected_at is not None
+        with pytest.raises(asyncio.CancelledError):
+            await reader
+    finally:
+        await backend.aclose()

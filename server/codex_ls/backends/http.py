@@ -27,6 +27,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import socket
 import ssl
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Coroutine, Mapping
@@ -46,6 +47,7 @@ from ..errors import (
     StreamProtocolError,
     status_error,
 )
+from ..tasks import hang_up_on_cancel
 from .http_errors import backoff, display_url, error_message, fails_over, retry_after_seconds, transport_error
 
 log = logging.getLogger(__name__)
@@ -226,8 +228,9 @@ class HttpTransport:
                     f"{display_url(url)} answered with {kind}, not a stream; is backend.url right?"
                 )
             raw = response.aiter_raw()
-            async for chunk in self._until_deadline(raw, deadline):
-                yield chunk
+            with hang_up_on_cancel(lambda: _hang_up(response)):
+                async for chunk in self._until_deadline(raw, deadline):
+                    yield chunk
         except GeneratorExit:
             left_early = True
             raise
@@ -337,6 +340,17 @@ def _background(closing: Coroutine[Any, Any, None]) -> None:
     task = asyncio.ensure_future(closing)
     _CLOSING.add(task)
     task.add_done_callback(_CLOSING.discard)
+
+
+def _hang_up(response: httpx.Response) -> None:
+    """Shut the response's socket down now: the backend sees the client leave at once and stops
+    generating, before the cancelled reader has unwound and closed the connection properly."""
+    stream = response.extensions.get("network_stream")
+    sock = stream.get_extra_info("socket") if stream is not None else None
+    # asyncio hands out a TransportSocket, which has shutdown() but is no socket.socket.
+    if callable(shutdown := getattr(sock, "shutdown", None)):
+        with contextlib.suppress(OSError):
+            shutdown(socket.SHUT_RDWR)
 
 
 def _close_abandoned(sending: asyncio.Future[httpx.Response]) -> None:

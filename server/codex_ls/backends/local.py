@@ -25,6 +25,7 @@ from typing import Any, ClassVar
 
 from ..config import ModelConfig
 from ..errors import BackendError, BackendUnavailableError
+from ..tasks import hang_up_on_cancel
 from .base import Delta, GenerationRequest, StopMatcher, with_stops
 
 log = logging.getLogger(__name__)
@@ -236,12 +237,14 @@ class LocalBackend:
 
         worker = loop.run_in_executor(None, work)
         try:
-            while (item := await queue.get()) is not None:
-                if isinstance(item, BaseException):
-                    if isinstance(item, BackendError):
-                        raise item
-                    raise BackendError(f"the local model failed: {item!r}") from item
-                yield item
+            # Cancelled, the worker stops at its next token, not once this reader has unwound.
+            with hang_up_on_cancel(stop.set):
+                while (item := await queue.get()) is not None:
+                    if isinstance(item, BaseException):
+                        if isinstance(item, BackendError):
+                            raise item
+                        raise BackendError(f"the local model failed: {item!r}") from item
+                    yield item
         finally:
             # The worker sees the flag within one token and releases the model;
             # nobody waits for it here, so cancellation is immediate.
