@@ -105,6 +105,16 @@ class ModelConfig:
     path: str | None = None
     n_threads: int | None = attrs.field(default=None, validator=v.optional(v.ge(1)))
     n_ctx: int = attrs.field(default=4096, validator=[v.ge(512), v.le(131072)])
+    #: Lay the prompt out for the KV cache: the cursor line's typed part after the FIM
+    #: middle marker, the head's first line fixed, so a keystroke evaluates only itself.
+    cache_layout: bool = True
+    #: Characters of suffix shown to the model at most (0: the window's share): a new
+    #: line re-evaluates the suffix. Chosen by measurement, see bench/results/local.md.
+    suffix_chars: int = attrs.field(default=512, validator=v.ge(0))
+    #: Load the model when the server starts, and evaluate a document's head when it opens.
+    warm: bool = True
+    #: An action's generation yields the model to a waiting completion between tokens.
+    completions_first: bool = True
 
 
 @attrs.frozen

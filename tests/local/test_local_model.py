@@ -126,3 +126,80 @@ async def test_a_manual_trigger_ranks_three_samples_and_typing_draws_one(client:
     drawn = [m.message for m in client.log_messages if m.message.startswith("completion: ")]
     assert drawn[0].startswith("completion: 3 samples"), drawn
     assert drawn[-1].startswith("completion: 1 samples"), drawn
+
+
+def generations(client: LanguageClient) -> list[tuple[int, int]]:
+    """(prompt tokens, reused) of every ``local generation ended`` line so far."""
+    found = (GENERATION.search(m.message) for m in client.log_messages)
+    return [(int(m.group(1)), int(m.group(2))) for m in found if m is not None]
+
+
+GENERATION = re.compile(r"local generation ended: .*prompt (\d+) tokens \((\d+) reused\)")
+
+
+async def until(check: Any, seconds: float = 300.0) -> None:
+    deadline = asyncio.get_running_loop().time() + seconds
+    while not check():
+        assert asyncio.get_running_loop().time() < deadline, "timed out"
+        await asyncio.sleep(0.05)
+
+
+def type_at(client: LanguageClient, uri: str, version: int, line: int, character: int, text: str) -> None:
+    here = types.Position(line, character)
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+            content_changes=[types.TextDocumentContentChangePartial(range=types.Range(here, here), text=text)],
+        )
+    )
+
+
+@pytest_lsp.fixture(config=server_config())
+async def every_key(lsp_client: LanguageClient) -> Any:
+    """A model call for every keystroke: nothing is served from what was shown."""
+    await start(lsp_client, {"completion": {"timeout": 600.0, "reuse": False}})
+    yield
+    await lsp_client.shutdown_session()
+
+
+async def test_two_keystrokes_on_a_line_evaluate_only_what_was_typed(every_key: LanguageClient) -> None:
+    client = every_key
+    text = FIB.read_text()
+    line = text.split("\n").index("        numbers.append(")
+    typed = "        numbers.app"
+    lines = text.split("\n")
+    lines[line] = typed
+    uri = open_document(client, "\n".join(lines))
+    assert texts(await inline(client, uri, line, len(typed)))
+    for version, char in enumerate("en", start=2):
+        type_at(client, uri, version, line, len(typed), char)
+        typed += char
+        await inline(client, uri, line, len(typed))
+    await until(lambda: len(generations(client)) >= 3)
+    first, *keystrokes = generations(client)[-3:]
+    assert first[0] > 100, first  # the whole file is the prompt
+    for prompt, reused in keystrokes:
+        assert prompt - reused <= 3, keystrokes  # the new character, give or take a merged token
+
+
+async def test_a_completion_asked_during_an_explain_is_answered_first(client: LanguageClient) -> None:
+    source = FIB.read_text()
+    uri = open_document(client, source)
+    inside = {"line": source.split("\n").index("    if n < 2:"), "character": 4}
+    argument = {"uri": uri, "range": {"start": inside, "end": inside}}
+    params = types.ExecuteCommandParams(command="codex.explain", arguments=[argument])
+    explain = asyncio.ensure_future(client.workspace_execute_command_async(params))
+    finished: list[str] = []
+    explain.add_done_callback(lambda _: finished.append("explain"))
+
+    def generating() -> bool:
+        reports = [str(r) for rs in client.progress_reports.values() for r in rs]
+        return any("characters received" in r for r in reports)
+
+    await until(generating)
+    assert not explain.done()
+    line = source.split("\n").index("        numbers.append(")
+    assert texts(await inline(client, uri, line, len("        numbers.append(")))
+    finished.append("completion")
+    await asyncio.wait_for(explain, 600)
+    assert finished == ["completion", "explain"]

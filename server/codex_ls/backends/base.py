@@ -30,6 +30,17 @@ class GenerationRequest:
     #: Other files as ``(path, text)``, for backends that take them separately.
     extra: tuple[tuple[str, str], ...] = ()
     logprobs: bool = False
+    #: Who waits for it: ``"typing"`` (an inline completion) goes before ``"action"`` where
+    #: one model serves both, and ``"warm"`` (evaluating a prompt ahead of time) after both.
+    lane: str = "typing"
+
+
+@dataclass(frozen=True)
+class CacheLayout:
+    """How a backend that keeps its evaluated prompt wants the prompt laid out."""
+
+    #: Characters of suffix at most (whole lines); 0: the window's own share.
+    suffix_chars: int = 0
 
 
 @dataclass(frozen=True)
@@ -54,8 +65,20 @@ class Backend(Protocol):
     #: so that each costs a whole generation of waiting.
     samples_in_sequence: bool
 
+    @property
+    def cache_layout(self) -> CacheLayout | None:
+        """Set where the backend keeps its evaluated prompt between calls (a KV cache):
+        the prompt is then laid out so that a keystroke re-evaluates little."""
+        ...
+
     def stream(self, request: GenerationRequest) -> AsyncGenerator[Delta, None]:
         """Stream the answer; closing the iterator must close the connection."""
+        ...
+
+    async def prepare(self, prompt: str = "") -> None:
+        """Get ready ahead of the first request: load what must be loaded and, where the
+        backend keeps a prompt cache, evaluate ``prompt`` when nothing else wants the model.
+        Best effort: failures are for the requests to report."""
         ...
 
     async def check(self) -> str:

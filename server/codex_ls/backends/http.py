@@ -48,6 +48,7 @@ from ..errors import (
     status_error,
 )
 from ..tasks import hang_up_on_cancel
+from .base import CacheLayout
 from .http_errors import backoff, display_url, error_message, fails_over, retry_after_seconds, transport_error
 
 log = logging.getLogger(__name__)
@@ -343,11 +344,10 @@ def _background(closing: Coroutine[Any, Any, None]) -> None:
 
 
 def _hang_up(response: httpx.Response) -> None:
-    """Shut the response's socket down now: the backend sees the client leave at once and stops
-    generating, before the cancelled reader has unwound and closed the connection properly."""
+    """Shut the response's socket now: the backend sees the client leave before the reader unwinds.
+    (asyncio hands out a TransportSocket, which has ``shutdown`` but is no ``socket.socket``.)"""
     stream = response.extensions.get("network_stream")
     sock = stream.get_extra_info("socket") if stream is not None else None
-    # asyncio hands out a TransportSocket, which has shutdown() but is no socket.socket.
     if callable(shutdown := getattr(sock, "shutdown", None)):
         with contextlib.suppress(OSError):
             shutdown(socket.SHUT_RDWR)
@@ -386,12 +386,15 @@ async def _drain_then_close(response: httpx.Response, raw: AsyncIterator[bytes])
 class HttpBackend:
     """What every HTTP backend shares: its settings, its transport, closing."""
 
-    #: Several samples are one request with ``n``, or as many requests at once.
-    samples_in_sequence = False
+    samples_in_sequence = False  # several samples are one request with n, or requests side by side
+    cache_layout: CacheLayout | None = None  # a server's prompt cache is its own business
 
     def __init__(self, config: BackendConfig, transport: HttpTransport | None = None) -> None:
         self.config = config
         self.transport = transport or HttpTransport(config)
+
+    async def prepare(self, prompt: str = "") -> None:
+        """Nothing to load; a server caches prompts itself."""
 
     async def aclose(self) -> None:
         await self.transport.aclose()

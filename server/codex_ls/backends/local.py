@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import codecs
+import contextlib
 import logging
 import os
 import threading
@@ -26,7 +27,9 @@ from typing import Any, ClassVar
 from ..config import ModelConfig
 from ..errors import BackendError, BackendUnavailableError
 from ..tasks import hang_up_on_cancel
-from .base import Delta, GenerationRequest, StopMatcher, with_stops
+from .base import CacheLayout, Delta, GenerationRequest, StopMatcher, with_stops
+from .kv import Abandoned, Seat
+from .turns import Turns
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +61,7 @@ class GenerationStats:
 
 
 class LoadedModel:
-    """A llama.cpp model and the lock that makes its use exclusive."""
+    """A llama.cpp model and the turns that make its use exclusive (``turns.py``)."""
 
     _cache: ClassVar[dict[tuple[str, int, int], LoadedModel]] = {}
     _cache_lock: ClassVar[threading.Lock] = threading.Lock()
@@ -66,8 +69,12 @@ class LoadedModel:
     def __init__(self, llm: Any, path: Path) -> None:
         self.llm = llm
         self.path = path
-        self.lock = threading.Lock()
+        self.turns = Turns()
+        self.seat = Seat(llm, self.turns)
         self.last = GenerationStats()
+
+    def turn(self, lane: str, stopped: Callable[[], bool]) -> contextlib.AbstractContextManager[Callable[[], None]]:
+        return self.seat.turn(lane, stopped)
 
     @classmethod
     def get(cls, path: Path, n_ctx: int, n_threads: int) -> LoadedModel:
@@ -93,7 +100,9 @@ class LoadedModel:
                 cls._cache[key] = LoadedModel(llm, path)
             return cls._cache[key]
 
-    def evaluate_prompt(self, tokens: list[int], stopped: Callable[[], bool]) -> int:
+    def evaluate_prompt(
+        self, tokens: list[int], stopped: Callable[[], bool], pause: Callable[[], None] = lambda: None
+    ) -> int:
         """Bring the KV cache to all but the last prompt token; return the reused count."""
         llm = self.llm
         cached = llm.input_ids[: llm.n_tokens].tolist()
@@ -104,6 +113,7 @@ class LoadedModel:
             reused += 1
         llm.n_tokens = reused
         for start in range(reused, len(tokens) - 1, PROMPT_BATCH):
+            pause()
             if stopped():
                 break
             llm.eval(tokens[start : min(start + PROMPT_BATCH, len(tokens) - 1)])
@@ -116,36 +126,71 @@ class LoadedModel:
         stopped: Callable[[], bool],
     ) -> GenerationStats:
         """Run one generation, sending deltas through ``emit``; runs in a worker thread."""
-        with self.lock:
-            llm = self.llm
-            stats = GenerationStats()
-            started = time.perf_counter()
-            tokens = llm.tokenize(request.prompt.encode("utf-8"), add_bos=False, special=True)
-            room = llm.n_ctx() - len(tokens)
-            if room < 8:
-                raise BackendError(
-                    f"the prompt ({len(tokens)} tokens) does not fit the model context ({llm.n_ctx()}); "
-                    "lower completion.contextTokens or raise model.nCtx"
-                )
-            stats.prompt_tokens = len(tokens)
-            stats.reused_tokens = self.evaluate_prompt(tokens, stopped)
-            stats.prompt_seconds = time.perf_counter() - started
-            # Each further sample starts from the evaluated prompt: llama.cpp keeps the
-            # longest common prefix of its cache, so only the generation is repeated.
-            # Its sampler is seeded alike on every call, so each sample gets its own seed.
-            seed = llm._seed
-            try:
-                for index in range(request.n):
-                    if stopped():
-                        break
-                    llm.set_seed((seed + index) & 0xFFFFFFFF)
-                    finish = self._sample(request, index, tokens, min(request.max_tokens, room), emit, stopped, stats)
-                    stats.finish = finish if index == 0 or stats.finish == finish else "mixed"
-            finally:
-                llm.set_seed(seed)
-            stats.generate_seconds = time.perf_counter() - started - stats.prompt_seconds
-            self.last = stats
-            return stats
+        try:
+            with self.turn(request.lane, stopped) as pause:
+                return self._generate(request, emit, stopped, pause)
+        except Abandoned:
+            return GenerationStats()
+
+    def warm(self, prompt: str) -> GenerationStats:
+        """Evaluate ``prompt`` into the completions' cache while nobody else wants the model;
+        the moment someone does, stop (what was evaluated stays). Runs in a worker thread."""
+        stats = GenerationStats(finish="warm")
+
+        def outranked() -> bool:
+            return self.turns.outranked("warm")
+
+        started = time.perf_counter()
+        try:
+            with self.turn("warm", outranked):
+                tokens = self.llm.tokenize(prompt.encode("utf-8"), add_bos=False, special=True)
+                tokens = tokens[: self.llm.n_ctx() - 8]
+                stats.prompt_tokens = len(tokens)
+                # evaluate_prompt leaves the last token for the sampler: here there is none.
+                stats.reused_tokens = self.evaluate_prompt([*tokens, 0], outranked)
+                stats.finish = "yielded" if outranked() else "warm"
+        except Abandoned:
+            stats.finish = "yielded"
+        stats.prompt_seconds = time.perf_counter() - started
+        return stats
+
+    def _generate(
+        self,
+        request: GenerationRequest,
+        emit: Callable[[Delta], None],
+        stopped: Callable[[], bool],
+        pause: Callable[[], None],
+    ) -> GenerationStats:
+        llm = self.llm
+        stats = GenerationStats()
+        started = time.perf_counter()
+        tokens = llm.tokenize(request.prompt.encode("utf-8"), add_bos=False, special=True)
+        room = llm.n_ctx() - len(tokens)
+        if room < 8:
+            raise BackendError(
+                f"the prompt ({len(tokens)} tokens) does not fit the model context ({llm.n_ctx()}); "
+                "lower completion.contextTokens or raise model.nCtx"
+            )
+        stats.prompt_tokens = len(tokens)
+        stats.reused_tokens = self.evaluate_prompt(tokens, stopped, pause)
+        stats.prompt_seconds = time.perf_counter() - started
+        # Each further sample starts from the evaluated prompt: llama.cpp keeps the
+        # longest common prefix of its cache, so only the generation is repeated.
+        # Its sampler is seeded alike on every call, so each sample gets its own seed.
+        seed = llm._seed
+        try:
+            for index in range(request.n):
+                if stopped():
+                    break
+                llm.set_seed((seed + index) & 0xFFFFFFFF)
+                budget = min(request.max_tokens, room)
+                finish = self._sample(request, index, tokens, budget, emit, stopped, pause, stats)
+                stats.finish = finish if index == 0 or stats.finish == finish else "mixed"
+        finally:
+            llm.set_seed(seed)
+        stats.generate_seconds = time.perf_counter() - started - stats.prompt_seconds
+        self.last = stats
+        return stats
 
     def _sample(
         self,
@@ -155,6 +200,7 @@ class LoadedModel:
         max_tokens: int,
         emit: Callable[[Delta], None],
         stopped: Callable[[], bool],
+        pause: Callable[[], None],
         stats: GenerationStats,
     ) -> str:
         """One sample, sent as choice ``index``; it ends at a stop sequence, so the next can start."""
@@ -166,6 +212,7 @@ class LoadedModel:
         generator = llm.generate(tokens, temp=request.temperature, top_p=0.95, top_k=40, repeat_penalty=1.0)
         try:
             for count, token in enumerate(generator, start=1):
+                pause()
                 if stopped():
                     finish = "cancelled"
                     break
@@ -207,11 +254,16 @@ class LocalBackend:
         self._resolve_path = resolve_path or model_path
         self._model: LoadedModel | None = None
 
+    @property
+    def cache_layout(self) -> CacheLayout | None:
+        return CacheLayout(self.config.suffix_chars) if self.config.cache_layout else None
+
     async def load(self) -> LoadedModel:
         if self._model is None:
             path = await asyncio.to_thread(self._resolve_path, self.config)
             threads = self.config.n_threads or available_cores()
             self._model = await asyncio.to_thread(LoadedModel.get, path, self.config.n_ctx, threads)
+        self._model.turns.completions_first = self.config.completions_first
         return self._model
 
     def stream(self, request: GenerationRequest) -> AsyncGenerator[Delta, None]:
@@ -250,6 +302,18 @@ class LocalBackend:
             # nobody waits for it here, so cancellation is immediate.
             stop.set()
             worker.add_done_callback(_log_generation)
+
+    async def prepare(self, prompt: str = "") -> None:
+        """Load the model (``model.warm``), and evaluate ``prompt`` when nothing else wants it."""
+        if not self.config.warm:
+            return
+        try:
+            model = await self.load()
+            if prompt:
+                stats = await asyncio.to_thread(model.warm, prompt)
+                log.info("local warm-up ended: %s", stats)
+        except BackendError as exc:
+            log.info("the local model could not be prepared: %s", exc)
 
     async def check(self) -> str:
         model = await self.load()

@@ -1,10 +1,10 @@
-"""Chat on the embedded model: ``llm.create_chat_completion`` with the GGUF's chat template.
+"""Chat on the embedded model: the GGUF's chat template, run as any other generation.
 
 The same :class:`~codex_ls.backends.local.LoadedModel` that serves completions
 answers chat requests, so only one copy of the model is ever in memory. A chat
-generation holds the model's lock for its whole run, in a worker thread, and
-checks a stop flag between tokens: closing the stream frees the model within
-one token.
+generation takes the model's turns in the ``action`` lane, in a worker thread:
+it pauses between tokens for a waiting completion, and checks a stop flag
+between tokens, so closing the stream frees the model within one token.
 """
 
 from __future__ import annotations
@@ -12,17 +12,37 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-import time
 from collections.abc import AsyncGenerator, Callable, Sequence
 from typing import Any
 
 from ..config import ModelConfig
 from ..errors import BackendError
-from .base import Delta
+from .base import Delta, GenerationRequest
 from .chat import Message, chat_messages
 from .local import LoadedModel, LocalBackend
 
 log = logging.getLogger(__name__)
+
+
+def chat_prompt(llm: Any, messages: Sequence[Message]) -> tuple[str, tuple[str, ...]]:
+    """The prompt and stop strings for ``messages``, by the GGUF's own chat template, as
+    ``create_chat_completion`` would build them."""
+    from llama_cpp import llama_chat_format
+
+    template = llm.metadata.get("tokenizer.chat_template")
+    if not template:
+        raise BackendError("the local model has no chat template: the code actions need one")
+    eos, bos = llm.token_eos(), llm.token_bos()
+    formatter: Any = llama_chat_format.Jinja2ChatFormatter(
+        template=template,
+        eos_token=llm._model.token_get_text(eos) if eos != -1 else "",
+        bos_token=llm._model.token_get_text(bos) if bos != -1 else "",
+        stop_token_ids=[eos],
+    )
+    formatted = formatter(messages=chat_messages(messages))
+    stop = formatted.stop
+    stops = (stop,) if isinstance(stop, str) else tuple(stop or ())
+    return formatted.prompt, stops
 
 
 def run_chat(
@@ -33,37 +53,24 @@ def run_chat(
     emit: Callable[[Delta], None],
     stopped: Callable[[], bool],
 ) -> str:
-    """One streamed chat generation; runs in a worker thread; returns the finish reason."""
-    with model.lock:
-        started = time.perf_counter()
-        try:
-            chunks: Any = model.llm.create_chat_completion(
-                messages=chat_messages(messages),
-                stream=True,
-                temperature=temperature,
-                max_tokens=max_tokens,
-            )
-        except ValueError as exc:  # llama.cpp's way to say the prompt does not fit
-            advice = "; raise model.nCtx or select less code" if "context" in str(exc) else ""
-            raise BackendError(f"the local model cannot take this request: {exc}{advice}") from None
-        finish, count = "cancelled", 0
-        try:
-            for chunk in chunks:
-                if stopped():
-                    break
-                choice = chunk["choices"][0]
-                text = str((choice.get("delta") or {}).get("content") or "")
-                count += bool(text)
-                if choice.get("finish_reason") is not None:
-                    finish = str(choice["finish_reason"])
-                    emit(Delta(text, finish_reason=finish))
-                    break
-                if text:
-                    emit(Delta(text, tokens=1))
-        finally:
-            chunks.close()
-        log.info("local chat ended: finish=%s, %d tokens in %.2fs", finish, count, time.perf_counter() - started)
-        return finish
+    """One streamed chat generation on the completions' path (turns, pauses, stop flag);
+    runs in a worker thread; returns the finish reason."""
+    prompt, stops = chat_prompt(model.llm, messages)
+    request = GenerationRequest(
+        prefix="",
+        suffix="",
+        prompt=prompt,
+        stop=stops,
+        max_tokens=max_tokens,
+        temperature=temperature,
+        lane="action",
+    )
+    try:
+        stats = model.generate(request, emit, stopped)
+    except BackendError as exc:
+        raise BackendError(f"{exc}; or select less code") from None
+    log.info("local chat ended: %s", stats)
+    return stats.finish
 
 
 class LocalChatBackend:

@@ -27,7 +27,7 @@ from .ranking import rank
 from .reuse import Anchor, Generation, LRUCache, TypingRhythm
 from .samples import Candidate, block_closed, draw
 from .syntax import decide_multiline
-from .window import Window, window
+from .window import Window, cached_window, split_typed, window
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +100,7 @@ class CompletionEngine:
         return GenerationRequest(
             prefix=win.prefix,
             suffix=win.suffix,
-            prompt=self.template.render(win.prefix, win.suffix, files),
+            prompt=self.prompt_for(win, files),
             extra=files,
             stop=stop,
             max_tokens=c.multiline_max_tokens if multiline else c.max_tokens,
@@ -108,6 +108,31 @@ class CompletionEngine:
             n=samples,
             logprobs=samples > 1 or c.min_mean_logprob is not None,
         )
+
+    def window_at(self, text: str, offset: int) -> Window:
+        c = self.config.completion
+        budget = int(c.context_tokens * c.chars_per_token)
+        if (layout := self.backend.cache_layout) is None:
+            return window(text, offset, budget, c.prefix_ratio)
+        return cached_window(text, offset, budget, c.prefix_ratio, layout.suffix_chars)
+
+    def prompt_for(self, win: Window, files: tuple[tuple[str, str], ...] = ()) -> str:
+        """The FIM prompt; for a backend with a KV cache, the cursor line's typed part goes last,
+        after the middle marker, so the cached head and suffix serve every keystroke on the line."""
+        if self.backend.cache_layout is None:
+            return self.template.render(win.prefix, win.suffix, files)
+        head, typed = split_typed(win.prefix)
+        return self.template.render(head, win.suffix, files) + typed
+
+    def warm_prompt(self, text: str, files: tuple[tuple[str, str], ...] = ()) -> str:
+        """For a backend with a KV cache: how the prompt at any cursor in the first window of
+        ``text`` starts (the lines above the cursor), to evaluate before the first keystroke."""
+        if self.backend.cache_layout is None:
+            return ""
+        c = self.config.completion
+        prefix_budget = int(c.context_tokens * c.chars_per_token * c.prefix_ratio)
+        head = text[: text.rfind("\n", 0, prefix_budget) + 1]
+        return self.template.head(head, files) or ""
 
     def samples_for(self, multiline: bool, manual: bool) -> int:
         """Several samples where they pay: multi-line insertion and manual triggers.
@@ -121,7 +146,7 @@ class CompletionEngine:
 
     async def complete(self, ctx: CompletionContext) -> Outcome:
         c = self.config.completion
-        win = window(ctx.text, ctx.offset, int(c.context_tokens * c.chars_per_token), c.prefix_ratio)
+        win = self.window_at(ctx.text, ctx.offset)
         anchor = Anchor.of(win.prefix, win.suffix, ctx.offset)
         interval = self.rhythm.keystroke(ctx.uri)
         outran = self.flight.take_outran(ctx.uri)

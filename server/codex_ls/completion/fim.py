@@ -35,6 +35,17 @@ class FimTemplate:
         parts += [self.file_template.replace("{path}", p).replace("{text}", t) for p, t in files]
         return "".join(parts) + body
 
+    def head(self, prefix: str, files: Sequence[tuple[str, str]] = ()) -> str | None:
+        """How every prompt whose prefix starts with ``prefix`` (and with these files) starts:
+        what a prompt cache can hold before the cursor is known. ``None`` where the suffix
+        comes first."""
+        before, found, _ = self.template.partition("{prefix}")
+        if not found or "{suffix}" in before:
+            return None
+        body = len(self.render("", ""))
+        rendered = self.render("", "", files)
+        return rendered[: len(rendered) - body] + before + prefix
+
 
 TEMPLATES: dict[str, FimTemplate] = {
     t.family: t

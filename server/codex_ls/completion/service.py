@@ -17,7 +17,9 @@ from .engine import CompletionContext, CompletionEngine, Outcome
 from .neighbours import NeighbourIndex
 from .scheduler import LatestWins
 
-#: How much of the text before the cursor is compared with the other documents.
+#: How much of the text above the cursor line is compared with the other documents.
+#: The cursor line is left out, so the snippets (the first thing in the prompt) stay
+#: the same while the user types on one line, and a prompt cache keeps them.
 QUERY_CHARS = 1500
 
 
@@ -53,7 +55,7 @@ class CompletionService:
             path=document.path,
             version=document.version,
             manual=manual,
-            neighbours=self._snippets(document.text[max(0, offset - QUERY_CHARS) : offset], others),
+            neighbours=self._snippets(_lines_above(document.text, offset), others),
         )
         return await self.scheduler.run(document.uri, self.engine.complete(context))
 
@@ -65,6 +67,13 @@ class CompletionService:
         documents = ((d.uri, d.path, d.version, d.text) for d in others)
         found = self.neighbours.best(query, documents, limit=c.context_files, budget_chars=c.context_files_chars)
         return tuple((s.path, s.text) for s in found)
+
+    async def warm(self, document: OpenDocument, others: Iterable[OpenDocument] = ()) -> None:
+        """The document opened: have the backend ready, and its prompt cache holding the
+        document's first lines, before the first keystroke."""
+        line = min(len(document.text), QUERY_CHARS)
+        files = self._snippets(_lines_above(document.text, line), others)
+        await self.engine.backend.prepare(self.engine.warm_prompt(document.text, files))
 
     def replace_engine(self, engine: CompletionEngine) -> CompletionEngine:
         """Complete with ``engine`` from now on; the previous engine is returned, its work stopped."""
@@ -89,3 +98,8 @@ class CompletionService:
         """Stop every job and close every stream (settings changed, or shutdown)."""
         self.scheduler.cancel_all()
         self.engine.close_all()
+
+
+def _lines_above(text: str, offset: int) -> str:
+    line_start = text.rfind("\n", 0, offset) + 1
+    return text[max(0, line_start - QUERY_CHARS) : line_start]

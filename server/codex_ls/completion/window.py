@@ -56,3 +56,46 @@ def window(text: str, offset: int, budget_chars: int, prefix_ratio: float = 0.75
     start = _prefix_start(text, offset, prefix_budget + suffix_budget - (end - offset))
     end = _suffix_end(text, offset, budget_chars - (offset - start))
     return Window(prefix=text[start:offset], suffix=text[offset:end], start=start, end=end)
+
+
+def cached_window(text: str, offset: int, budget_chars: int, prefix_ratio: float, suffix_chars: int = 0) -> Window:
+    """The window for a model that keeps its evaluated prompt (a KV cache), such as the embedded one.
+
+    The prompt is laid out as head, suffix, then the cursor line's typed part
+    (:func:`cached_prompt`), so what comes before the typed part must not move while
+    the user types:
+
+    * the head is measured from the cursor line's start, not from the cursor, and
+      its first line moves in steps of half its budget, so it stays put for many
+      lines of typing (the whole cache is re-evaluated only when it moves);
+    * each side has its own share of the budget: typing on one side never moves the other;
+    * the suffix is at most ``suffix_chars`` (0: its share), so a new line, which does
+      change what the cache holds, re-evaluates little.
+    """
+    line_start = text.rfind("\n", 0, offset) + 1
+    prefix_budget = int(budget_chars * prefix_ratio)
+    if offset - line_start >= prefix_budget:
+        return window(text, offset, budget_chars, prefix_ratio)
+    suffix_budget = budget_chars - prefix_budget
+    if suffix_chars:
+        suffix_budget = min(suffix_budget, suffix_chars)
+    start = _prefix_start(text, line_start, prefix_budget)
+    if start > 0:
+        step = max(1, prefix_budget // 2)
+        snapped = -(-start // step) * step
+        start = min(line_start, text.find("\n", snapped - 1) + 1 or line_start)
+    end = _suffix_end(text, offset, suffix_budget)
+    return Window(prefix=text[start:offset], suffix=text[offset:end], start=start, end=end)
+
+
+def split_typed(prefix: str) -> tuple[str, str]:
+    """``prefix`` as (the lines above the cursor line and its indentation, what is typed after it).
+
+    The indentation stays with the head: a middle that starts with blanks alone
+    derails a small model (the 0.5B answered an indented empty body with the code
+    after the function, where the same prompt with the blanks before the suffix
+    marker got the body).
+    """
+    line = prefix.rfind("\n") + 1
+    cut = line + len(prefix[line:]) - len(prefix[line:].lstrip(" \t"))
+    return prefix[:cut], prefix[cut:]

@@ -10,7 +10,7 @@ import asyncio
 import logging
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO
@@ -204,6 +204,7 @@ class CodexLanguageServer(LanguageServer):
         old = self.completion.replace_engine(engine)
         self.config = config
         self.run_task(old.backend.aclose())
+        self.run_task(engine.backend.prepare())
         log.info("settings applied: backend %s %s", config.backend.kind, display_url(config.backend.base_url))
 
     async def complete_at(self, uri: str, position: types.Position, *, manual: bool) -> Answer | None:
@@ -222,13 +223,7 @@ class CodexLanguageServer(LanguageServer):
         except PositionOutOfRangeError as exc:
             log.info("completion at %s:%s ignored: %s", position.line, position.character, exc)
             return None
-        roots = [f.uri for f in self.workspace.folders.values()]
-        here = OpenDocument(uri, relative_path(uri, roots), document.version, text, document.language_id or "")
-        others = (
-            OpenDocument(other, relative_path(other, roots), doc.version, doc.source)
-            for other, doc in list(self.workspace.text_documents.items())
-            if other != uri
-        )
+        here, others = self.documents(uri)
         try:
             async with deadline:
                 outcome = await self.completion.complete(here, offset, manual=manual, others=others)
@@ -242,6 +237,20 @@ class CodexLanguageServer(LanguageServer):
             return None
         self.late_completions.in_time()
         return Answer(outcome, offset, text, encoding)
+
+    def documents(self, uri: str) -> tuple[OpenDocument, Iterator[OpenDocument]]:
+        """The document ``uri`` as the completion service sees it, and the other open ones."""
+        roots = [f.uri for f in self.workspace.folders.values()]
+        document = self.workspace.get_text_document(uri)
+        here = OpenDocument(
+            uri, relative_path(uri, roots), document.version, document.source, document.language_id or ""
+        )
+        others = (
+            OpenDocument(other, relative_path(other, roots), doc.version, doc.source)
+            for other, doc in list(self.workspace.text_documents.items())
+            if other != uri
+        )
+        return here, others
 
     def report_backend_error(self, exc: BaseException) -> None:
         """One message per kind of failure and minute: a refused key or an internal error as an error,

@@ -31,6 +31,7 @@ class SlowToClose:
     name = "slow-to-close"
     max_samples = 1
     samples_in_sequence = False
+    cache_layout = None
 
     def __init__(self) -> None:
         self.streaming = asyncio.Event()
@@ -52,6 +53,9 @@ class SlowToClose:
                 raise
             finally:
                 self.ended.set()
+
+    async def prepare(self, prompt: str = "") -> None:
+        return None
 
     async def check(self) -> str:
         return "ok"

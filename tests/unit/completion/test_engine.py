@@ -7,7 +7,7 @@ from collections.abc import AsyncGenerator
 
 import pytest
 
-from codex_ls.backends.base import Delta, GenerationRequest
+from codex_ls.backends.base import CacheLayout, Delta, GenerationRequest
 from codex_ls.completion.engine import CompletionContext, CompletionEngine
 from codex_ls.completion.fim import TEMPLATES
 from codex_ls.completion.reuse import Anchor
@@ -20,6 +20,7 @@ class ScriptedBackend:
     name = "scripted"
     max_samples = 1
     samples_in_sequence = False
+    cache_layout: CacheLayout | None = None
 
     def __init__(self, *answers: str, delay: float = 0.0) -> None:
         self.answers = list(answers)
@@ -41,6 +42,9 @@ class ScriptedBackend:
         finally:
             if not done:
                 self.closed_early += 1
+
+    async def prepare(self, prompt: str = "") -> None:
+        return None
 
     async def check(self) -> str:
         return "ok"
@@ -278,3 +282,30 @@ async def test_a_stream_with_nothing_for_its_place_does_not_answer_for_a_later_o
     assert [s.text for s in second.suggestions] == ["oo(1)"]
     assert len(backend.calls) == 2
     assert (await first).suggestions == []
+
+
+def test_a_cache_layout_puts_the_typed_part_of_the_line_last_so_each_key_only_appends() -> None:
+    backend = ScriptedBackend()
+    backend.cache_layout = CacheLayout(suffix_chars=512)
+    engine = engine_with(backend)
+    above, line, below = (
+        "import os\n\n\ndef walk(root):\n",
+        "    for name in os.listdir(root):",
+        "\n        print(name)\n",
+    )
+    prompts = []
+    for n in range(4, len(line)):
+        text = above + line[:n] + below
+        prompts.append(engine.prompt_for(engine.window_at(text, len(above) + n)))
+    for before, after, typed in zip(prompts, prompts[1:], line[4:], strict=False):
+        assert after == before + typed
+    assert prompts[0] == "<|fim_prefix|>" + above + "    <|fim_suffix|>" + below + "<|fim_middle|>"
+
+
+def test_without_a_cache_the_prompt_is_the_templates() -> None:
+    engine = engine_with(ScriptedBackend())
+    text = "def walk(root):\n    for name in root:\n"
+    win = engine.window_at(text, text.index(" in root"))
+    assert (
+        engine.prompt_for(win) == "<|fim_prefix|>def walk(root):\n    for name<|fim_suffix|> in root:\n<|fim_middle|>"
+    )

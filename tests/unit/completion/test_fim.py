@@ -79,3 +79,16 @@ def test_every_familys_markers_and_stops_are_cut_as_special_tokens(family: str) 
 def test_bracketed_markers_that_code_can_hold_are_not_special_tokens() -> None:
     assert "[PREFIX]" not in SPECIAL_TOKENS
     assert "[SUFFIX]" not in SPECIAL_TOKENS
+
+
+def test_a_templates_head_is_how_every_prompt_below_it_starts() -> None:
+    files = (("lib/util.py", "def helper():\n    return 1\n"),)
+    for family, template in TEMPLATES.items():
+        head = template.head("import os\n\n", files)
+        if family == "codestral":
+            assert head is None  # the suffix comes first
+            continue
+        assert head is not None
+        prompt = template.render("import os\n\ndef main():\n    ", "\n", files)
+        assert prompt.startswith(head), family
+        assert head.endswith("import os\n\n")

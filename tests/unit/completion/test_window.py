@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from codex_ls.completion.window import window
+from codex_ls.completion.window import cached_window, split_typed, window
 
 
 def test_small_file_fits_whole() -> None:
@@ -38,3 +38,51 @@ def test_a_huge_single_line_is_cut_at_the_budget() -> None:
     w = window(text, 50_000, 1000, 0.75)
     assert len(w.prefix) == 750
     assert len(w.suffix) == 250
+
+
+def long_module(lines: int = 400) -> str:
+    return "".join(f"    value_{i:04d} = compute({i}, factor={i % 7})\n" for i in range(lines))
+
+
+def test_the_cached_window_keeps_its_head_while_the_user_types_on_a_line() -> None:
+    text = long_module()
+    line = text.index("    value_0200")
+    typed = "    total = sum(values) / len(values)"
+    keys = range(4, len(typed))  # the editor indents the new line: the typing starts after it
+    windows = [cached_window(text[:line] + typed[:n] + text[line:], line + n, 3584, 0.75, 512) for n in keys]
+    assert len({w.start for w in windows}) == 1
+    assert len({w.suffix for w in windows}) == 1
+    assert {split_typed(w.prefix)[0][-5:] for w in windows} == {"\n    "}
+    assert [split_typed(w.prefix)[1] for w in windows] == [typed[4:n] for n in keys]
+
+
+def test_the_cached_windows_head_moves_in_steps_not_with_every_line() -> None:
+    text = long_module()
+    starts = []
+    for index in range(100, 300):
+        line = text.index(f"    value_{index:04d}")
+        w = cached_window(text, line + 4, 3584, 0.75, 512)
+        assert text[w.start - 1] == "\n"  # whole lines
+        assert len(w.prefix) <= int(3584 * 0.75) + 4
+        starts.append(w.start)
+    # 200 lines of about 45 characters: the head moved a handful of times, not 200.
+    assert 5 <= len(set(starts)) <= 12
+    assert starts == sorted(starts)
+
+
+def test_the_cached_windows_suffix_is_bounded_in_whole_lines() -> None:
+    text = long_module()
+    cursor = text.index("    value_0200") + 10
+    w = cached_window(text, cursor, 3584, 0.75, 200)
+    assert len(w.suffix) <= 200
+    assert w.suffix.endswith("\n")
+    assert text[w.start : w.end] == w.prefix + w.suffix
+    unbounded = cached_window(text, cursor, 3584, 0.75, 0)
+    assert len(unbounded.suffix) > 600
+
+
+def test_a_small_file_is_all_in_the_cached_window() -> None:
+    text = "def f():\n    return 1\n\nprint(f())\n"
+    w = cached_window(text, text.index("return") + 6, 3584, 0.75, 512)
+    assert w.prefix + w.suffix == text
+    assert split_typed(w.prefix) == ("def f():\n    ", "return")

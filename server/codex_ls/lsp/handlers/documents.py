@@ -1,7 +1,8 @@
 """``textDocument/didOpen``, ``didChange`` and ``didClose``: the completion engine follows the documents.
 
 pygls keeps the documents themselves in sync before these handlers run. Here, an
-open loads the document's grammar in a worker thread; a change tells the
+open loads the document's grammar in a worker thread and has the backend
+evaluate the document's first lines (where it keeps a prompt cache); a change tells the
 completion engine where the cursor went, so that a generation the typing
 contradicts is closed at once, and clears *Find bugs* diagnostics of the
 document; a close ends the document's generation and forgets its state.
@@ -20,6 +21,7 @@ from ..server import CodexLanguageServer
 
 def did_open(ls: CodexLanguageServer, params: types.DidOpenTextDocumentParams) -> None:
     ls.run_task(asyncio.to_thread(syntax.warm, params.text_document.language_id))
+    ls.run_task(ls.completion.warm(*ls.documents(params.text_document.uri)))
 
 
 def _clear_findings(ls: CodexLanguageServer, uri: str) -> None:
