@@ -405,7 +405,7 @@ async def run(
                 oracle.region = region
                 typist = Typist(client, mode, interval, fake, tally, debounce)
                 await typist.type_region(region, f"file:///replay/{n}.py", keystrokes(region.body, typo_rate, rng))
-            stats = await _stats(client)
+            stats = await completion_stats(client)
             await client.shutdown_async(None)
             client.exit(None)
         finally:
@@ -435,9 +435,15 @@ async def run(
     }
 
 
-async def _stats(client: LanguageClient) -> dict[str, int]:
+async def completion_stats(client: LanguageClient) -> dict[str, int]:
+    """``codex/stats``: how the server answered its completion requests so far (empty if it cannot say)."""
+    return await stats_answer(client.protocol.send_request_async("codex/stats", None))
+
+
+async def stats_answer(future: asyncio.Future[Any]) -> dict[str, int]:
+    """The counts of a ``codex/stats`` request already sent (empty if the server has no such method)."""
     try:
-        answer = await asyncio.wait_for(client.protocol.send_request_async("codex/stats", None), 5)
+        answer = await asyncio.wait_for(future, 5)
     except Exception:
         return {}  # a server without codex/stats (before it existed)
     return {str(k): int(v) for k, v in answer.completions._asdict().items()}
