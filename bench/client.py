@@ -152,6 +152,10 @@ class Server:
         def show_message(params: types.ShowMessageParams) -> None:
             server.logs.append(f"[shown] {params.message}")
 
+        @client.feature("codex/status")  # type: ignore[untyped-decorator]
+        def status(params: Any) -> None:
+            return None  # the action's busy/idle state: the benchmarks read $/progress instead
+
         @client.feature(types.WINDOW_WORK_DONE_PROGRESS_CREATE)  # type: ignore[untyped-decorator]
         def create_progress(params: types.WorkDoneProgressCreateParams) -> None:
             return None
