@@ -7,8 +7,9 @@ client that behaves as VS Code does, with initializationOptions
 
 1. **open → first suggestion**: after ``initialize``, the client waits until the
    server logs that the model is loaded, or 20 s; then it opens the stdlib's
-   ``textwrap.py`` and at once asks for an inline completion at the first typing
-   place. Cold start is spawn → that answer.
+   ``textwrap.py`` and at once asks for an inline completion at the first place
+   (two lines above the first typing place, so that the typing does not find its
+   answer in the server's cache). Cold start is spawn → that answer.
 2. **typing with a cancelling client** (``bench/local_typing.py``): at ``--places``
    lines, the last 12 characters deleted, 6 typed back at 400 ms a key by the VS
    Code client of ``bench/replay.py``, then a pause for the last answer (30 s at most).
@@ -95,11 +96,13 @@ def names(raw: str) -> list[str]:
 async def measure(server: Server, model: str, variant: Variant, args: argparse.Namespace, out: dict[str, Any]) -> None:
     """The sections in order on one server; each result lands in ``out`` as soon as it is known."""
     text = source()
-    typing_places, explain_places = places(text, args.places), places(text, 10, 0.0)
+    # The other places sit between the typing places: an answer there cannot be served
+    # again from the server's cache while typing.
+    typing_places, other_places = places(text, args.places), places(text, 10, 0.0)
     steps: list[tuple[str, Any]] = [
-        ("open", lambda: open_to_first(server, text, typing_places[0])),
+        ("open", lambda: open_to_first(server, text, other_places[0])),
         ("typing", lambda: typing_section(server, text, typing_places)),
-        ("explain", lambda: explain_section(server, text, explain_places[3], explain_places[6])),
+        ("explain", lambda: explain_section(server, text, other_places[3], other_places[6])),
     ]
     for section, run in steps:
         progress(f"{model} / {variant.name}: {section}")
@@ -124,7 +127,7 @@ async def bench_one(model: str, variant: Variant, env: dict[str, str], args: arg
         await measure(server, model, variant, args, out)
     finally:
         out["memory"] = server.memory()
-        out["warnings"] = [m for m in server.logs if m.startswith("[shown]") or "setting" in m][:10]
+        out["warnings"] = [m for m in server.logs if m.startswith("[shown]") or "ignored" in m][:10]
         await server.stop()
         out["server_stderr_tail"] = server.stderr[-10:]
     for kind, records in out.get("humaneval_records", {}).items():
@@ -156,7 +159,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--places", type=int, default=10, help="typing places in textwrap.py")
     parser.add_argument("--tasks", type=int, default=100, help="HumanEval tasks (every 10th)")
     parser.add_argument("--humaneval-configs", default=",".join(DEFAULT_HUMANEVAL), help="'' for none")
-    parser.add_argument("--deadline", type=float, default=4 * 3600, help="seconds before the run stops itself")
+    parser.add_argument("--deadline", type=float, default=5 * 3600, help="seconds before the run stops itself")
     parser.add_argument("--out-dir", type=Path, default=RESULTS)
     parser.add_argument("--records", action="store_true", help="also write local.json: every answer")
     args = parser.parse_args()

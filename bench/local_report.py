@@ -113,6 +113,7 @@ ROWS: list[tuple[str, Callable[[Run], str]]] = [
     ("**HumanEval-SL pass@1, line start** (empty, latency)", _humaneval("line start")),
     ("**HumanEval-SL pass@1, mid-line** (empty, latency)", _humaneval("mid-line")),
     ("peak RSS (VmHWM)", lambda r: f"{r['memory']['VmHWM_kib'] / 1024:.0f} MiB"),
+    ("settings the server ignored (its warnings)", lambda r: "; ".join(r["warnings"]) or "none"),
     ("cores used, open: server / machine / stolen", _cpu("open")),
     ("cores used, typing", _cpu("typing")),
     ("cores used, Explain", _cpu("explain")),
@@ -170,8 +171,10 @@ def how(results: dict[str, Any]) -> list[str]:
         '`{"model": {"name": MODEL, **levers}}`, completion.timeout 60 s (the client\'s own request timeout).',
         f"* Open → first suggestion: after `initialize` the client waits until the server logs `loaded …` "
         f"(the model is loaded) or {LOAD_WAIT:.0f} s, then opens `{SOURCE_PATH.name}` (this interpreter's stdlib) "
-        "with the first typing place's line cut as below, and at once asks for an inline completion there; the "
-        "time is from the didOpen to the answer. Cold start is from the process spawn to that answer.",
+        "with one line cut as below, and at once asks for an inline completion there; the time is from the didOpen "
+        "to the answer. That line is the first candidate of a second grid offset by half a stride from the typing "
+        "places (for 10 places, two lines above the first), so that the typing cannot be served from the server's "
+        "cache of this answer. Cold start is from the process spawn to that answer.",
         f"* Typing: {places} places in `{SOURCE_PATH.name}`, single-line statements in function bodies with at least "
         f"{MIN_CODE} characters of code, at a fixed stride over the candidates. At each, the line's last {CUT} "
         f"characters are deleted (one didChange; the client asks after it, as VS Code does, but it is not counted as "
