@@ -110,6 +110,8 @@ class Server:
     next_id: int = 0
     #: CPU jiffies (server, whole machine, stolen) and wall seconds spent in requests since the last section.
     account: list[float] = field(default_factory=lambda: [0.0, 0.0, 0.0, 0.0])
+    #: ``$/progress`` messages (``time.monotonic()``, message), when the client announced progress support.
+    progress: list[tuple[float, str]] = field(default_factory=list)
 
     def cpu_section(self) -> dict[str, float]:
         """Average cores used while this server answered requests since the last call, then reset."""
@@ -124,7 +126,14 @@ class Server:
         }
 
     @classmethod
-    async def start(cls, settings: dict[str, Any], env: dict[str, str], *args: str) -> Server:
+    async def start(
+        cls,
+        settings: dict[str, Any],
+        env: dict[str, str],
+        *args: str,
+        capabilities: types.ClientCapabilities | None = None,
+    ) -> Server:
+        """A new server process, initialized; ``capabilities`` are the client's (none by default)."""
         client = LanguageClient("bench-local", "1")
         spawned = time.perf_counter()
         await client.start_io(sys.executable, "-m", "codex_ls", "--stdio", *args, env=env)
@@ -143,11 +152,26 @@ class Server:
         def show_message(params: types.ShowMessageParams) -> None:
             server.logs.append(f"[shown] {params.message}")
 
+        @client.feature("codex/status")  # type: ignore[untyped-decorator]
+        def status(params: Any) -> None:
+            return None  # the action's busy/idle state: the benchmarks read $/progress instead
+
+        @client.feature(types.WINDOW_WORK_DONE_PROGRESS_CREATE)  # type: ignore[untyped-decorator]
+        def create_progress(params: types.WorkDoneProgressCreateParams) -> None:
+            return None
+
+        @client.feature(types.PROGRESS)  # type: ignore[untyped-decorator]
+        def progress(params: types.ProgressParams) -> None:
+            value = params.value
+            message = value.get("message") if isinstance(value, dict) else getattr(value, "message", None)
+            kind = value.get("kind") if isinstance(value, dict) else getattr(value, "kind", None)
+            server.progress.append((time.monotonic(), f"{kind}: {message or ''}"))
+
         server.drain = asyncio.ensure_future(server._drain())
         await asyncio.wait_for(
             client.initialize_async(
                 types.InitializeParams(
-                    capabilities=types.ClientCapabilities(),
+                    capabilities=capabilities or types.ClientCapabilities(),
                     root_uri="file:///bench",
                     initialization_options=measured(settings),
                 )

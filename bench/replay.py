@@ -53,6 +53,7 @@ import json
 import random
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -192,6 +193,95 @@ def neovim_debounce() -> float:
     return int(found.group(1)) / 1000
 
 
+@dataclass
+class Answered:
+    """The answer to one keystroke's request: when it came, how long after the request, the items' texts."""
+
+    at: float
+    seconds: float
+    items: list[str]
+
+
+class EditorRequests:
+    """An editor's inline completion requests while the user types, one keystroke at a time.
+
+    A keystroke first cancels the request still unanswered (``$/cancelRequest``,
+    when ``cancels``), before its ``didChange``; its own request follows after
+    ``debounce`` unless another keystroke comes first. Answers to cancelled
+    requests are ignored, as editors ignore them.
+    """
+
+    def __init__(
+        self,
+        client: LanguageClient,
+        *,
+        cancels: bool,
+        debounce: float,
+        prefix: str = "replay",
+        on_send: Callable[[int, str], None] | None = None,
+    ) -> None:
+        self.client = client
+        self.cancels = cancels
+        self.debounce = debounce
+        self.prefix = prefix
+        #: Called with the keystroke's index and the request id just before a request goes out.
+        self.on_send = on_send
+        self.ids = itertools.count()
+        #: The request in flight: its id and its answer's future.
+        self.pending: tuple[str, asyncio.Future[Any]] | None = None
+        self.timer: asyncio.Task[None] | None = None
+        self.answers: dict[int, Answered] = {}
+        self.tasks: list[asyncio.Task[None]] = []
+
+    def cancel_pending(self) -> None:
+        if self.cancels and self.pending is not None and not self.pending[1].done():
+            self.client.protocol.notify("$/cancelRequest", types.CancelParams(id=self.pending[0]))
+        self.pending = None
+
+    def schedule(self, uri: str, index: int, position: types.Position) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+        self.timer = asyncio.ensure_future(self._request_after(self.debounce, uri, index, position))
+
+    def stop(self) -> None:
+        """The typing is over: no request waits any more, and the one in flight is cancelled."""
+        self.cancel_pending()
+        if self.timer is not None:
+            self.timer.cancel()
+
+    async def settle(self) -> dict[int, Answered]:
+        """Wait for the answers still being received; return them all and forget them."""
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+        self.tasks.clear()
+        answers, self.answers = self.answers, {}
+        return answers
+
+    async def _request_after(self, delay: float, uri: str, index: int, position: types.Position) -> None:
+        if delay:
+            await asyncio.sleep(delay)
+        msg_id = f"{self.prefix}-{next(self.ids)}"
+        params = types.InlineCompletionParams(
+            context=types.InlineCompletionContext(trigger_kind=types.InlineCompletionTriggerKind.Automatic),
+            text_document=types.TextDocumentIdentifier(uri),
+            position=position,
+        )
+        if self.on_send is not None:
+            self.on_send(index, msg_id)
+        sent = time.monotonic()
+        future = self.client.protocol.send_request_async(types.TEXT_DOCUMENT_INLINE_COMPLETION, params, msg_id=msg_id)
+        self.pending = (msg_id, future)
+        self.tasks.append(asyncio.ensure_future(self._receive(index, sent, future)))
+
+    async def _receive(self, index: int, sent: float, future: asyncio.Future[Any]) -> None:
+        try:
+            answer = await future
+        except Exception:
+            return  # cancelled: the editor ignores the answer
+        items = [i.insert_text for i in (answer.items if answer else []) if isinstance(i.insert_text, str)]
+        now = time.monotonic()
+        self.answers[index] = Answered(now, now - sent, items)
+
+
 class Typist:
     """Types one region into the server as the chosen editor would, and keeps the score."""
 
@@ -199,17 +289,10 @@ class Typist:
         self, client: LanguageClient, mode: str, interval: float, fake: FakeBackend, tally: Tally, debounce: float
     ) -> None:
         self.client = client
-        self.mode = mode
         self.interval = interval
         self.fake = fake
         self.tally = tally
-        #: How long the client waits after a keystroke before it asks.
-        self.debounce = debounce
-        self.ids = itertools.count()
-        #: The request in flight: its id and its answer's future.
-        self.pending: tuple[str, asyncio.Future[Any]] | None = None
-        self.timer: asyncio.Task[None] | None = None
-        self.answers: dict[int, tuple[float, list[str]]] = {}
+        self.requests = EditorRequests(client, cancels=mode != "none", debounce=debounce)
         self.tasks: list[asyncio.Task[None]] = []
 
     async def type_region(self, region: Region, uri: str, keys: list[Key]) -> None:
@@ -223,35 +306,34 @@ class Typist:
         for index, key in enumerate(keys):
             await asyncio.sleep(max(0.0, start + index * self.interval - time.monotonic()))
             pressed = time.monotonic()
-            self._cancel_pending()
+            self.requests.cancel_pending()
             open_streams = self._streaming()
             line, character, typed = self._edit(uri, index + 2, line, character, typed, key)
             if key.wrong or key.backspace:
                 watch = self._watch_contradiction(open_streams, pressed, key.backspace)
                 self.tasks.append(asyncio.ensure_future(watch))
-            self._schedule(uri, index, types.Position(line, character))
+            self.requests.schedule(uri, index, types.Position(line, character))
             await asyncio.sleep(max(0.0, start + (index + 1) * self.interval - time.monotonic()))
             self.tally.keystrokes += 1
             if not key.wrong:
                 self.tally.counted += 1
-                answered = self.answers.get(index)
+                answered = self.requests.answers.get(index)
                 truth = region.body[len(typed) :]
-                if answered and answered[1] and answered[1][0] and truth.startswith(answered[1][0]):
+                if answered and answered.items and answered.items[0] and truth.startswith(answered.items[0]):
                     self.tally.correct_visible += 1
                 else:
-                    shown = answered[1][:1] if answered else None
+                    shown = answered.items[:1] if answered else None
                     self.tally.misses.append({"typed": typed[-30:], "truth": truth[:30], "answer": shown})
         await asyncio.sleep(SETTLE)
         self.tally.open_after_typing += self.fake.active_streams
-        self._cancel_pending()
-        if self.timer is not None:
-            self.timer.cancel()
+        self.requests.stop()
         self.client.text_document_did_close(types.DidCloseTextDocumentParams(types.TextDocumentIdentifier(uri)))
         await asyncio.sleep(0.05)
         self.tally.open_after_close += self.fake.active_streams
         await asyncio.gather(*self.tasks, return_exceptions=True)
         self.tasks.clear()
-        self.answers.clear()
+        answers = await self.requests.settle()
+        self.tally.latencies += [a.seconds for a in answers.values() if a.items]
 
     def _edit(self, uri: str, version: int, line: int, character: int, typed: str, key: Key) -> tuple[int, int, str]:
         if key.backspace:
@@ -274,40 +356,6 @@ class Typist:
             )
         )
         return line, character, typed
-
-    def _cancel_pending(self) -> None:
-        if self.mode != "none" and self.pending is not None and not self.pending[1].done():
-            self.client.protocol.notify("$/cancelRequest", types.CancelParams(id=self.pending[0]))
-        self.pending = None
-
-    def _schedule(self, uri: str, index: int, position: types.Position) -> None:
-        if self.timer is not None:
-            self.timer.cancel()
-        self.timer = asyncio.ensure_future(self._request_after(self.debounce, uri, index, position))
-
-    async def _request_after(self, delay: float, uri: str, index: int, position: types.Position) -> None:
-        if delay:
-            await asyncio.sleep(delay)
-        msg_id = f"replay-{next(self.ids)}"
-        params = types.InlineCompletionParams(
-            context=types.InlineCompletionContext(trigger_kind=types.InlineCompletionTriggerKind.Automatic),
-            text_document=types.TextDocumentIdentifier(uri),
-            position=position,
-        )
-        sent = time.monotonic()
-        future = self.client.protocol.send_request_async(types.TEXT_DOCUMENT_INLINE_COMPLETION, params, msg_id=msg_id)
-        self.pending = (msg_id, future)
-        self.tasks.append(asyncio.ensure_future(self._receive(index, sent, future)))
-
-    async def _receive(self, index: int, sent: float, future: asyncio.Future[Any]) -> None:
-        try:
-            answer = await future
-        except Exception:
-            return  # cancelled: the editor ignores the answer
-        items = [i.insert_text for i in (answer.items if answer else []) if isinstance(i.insert_text, str)]
-        if items:
-            self.tally.latencies.append(time.monotonic() - sent)
-        self.answers[index] = (time.monotonic(), items)
 
     def _streaming(self) -> list[RecordedRequest]:
         return [r for r in self.fake.requests if r.finished_at is None]
@@ -357,7 +405,7 @@ async def run(
                 oracle.region = region
                 typist = Typist(client, mode, interval, fake, tally, debounce)
                 await typist.type_region(region, f"file:///replay/{n}.py", keystrokes(region.body, typo_rate, rng))
-            stats = await _stats(client)
+            stats = await completion_stats(client)
             await client.shutdown_async(None)
             client.exit(None)
         finally:
@@ -387,9 +435,15 @@ async def run(
     }
 
 
-async def _stats(client: LanguageClient) -> dict[str, int]:
+async def completion_stats(client: LanguageClient) -> dict[str, int]:
+    """``codex/stats``: how the server answered its completion requests so far (empty if it cannot say)."""
+    return await stats_answer(client.protocol.send_request_async("codex/stats", None))
+
+
+async def stats_answer(future: asyncio.Future[Any]) -> dict[str, int]:
+    """The counts of a ``codex/stats`` request already sent (empty if the server has no such method)."""
     try:
-        answer = await asyncio.wait_for(client.protocol.send_request_async("codex/stats", None), 5)
+        answer = await asyncio.wait_for(future, 5)
     except Exception:
         return {}  # a server without codex/stats (before it existed)
     return {str(k): int(v) for k, v in answer.completions._asdict().items()}

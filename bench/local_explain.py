@@ -1,0 +1,101 @@
+"""A completion while an Explain runs on the same embedded model, against the same completion when idle.
+
+At a place the model first completes the cut line (as in the typing section);
+then one character is typed that contradicts the suggestion shown (the true next
+character if it differs from the suggestion's first, else the first of
+:data:`OTHER_KEYS` that does), so that neither type-through nor the cache can
+answer: the request after it needs a model call, on a KV cache that holds the
+place's prompt. That latency is measured idle at one place; then ``codex/explain``
+is sent for the function around that first place, and once its generation is
+running (its first ``$/progress`` report of characters received) the same kind
+of keystroke is measured at a second place. The Explain is cancelled after.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from dataclasses import asdict
+from typing import Any
+
+from lsprotocol import types
+
+from bench.client import REQUEST_TIMEOUT, Server
+from bench.local_typing import Document, Place
+from bench.replay import completion_stats
+
+OTHER_KEYS = "x_q"
+#: How long the Explain may take to start generating.
+EXPLAIN_START_CAP = 180.0
+
+
+async def prepare(server: Server, doc: Document, place: Place) -> str:
+    """Cut the line at ``place`` and let the model complete it; the suggestion shown."""
+    doc.replace(place.line, place.cut, len(place.text), "")
+    answer = await server.complete(doc.uri, types.Position(place.line, place.cut))
+    return answer.text or ""
+
+
+def contradicting_key(suggestion: str, truth: str) -> str:
+    if not suggestion.startswith(truth[0]):
+        return truth[0]
+    return next(c for c in OTHER_KEYS if not suggestion.startswith(c))
+
+
+async def keystroke(server: Server, doc: Document, place: Place, suggestion: str) -> dict[str, Any]:
+    """Type one character that contradicts ``suggestion`` and time the completion after it."""
+    key = contradicting_key(suggestion, place.truth)
+    before = await completion_stats(server.client)
+    doc.replace(place.line, place.cut, place.cut, key)
+    answer = await server.complete(doc.uri, types.Position(place.line, place.cut + 1))
+    after = await completion_stats(server.client)
+    # Put the line back as it was, for whatever comes next.
+    doc.replace(place.line, place.cut, place.cut + 1, place.truth)
+    return {
+        "line": place.line + 1,
+        "shown": suggestion,
+        "key": key,
+        "seconds": round(answer.seconds, 3),
+        "suggestion": answer.text,
+        "error": answer.error,
+        "generation": asdict(answer.generation) if answer.generation else None,
+        "model_starts": after.get("model", 0) - before.get("model", 0) if after else None,
+    }
+
+
+async def explain_running(server: Server, explain: asyncio.Future[Any], since: float) -> dict[str, Any]:
+    """Until the Explain reports characters received (its generation runs), ends, or EXPLAIN_START_CAP."""
+    while time.monotonic() - since < EXPLAIN_START_CAP and not explain.done():
+        if any(t >= since and "characters received" in m for t, m in server.progress):
+            return {"running": True, "after_s": round(time.monotonic() - since, 2)}
+        await asyncio.sleep(0.05)
+    return {"running": False, "after_s": round(time.monotonic() - since, 2), "ended": explain.done()}
+
+
+async def explain_section(server: Server, text: str, idle_place: Place, busy_place: Place) -> dict[str, Any]:
+    uri = "file:///bench/explain/textwrap.py"
+    server.open(uri, text)
+    doc = Document(server, uri)
+    idle = await keystroke(server, doc, idle_place, await prepare(server, doc, idle_place))
+    shown = await prepare(server, doc, busy_place)
+    # The cursor on the first place's line, after its indentation: Explain takes the function around it.
+    at = {"line": idle_place.line, "character": len(idle_place.text) - len(idle_place.text.lstrip())}
+    params = {"textDocument": {"uri": uri}, "range": {"start": at, "end": at}}
+    since = time.monotonic()
+    explain = server.client.protocol.send_request_async("codex/explain", params, msg_id="bench-explain")
+    running = await explain_running(server, explain, since)
+    busy = await keystroke(server, doc, busy_place, shown) if running["running"] else None
+    explain_s = round(time.monotonic() - since, 2)
+    if not explain.done():
+        server.client.protocol.notify("$/cancelRequest", types.CancelParams(id="bench-explain"))
+    with contextlib.suppress(Exception):
+        await asyncio.wait_for(explain, REQUEST_TIMEOUT)
+    server.close(uri)
+    ratio = busy["seconds"] / idle["seconds"] if busy and idle["seconds"] and not busy["error"] else None
+    return {
+        "idle": idle,
+        "explain": {**running, "cancelled_after_s": explain_s, "progress": [m for _, m in server.progress][-5:]},
+        "during_explain": busy,
+        "ratio": round(ratio, 2) if ratio is not None else None,
+    }
