@@ -61,7 +61,6 @@ LEVERS_OFF: dict[str, Any] = {
     "suffixChars": 0,
     "warm": False,
     "completionsFirst": False,
-    "lookup": 0,
 }
 DEFAULT_HUMANEVAL = ("after", "levers off")
 #: The client announces progress support, so that a running Explain reports it.
