@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import os
 import platform
 import statistics
@@ -12,6 +13,7 @@ import sys
 import tarfile
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +27,14 @@ RESULTS = ROOT / "bench" / "results"
 def command() -> str:
     """The command that is running, as the results record it."""
     return " ".join(["python -m", __import__("__main__").__spec__.name, *sys.argv[1:]])
+
+
+def write_results(out: Path, results: dict[str, Any], markdown: Callable[[dict[str, Any]], str]) -> None:
+    """``results`` as JSON at ``out`` and as Markdown beside it; the Markdown is printed too."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    out.with_suffix(".md").write_text(markdown(results), encoding="utf-8")
+    print(markdown(results))
 
 
 def percentile(values: list[float], q: float) -> float:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import platform
 import socket
@@ -26,7 +25,7 @@ from lsprotocol import types
 from pygls.lsp.client import LanguageClient
 from tests.fakes.fake_backend import FakeBackend, Reply
 
-from bench.common import RESULTS
+from bench.common import RESULTS, write_results
 from bench.latency import SOURCE, params, percentile, type_char
 from codex_ls.cli.complete import spawn_server
 
@@ -180,10 +179,7 @@ async def main() -> None:
         "wall_s": round(time.monotonic() - started, 1),
         "scenarios": scenarios,
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-    args.out.with_suffix(".md").write_text(markdown(results), encoding="utf-8")
-    print(markdown(results))
+    write_results(args.out, results, markdown)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import platform
 import subprocess
@@ -27,7 +26,7 @@ from pygls.exceptions import JsonRpcException
 from pygls.lsp.client import LanguageClient
 from tests.fakes.fake_backend import FakeBackend, Reply
 
-from bench.common import RESULTS, ROOT, command
+from bench.common import RESULTS, ROOT, command, write_results
 from codex_ls.cli.complete import spawn_server
 
 SOURCE = "def area(r):\n    return \n"
@@ -130,10 +129,7 @@ async def main() -> None:
         "commit": commit(),
         "hang": await measure(),
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-    args.out.with_suffix(".md").write_text(markdown(results), encoding="utf-8")
-    print(markdown(results))
+    write_results(args.out, results, markdown)
 
 
 if __name__ == "__main__":

@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import json
 import os
 import platform
 import random
@@ -38,7 +37,7 @@ from pygls.exceptions import JsonRpcException
 from pygls.lsp.client import LanguageClient
 from tests.fakes.fake_backend import FakeBackend, Reply
 
-from bench.common import RESULTS, command
+from bench.common import RESULTS, command, write_results
 from codex_ls.cli.complete import spawn_server
 
 RESPONSE_TIMEOUT = 30.0
@@ -390,10 +389,7 @@ async def main() -> None:
         f"load average {os.getloadavg()[0]:.2f} at the start",
         "soak": await asyncio.wait_for(soak(args.requests, args.documents), args.deadline),
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-    args.out.with_suffix(".md").write_text(markdown(results), encoding="utf-8")
-    print(markdown(results))
+    write_results(args.out, results, markdown)
 
 
 if __name__ == "__main__":

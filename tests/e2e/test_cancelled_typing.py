@@ -13,7 +13,6 @@ import asyncio
 from typing import Any
 
 import pytest
-import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
@@ -21,22 +20,12 @@ from tests.e2e.lsp import (
     inline,
     inline_params,
     open_document,
-    openai_settings,
     send_inline,
-    server_config,
-    start,
     texts,
 )
 from tests.fakes.fake_backend import FakeBackend, Reply
 
 SOURCE = "def add(a, b):\n    return \n\nprint(add(1, 2))\n"
-
-
-@pytest_lsp.fixture(config=server_config())
-async def client(lsp_client: LanguageClient, fake: FakeBackend) -> Any:
-    await start(lsp_client, openai_settings(fake))
-    yield
-    await lsp_client.shutdown_session()
 
 
 def type_text(client: LanguageClient, uri: str, version: int, line: int, character: int, text: str) -> None:

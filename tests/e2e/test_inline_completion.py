@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Any
 
 import pytest
-import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
@@ -18,20 +16,11 @@ from tests.e2e.lsp import (
     open_document,
     openai_settings,
     send_inline,
-    server_config,
-    start,
     texts,
 )
 from tests.fakes.fake_backend import FakeBackend, Reply
 
 SOURCE = "def add(a, b):\n    return \n\nprint(add(1, 2))\n"
-
-
-@pytest_lsp.fixture(config=server_config())
-async def client(lsp_client: LanguageClient, fake: FakeBackend) -> Any:
-    await start(lsp_client, openai_settings(fake))
-    yield
-    await lsp_client.shutdown_session()
 
 
 async def test_inline_completion_arrives_with_the_right_range_and_request(
