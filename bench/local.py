@@ -63,6 +63,7 @@ LEVERS_OFF: dict[str, Any] = {
     "completionsFirst": False,
 }
 DEFAULT_HUMANEVAL = ("after", "levers off")
+SECTIONS = ("open", "typing", "explain", "humaneval")
 #: The client announces progress support, so that a running Explain reports it.
 CAPABILITIES = types.ClientCapabilities(window=types.WindowClientCapabilities(work_done_progress=True))
 
@@ -104,11 +105,13 @@ async def measure(server: Server, model: str, variant: Variant, args: argparse.N
         ("explain", lambda: explain_section(server, text, other_places[3], other_places[6])),
     ]
     for section, run in steps:
+        if section not in args.sections:
+            continue
         progress(f"{model} / {variant.name}: {section}")
         cpu = CpuSample.take(server.pid)
         out[section] = await run()
         out["cpu"][section] = cpu.until(CpuSample.take(server.pid))
-    if variant.name in args.humaneval_configs:
+    if variant.name in args.humaneval_configs and "humaneval" in args.sections:
         out["humaneval_records"] = {}
         for kind in VARIANTS:
             progress(f"{model} / {variant.name}: humaneval {kind}")
@@ -158,6 +161,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--places", type=int, default=10, help="typing places in textwrap.py")
     parser.add_argument("--tasks", type=int, default=100, help="HumanEval tasks (every 10th)")
     parser.add_argument("--humaneval-configs", default=",".join(DEFAULT_HUMANEVAL), help="'' for none")
+    parser.add_argument(
+        "--sections",
+        default=",".join(SECTIONS),
+        help="comma-separated: what to measure (quality alone for a run "
+        "on a busy machine: its latencies mean nothing, its pass rates do)",
+    )
     parser.add_argument("--deadline", type=float, default=5 * 3600, help="seconds before the run stops itself")
     parser.add_argument("--out-dir", type=Path, default=RESULTS)
     parser.add_argument("--records", action="store_true", help="also write local.json: every answer")
@@ -168,6 +177,9 @@ def parse_args() -> argparse.Namespace:
     if unknown:
         parser.error(f"unknown configuration(s) {unknown}; known: {', '.join(known)} ('before' needs --before)")
     args.humaneval_configs = set(names(args.humaneval_configs))
+    args.sections = set(names(args.sections))
+    if args.sections - set(SECTIONS):
+        parser.error(f"unknown section(s); known: {', '.join(SECTIONS)}")
     args.model_list = names(args.models)
     if bad := [m for m in args.model_list if m not in MODELS]:
         parser.error(f"unknown model(s) {', '.join(bad)}; known: {', '.join(MODELS)}")
@@ -196,6 +208,7 @@ async def main() -> None:
         "date": time.strftime("%Y-%m-%d %H:%M %Z", time.gmtime()),
         "machine": machine(),
         "places": args.places,
+        "sections": sorted(args.sections),
         "tasks": len(args.task_list),
         "request_timeout_s": REQUEST_TIMEOUT,
         "configs": {v.name: {"ref": v.ref, "levers": v.levers} for v in args.config_list},
