@@ -203,3 +203,27 @@ async def test_a_completion_asked_during_an_explain_is_answered_first(client: La
     finished.append("completion")
     await asyncio.wait_for(explain, 600)
     assert finished == ["completion", "explain"]
+
+
+async def test_a_cursor_at_rest_is_warmed_and_the_keystroke_there_evaluates_little(client: LanguageClient) -> None:
+    text = FIB.read_text()
+    line = text.split("\n").index("        numbers.append(")
+    uri = open_document(client, text)
+    here = types.Position(line, len("        numbers.append("))
+    await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri),
+            range=types.Range(here, here),
+            context=types.CodeActionContext(diagnostics=[]),
+        )
+    )
+
+    def warmed() -> list[str]:
+        return [m.message for m in client.log_messages if "local warm-up ended: finish=warm" in m.message]
+
+    # The warm-up of the document's first lines gives way to the newer one, at the cursor.
+    await until(lambda: len(warmed()) >= 1)
+    assert texts(await inline(client, uri, here.line, here.character))
+    await until(lambda: len(generations(client)) >= 1)
+    ((prompt, reused),) = generations(client)
+    assert prompt - reused <= 1, (prompt, reused)

@@ -33,8 +33,9 @@ from .turns import Turns
 
 log = logging.getLogger(__name__)
 
-#: Prompt tokens evaluated between two looks at the stop flag.
-PROMPT_BATCH = 128
+#: Prompt tokens evaluated between two looks at the stop flag and at who waits for the
+#: model: a completion waits for a warm-up or an action at most this many tokens' time.
+PROMPT_BATCH = 64
 
 
 def available_cores() -> int:
@@ -132,13 +133,14 @@ class LoadedModel:
         except Abandoned:
             return GenerationStats()
 
-    def warm(self, prompt: str) -> GenerationStats:
+    def warm(self, prompt: str, superseded: Callable[[], bool] = lambda: False) -> GenerationStats:
         """Evaluate ``prompt`` into the completions' cache while nobody else wants the model;
-        the moment someone does, stop (what was evaluated stays). Runs in a worker thread."""
+        the moment someone does, or a newer warm-up comes, stop (what was evaluated stays).
+        Runs in a worker thread."""
         stats = GenerationStats(finish="warm")
 
         def outranked() -> bool:
-            return self.turns.outranked("warm")
+            return superseded() or self.turns.outranked("warm")
 
         started = time.perf_counter()
         try:
@@ -253,6 +255,7 @@ class LocalBackend:
         self.config = config
         self._resolve_path = resolve_path or model_path
         self._model: LoadedModel | None = None
+        self._warming: threading.Event | None = None
 
     @property
     def cache_layout(self) -> CacheLayout | None:
@@ -307,10 +310,13 @@ class LocalBackend:
         """Load the model (``model.warm``), and evaluate ``prompt`` when nothing else wants it."""
         if not self.config.warm:
             return
+        if self._warming is not None:
+            self._warming.set()  # one warm-up at a time: the newest place is the one wanted
+        self._warming = superseded = threading.Event()
         try:
             model = await self.load()
             if prompt:
-                stats = await asyncio.to_thread(model.warm, prompt)
+                stats = await asyncio.to_thread(model.warm, prompt, superseded.is_set)
                 log.info("local warm-up ended: %s", stats)
         except BackendError as exc:
             log.info("the local model could not be prepared: %s", exc)

@@ -124,11 +124,14 @@ class CompletionEngine:
         head, typed = split_typed(win.prefix)
         return self.template.render(head, win.suffix, files) + typed
 
-    def warm_prompt(self, text: str, files: tuple[tuple[str, str], ...] = ()) -> str:
-        """For a backend with a KV cache: how the prompt at any cursor in the first window of
-        ``text`` starts (the lines above the cursor), to evaluate before the first keystroke."""
+    def warm_prompt(self, text: str, files: tuple[tuple[str, str], ...] = (), offset: int | None = None) -> str:
+        """For a backend with a KV cache, what to evaluate before the next keystroke: the
+        prompt at ``offset`` (where the cursor rests), or else how the prompt at any cursor
+        in the first window of ``text`` starts (the lines above the cursor)."""
         if self.backend.cache_layout is None:
             return ""
+        if offset is not None:
+            return self.prompt_for(self.window_at(text, offset), files)
         c = self.config.completion
         prefix_budget = int(c.context_tokens * c.chars_per_token * c.prefix_ratio)
         head = text[: text.rfind("\n", 0, prefix_budget) + 1]

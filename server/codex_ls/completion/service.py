@@ -68,12 +68,14 @@ class CompletionService:
         found = self.neighbours.best(query, documents, limit=c.context_files, budget_chars=c.context_files_chars)
         return tuple((s.path, s.text) for s in found)
 
-    async def warm(self, document: OpenDocument, others: Iterable[OpenDocument] = ()) -> None:
-        """The document opened: have the backend ready, and its prompt cache holding the
-        document's first lines, before the first keystroke."""
-        line = min(len(document.text), QUERY_CHARS)
+    async def warm(
+        self, document: OpenDocument, others: Iterable[OpenDocument] = (), offset: int | None = None
+    ) -> None:
+        """Have the backend ready before the next keystroke, its prompt cache holding the
+        prompt at ``offset`` (the cursor rests there), or the document's first lines (it opened)."""
+        line = min(len(document.text), QUERY_CHARS) if offset is None else offset
         files = self._snippets(_lines_above(document.text, line), others)
-        await self.engine.backend.prepare(self.engine.warm_prompt(document.text, files))
+        await self.engine.backend.prepare(self.engine.warm_prompt(document.text, files, offset))
 
     def replace_engine(self, engine: CompletionEngine) -> CompletionEngine:
         """Complete with ``engine`` from now on; the previous engine is returned, its work stopped."""

@@ -22,18 +22,26 @@ class ScriptedBackend:
     samples_in_sequence = False
     cache_layout: CacheLayout | None = None
 
-    def __init__(self, *answers: str, delay: float = 0.0) -> None:
+    def __init__(self, *answers: str, delay: float = 0.0, hold_after: int | None = None) -> None:
         self.answers = list(answers)
         self.delay = delay
         self.calls: list[GenerationRequest] = []
         self.closed_early = 0
+        #: With ``hold_after``, the stream stops after that many characters until ``go`` is set,
+        #: so that a test knows what has streamed whatever the machine's load.
+        self.hold_after = hold_after
+        self.held = asyncio.Event()
+        self.go = asyncio.Event()
 
     async def stream(self, request: GenerationRequest) -> AsyncGenerator[Delta, None]:
         self.calls.append(request)
         answer = self.answers.pop(0)
         done = False
         try:
-            for char in answer:
+            for sent, char in enumerate(answer):
+                if sent == self.hold_after:
+                    self.held.set()
+                    await self.go.wait()
                 await asyncio.sleep(self.delay)
                 yield Delta(char)
             await asyncio.sleep(self.delay)  # an answer with nothing in it takes time too
@@ -161,9 +169,13 @@ async def test_a_cancelled_request_leaves_its_stream_to_the_next_keystroke() -> 
 
 
 async def test_an_edit_that_agrees_keeps_the_stream_and_one_that_contradicts_closes_it() -> None:
-    backend = ScriptedBackend("value + 1", delay=0.05)
+    backend = ScriptedBackend("value + 1", hold_after=2)
     engine = engine_with(backend)
-    await cancelled_at(engine, "x = ", 0.12)  # "va" has streamed
+    request = asyncio.ensure_future(engine.complete(at_end("x = ")))
+    await backend.held.wait()  # "va" has streamed
+    request.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await request
     engine.edited("file:///a.py", "x = v\n", 5)
     await asyncio.sleep(0)
     assert backend.closed_early == 0

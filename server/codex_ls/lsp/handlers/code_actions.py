@@ -1,5 +1,8 @@
 """``textDocument/codeAction`` and ``codeAction/resolve``: Codex actions, titles first.
 
+A request for code actions at a cursor also says where the cursor rests: the
+completion service warms the prompt there.
+
 Listing is cheap: titles from the document alone, never a model call. Actions
 that edit are resolved lazily when the client can resolve ``edit`` (the model
 runs in ``codeAction/resolve``, as ruff-lsp computes its fixes there); other
@@ -18,6 +21,7 @@ from ...actions.catalog import Offer, offers, wanted
 from ...actions.job import ActionArgs
 from ...actions.specs import ACTIONS, ASSIST_KIND, REWRITE_KIND
 from ...errors import CodexError
+from ...positions import PositionOutOfRangeError, offset_at
 from ..actions import ActionRunner
 from ..arguments import ArgumentError, parse_args, plain
 from ..server import CodexLanguageServer
@@ -26,6 +30,7 @@ log = logging.getLogger(__name__)
 
 
 def code_action(ls: CodexLanguageServer, params: types.CodeActionParams) -> list[types.CodeAction] | None:
+    _warm_at_the_cursor(ls, params)
     if not ls.config.actions.enabled:
         return None
     args = ActionArgs(params.text_document.uri, params.range)
@@ -38,6 +43,22 @@ def code_action(ls: CodexLanguageServer, params: types.CodeActionParams) -> list
     lazy = _resolves_edits(ls)
     only = params.context.only
     return [_code_action(offer, lazy) for offer in found if wanted(offer.kind, list(only) if only else None)]
+
+
+def _warm_at_the_cursor(ls: CodexLanguageServer, params: types.CodeActionParams) -> None:
+    """Editors ask for code actions where the cursor comes to rest (VS Code for its light
+    bulb): the model can evaluate the prompt there before the user types."""
+    if params.range.start != params.range.end or not ls.config.completion.enabled:
+        return
+    uri = params.text_document.uri
+    if uri not in ls.workspace.text_documents or ls.engine.backend.cache_layout is None:
+        return
+    document = ls.workspace.get_text_document(uri)
+    try:
+        offset = offset_at(document.source, params.range.end, document.position_codec.encoding)
+    except PositionOutOfRangeError:
+        return
+    ls.run_task(ls.completion.warm(*ls.documents(uri), offset=offset))
 
 
 def _code_action(offer: Offer, lazy: bool) -> types.CodeAction:
