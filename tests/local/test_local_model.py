@@ -157,7 +157,7 @@ def type_at(client: LanguageClient, uri: str, version: int, line: int, character
 @pytest_lsp.fixture(config=server_config())
 async def every_key(lsp_client: LanguageClient) -> Any:
     """A model call for every keystroke: nothing is served from what was shown."""
-    await start(lsp_client, {"completion": {"timeout": 600.0, "reuse": False}})
+    await start(lsp_client, {"completion": {"timeout": 600.0, "reuse": False}, "model": {"cacheLayout": True}})
     yield
     await lsp_client.shutdown_session()
 

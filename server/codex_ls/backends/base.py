@@ -41,6 +41,9 @@ class CacheLayout:
 
     #: Characters of suffix at most (whole lines); 0: the window's own share.
     suffix_chars: int = 0
+    #: The cursor line's typed part after the FIM middle marker, so that a keystroke on a
+    #: line only appends to the prompt; else the template's own layout.
+    typed_last: bool = True
 
 
 @dataclass(frozen=True)

@@ -259,7 +259,7 @@ class LocalBackend:
 
     @property
     def cache_layout(self) -> CacheLayout | None:
-        return CacheLayout(self.config.suffix_chars) if self.config.cache_layout else None
+        return CacheLayout(self.config.suffix_chars, typed_last=self.config.cache_layout)
 
     async def load(self) -> LoadedModel:
         if self._model is None:

@@ -119,7 +119,8 @@ class CompletionEngine:
     def prompt_for(self, win: Window, files: tuple[tuple[str, str], ...] = ()) -> str:
         """The FIM prompt; for a backend with a KV cache, the cursor line's typed part goes last,
         after the middle marker, so the cached head and suffix serve every keystroke on the line."""
-        if self.backend.cache_layout is None:
+        layout = self.backend.cache_layout
+        if layout is None or not layout.typed_last:
             return self.template.render(win.prefix, win.suffix, files)
         head, typed = split_typed(win.prefix)
         return self.template.render(head, win.suffix, files) + typed
