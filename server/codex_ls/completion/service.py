@@ -73,6 +73,9 @@ class CompletionService:
     ) -> None:
         """Have the backend ready before the next keystroke, its prompt cache holding the
         prompt at ``offset`` (the cursor rests there), or the document's first lines (it opened)."""
+        if self.engine.backend.cache_layout is None:  # nothing to evaluate ahead: no snippets to find
+            await self.engine.backend.prepare()
+            return
         line = min(len(document.text), QUERY_CHARS) if offset is None else offset
         files = self._snippets(_lines_above(document.text, line), others)
         await self.engine.backend.prepare(self.engine.warm_prompt(document.text, files, offset))

@@ -204,7 +204,6 @@ class CodexLanguageServer(LanguageServer):
         old = self.completion.replace_engine(engine)
         self.config = config
         self.run_task(old.backend.aclose())
-        self.run_task(engine.backend.prepare())
         log.info("settings applied: backend %s %s", config.backend.kind, display_url(config.backend.base_url))
 
     async def complete_at(self, uri: str, position: types.Position, *, manual: bool) -> Answer | None:

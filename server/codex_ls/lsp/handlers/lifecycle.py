@@ -17,6 +17,8 @@ def initialize(ls: CodexLanguageServer, params: types.InitializeParams) -> None:
     if isinstance(options, dict) and isinstance(options.get("codexLs"), dict):
         options = options["codexLs"]
     ls.apply_settings(options)
+    # The embedded model loads now, in the background, so the first keystroke does not wait for it.
+    ls.run_task(ls.engine.backend.prepare())
     # pygls computes the capabilities after this handler: a provider left out here is not offered.
     inline_only = completion.withdraw_for_inline_clients(ls, params.capabilities)
     client = params.client_info.name if params.client_info else "unknown client"
