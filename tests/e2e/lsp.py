@@ -94,5 +94,16 @@ def send_inline(client: LanguageClient, uri: str, line: int, character: int) -> 
     return msg_id, future
 
 
+def type_text(client: LanguageClient, uri: str, version: int, line: int, character: int, text: str) -> None:
+    """Insert ``text`` at (line, character) as an editor's keystroke: one incremental didChange."""
+    at = types.Position(line, character)
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+            content_changes=[types.TextDocumentContentChangePartial(range=types.Range(at, at), text=text)],
+        )
+    )
+
+
 def texts(items: list[types.InlineCompletionItem]) -> list[str]:
     return [i.insert_text if isinstance(i.insert_text, str) else i.insert_text.value for i in items]

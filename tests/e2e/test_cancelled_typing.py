@@ -22,20 +22,11 @@ from tests.e2e.lsp import (
     open_document,
     send_inline,
     texts,
+    type_text,
 )
 from tests.fakes.fake_backend import FakeBackend, Reply
 
 SOURCE = "def add(a, b):\n    return \n\nprint(add(1, 2))\n"
-
-
-def type_text(client: LanguageClient, uri: str, version: int, line: int, character: int, text: str) -> None:
-    at = types.Position(line, character)
-    client.text_document_did_change(
-        types.DidChangeTextDocumentParams(
-            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
-            content_changes=[types.TextDocumentContentChangePartial(range=types.Range(at, at), text=text)],
-        )
-    )
 
 
 def cancel(client: LanguageClient, msg_id: str) -> None:

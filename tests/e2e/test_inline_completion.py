@@ -17,6 +17,7 @@ from tests.e2e.lsp import (
     openai_settings,
     send_inline,
     texts,
+    type_text,
 )
 from tests.fakes.fake_backend import FakeBackend, Reply
 
@@ -85,16 +86,6 @@ async def test_cancel_request_closes_the_backend_stream(client: LanguageClient, 
     request = await asyncio.to_thread(fake.wait_for_disconnect, 0)
     assert request.disconnected_at is not None
     assert not request.completed
-
-
-def type_text(client: LanguageClient, uri: str, version: int, line: int, character: int, text: str) -> None:
-    at = types.Position(line, character)
-    client.text_document_did_change(
-        types.DidChangeTextDocumentParams(
-            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
-            content_changes=[types.TextDocumentContentChangePartial(range=types.Range(at, at), text=text)],
-        )
-    )
 
 
 async def test_a_stream_contradicted_by_the_typing_is_closed(client: LanguageClient, fake: FakeBackend) -> None:

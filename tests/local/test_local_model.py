@@ -19,7 +19,7 @@ import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
-from tests.e2e.lsp import inline, inline_params, open_document, send_inline, server_config, start, texts
+from tests.e2e.lsp import inline, inline_params, open_document, send_inline, server_config, start, texts, type_text
 
 FIB = Path(__file__).parents[2] / "examples" / "fibonacci.py"
 
@@ -144,16 +144,6 @@ async def until(check: Any, seconds: float = 300.0) -> None:
         await asyncio.sleep(0.05)
 
 
-def type_at(client: LanguageClient, uri: str, version: int, line: int, character: int, text: str) -> None:
-    here = types.Position(line, character)
-    client.text_document_did_change(
-        types.DidChangeTextDocumentParams(
-            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
-            content_changes=[types.TextDocumentContentChangePartial(range=types.Range(here, here), text=text)],
-        )
-    )
-
-
 @pytest_lsp.fixture(config=server_config())
 async def every_key(lsp_client: LanguageClient) -> Any:
     """A model call for every keystroke: nothing is served from what was shown."""
@@ -172,7 +162,7 @@ async def test_two_keystrokes_on_a_line_evaluate_only_what_was_typed(every_key: 
     uri = open_document(client, "\n".join(lines))
     assert texts(await inline(client, uri, line, len(typed)))
     for version, char in enumerate("en", start=2):
-        type_at(client, uri, version, line, len(typed), char)
+        type_text(client, uri, version, line, len(typed), char)
         typed += char
         await inline(client, uri, line, len(typed))
     await until(lambda: len(generations(client)) >= 3)
