@@ -103,6 +103,10 @@ class ModelConfig:
     name: str = "qwen2.5-coder-0.5b"
     #: Any local GGUF file; overrides ``name``.
     path: str | None = None
+    #: The larger embedded model of the cascade, for manual triggers, whole function bodies and
+    #: code actions while typing stays on ``name``: ``auto`` is the 1.5B model when it is
+    #: installed and verified, ``""`` none.
+    large: str = "auto"
     n_threads: int | None = attrs.field(default=None, validator=v.optional(v.ge(1)))
     n_ctx: int = attrs.field(default=4096, validator=[v.ge(512), v.le(131072)])
 

@@ -30,6 +30,9 @@ class GenerationRequest:
     #: Other files as ``(path, text)``, for backends that take them separately.
     extra: tuple[tuple[str, str], ...] = ()
     logprobs: bool = False
+    #: Worth the larger model where there is one (``model.large``): the user waits for the
+    #: answer, or the small model is wrong most often here. Backends with one model ignore it.
+    large: bool = False
 
 
 @dataclass(frozen=True)
