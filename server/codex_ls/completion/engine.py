@@ -25,8 +25,8 @@ from .flight import InFlight
 from .postprocess import Completion, postprocess
 from .ranking import rank
 from .reuse import Anchor, Generation, LRUCache, TypingRhythm
-from .samples import Candidate, block_closed, draw
-from .syntax import decide_multiline
+from .samples import Candidate, block_ended, draw
+from .syntax import before_code, decide_multiline, empty_body
 from .window import Window, window
 
 log = logging.getLogger(__name__)
@@ -93,7 +93,12 @@ class CompletionEngine:
         self.flight = InFlight(self.rhythm, self.counts, self._finished_unwaited)
 
     def request_for(
-        self, win: Window, multiline: bool, samples: int = 1, files: tuple[tuple[str, str], ...] = ()
+        self,
+        win: Window,
+        multiline: bool,
+        samples: int = 1,
+        files: tuple[tuple[str, str], ...] = (),
+        large: bool = False,
     ) -> GenerationRequest:
         c = self.config.completion
         stop = self.template.stop if multiline else ("\n", *self.template.stop)
@@ -107,7 +112,16 @@ class CompletionEngine:
             temperature=c.sample_temperature if samples > 1 else c.temperature,
             n=samples,
             logprobs=samples > 1 or c.min_mean_logprob is not None,
+            large=large,
         )
+
+    @staticmethod
+    def wants_large(manual: bool, win: Window, multiline: bool) -> bool:
+        """Where the larger model of a cascade answers: the user asked and waits, or a whole body is to be written.
+
+        Typing elsewhere stays on the small model.
+        """
+        return manual or (multiline and empty_body(win.prefix, win.suffix))
 
     def samples_for(self, multiline: bool, manual: bool) -> int:
         """Several samples where they pay: multi-line insertion and manual triggers.
@@ -126,6 +140,10 @@ class CompletionEngine:
         interval = self.rhythm.keystroke(ctx.uri)
         outran = self.flight.take_outran(ctx.uri)
         multiline = decide_multiline(ctx.language_id, win.prefix, win.suffix)
+        if ctx.manual and multiline is False and before_code(win.prefix, win.suffix):
+            # Lines to insert above code: asked for, the model may write as many as it
+            # needs, ended where it repeats the code below or leaves the block.
+            multiline = True
         if multiline is None:
             self.flight.drop(ctx.uri)
             log.debug("completion at %d: mid-word, nothing", ctx.offset)
@@ -218,7 +236,8 @@ class CompletionEngine:
     def _start(self, ctx: CompletionContext, anchor: Anchor, win: Window, multiline: bool) -> Generation:
         self.counts["model"] += 1
         samples = self.samples_for(multiline, ctx.manual)
-        request = self.request_for(win, multiline, samples, ctx.neighbours)
+        large = self.wants_large(ctx.manual, win, multiline)
+        request = self.request_for(win, multiline, samples, ctx.neighbours, large)
         generation = Generation(anchor, multiline=multiline)
         work = self._generate(ctx.uri, generation, request, ctx.language_id, win, multiline)
         return self.flight.start(ctx.uri, generation, work)
@@ -257,7 +276,7 @@ class CompletionEngine:
         candidates = await draw(
             lambda r: self.flight.watched(uri, generation, self.backend.stream(r)),
             request,
-            ended=block_closed(win.prefix) if multiline else None,
+            ended=block_ended(win.prefix, win.suffix) if multiline else None,
             first=generation.streamed,
             retry=request.n > 1,
         )

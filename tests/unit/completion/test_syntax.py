@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from codex_ls.completion.syntax import decide_multiline, error_count, heuristic_multiline
+from codex_ls.completion.syntax import before_code, decide_multiline, empty_body, error_count, heuristic_multiline
 
 
 def split(marked: str) -> tuple[str, str]:
@@ -56,3 +56,38 @@ def test_error_count(text: str, errors: int) -> None:
 
 def test_error_count_of_an_unknown_language_is_unknown() -> None:
     assert error_count("no-such-language", "x") is None
+
+
+@pytest.mark.parametrize(
+    ("prefix", "suffix", "expected"),
+    [
+        pytest.param('def f(xs):\n    """Sum.\n\n    More.\n    """\n    ', "\n", True, id="after-a-docstring"),
+        pytest.param('def f(xs):\n    """Sum."""\n    ', "\n\ndef g():\n    pass\n", True, id="one-line-docstring"),
+        pytest.param("def f(xs) -> int:\n    ", "\n", True, id="after-the-signature"),
+        pytest.param("def f(\n    xs,\n) -> int:\n    ", "", True, id="signature-over-lines"),
+        pytest.param(
+            'class A:\n    def f(self):\n        """D."""\n        ', "\n\n    def g(self):\n", True, id="a-method"
+        ),
+        pytest.param("function f(a) {\n  ", "\n}\n", True, id="braces"),
+        pytest.param("def f(xs):\n    ", "\n    return 1\n", False, id="body-below"),
+        pytest.param("def f(xs):\n    x = 1\n    ", "\n    return x\n", False, id="inside-a-body"),
+        pytest.param("    if x:\n        ", "\n", False, id="a-branch-not-a-function"),
+        pytest.param("function f(a) {\n  ", "\n  return a;\n}\n", False, id="braces-with-a-body"),
+        pytest.param("def f(xs):\n    x", "\n", False, id="not-a-blank-line"),
+    ],
+)
+def test_empty_body(prefix: str, suffix: str, expected: bool) -> None:
+    assert empty_body(prefix, suffix) is expected
+
+
+@pytest.mark.parametrize(
+    ("prefix", "suffix", "expected"),
+    [
+        pytest.param("def f():\n", "    return 1\n", True, id="column-0"),
+        pytest.param("def f():\n  ", "  return 1\n", True, id="in-the-indentation"),
+        pytest.param("def f():\n    ", "\n    return 1\n", False, id="blank-line"),
+        pytest.param("def f():\n    x = ", "1\n", False, id="mid-line"),
+    ],
+)
+def test_before_code(prefix: str, suffix: str, expected: bool) -> None:
+    assert before_code(prefix, suffix) is expected
