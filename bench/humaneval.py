@@ -238,8 +238,8 @@ def offset_of(text: str, at: types.Position) -> int:
     return sum(len(x) + 1 for x in lines[: at.line]) + at.character
 
 
-def summary(path: Path) -> dict[str, Any]:
-    rows = list(recorded(path).values())
+def summary(path: Path, indices: set[int]) -> dict[str, Any]:
+    rows = [r for index, r in recorded(path).items() if index in indices]
     n = len(rows)
     seconds = [r["seconds"] for r in rows if not r.get("error")]
     result: dict[str, Any] = {
@@ -293,11 +293,14 @@ def report(folder: Path) -> str:
     ]
     for name in ("single", "docstring", "holes"):
         for model in SETTINGS:
-            for row in ROWS:
-                path = records_file(folder, model, row, name)
-                if not path.exists():
-                    continue
-                s = summary(path)
+            paths = [p for row in ROWS if (p := records_file(folder, model, row, name)).exists()]
+            if not paths:
+                continue
+            # Every row of a model on the same tasks: those all of them answered.
+            indices = set.intersection(*(set(recorded(p)) for p in paths))
+            for path in paths:
+                row = path.stem.split("-")[1]
+                s = summary(path, indices)
                 passed = f"**{s['pass_at_1']:.3f}**" if "pass_at_1" in s else "-"
                 lines.append(
                     f"| {name} | {model} | {row} | {s['tasks']} | {passed} | {s['exact']:.3f} | {s['similarity']:.3f} "
