@@ -113,7 +113,8 @@ class ModelConfig:
 
 @attrs.frozen
 class CompletionConfig:
-    temperature: float = attrs.field(default=0.1, validator=[v.ge(0.0), v.le(2.0)])
+    #: Of a single sample: greedy, the model's most likely line (several samples use ``sample_temperature``).
+    temperature: float = attrs.field(default=0.0, validator=[v.ge(0.0), v.le(2.0)])
     max_tokens: int = attrs.field(default=128, validator=[v.ge(1), v.le(8192)])
     multiline_max_tokens: int = attrs.field(default=256, validator=[v.ge(1), v.le(8192)])
     #: Token budget of the prefix + suffix window.

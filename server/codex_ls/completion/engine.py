@@ -16,7 +16,7 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..backends.base import Backend, GenerationRequest
 from ..config import Config
@@ -26,7 +26,7 @@ from .postprocess import Completion, postprocess
 from .ranking import rank
 from .reuse import Anchor, Generation, LRUCache, TypingRhythm
 from .samples import Candidate, block_ended, draw
-from .syntax import before_code, decide_multiline, empty_body
+from .syntax import before_code, decide_multiline, empty_body, misplaced_line
 from .window import Window, window
 
 log = logging.getLogger(__name__)
@@ -281,6 +281,24 @@ class CompletionEngine:
             retry=request.n > 1,
         )
         elapsed = time.perf_counter() - started
+        suggestions = self._suggestions(win, candidates, language_id, multiline)
+        # The line shown, or the model's own when nothing was left of it (it repeated the code below).
+        line = suggestions[0].text if suggestions else candidates[0].text.split("\n", 1)[0] if candidates else ""
+        if not multiline and line.strip():
+            indent = misplaced_line(language_id, win.prefix, win.suffix, line)
+            if indent is not None:
+                suggestions = await self._reindented(uri, generation, request, win, language_id, indent) or suggestions
+                elapsed = time.perf_counter() - started
+        log.debug("completion: %d samples, %d shown, %.0f ms", len(candidates), len(suggestions), elapsed * 1000)
+        if log.isEnabledFor(logging.DEBUG):
+            for index, candidate in enumerate(candidates):
+                log.debug("candidate %d: finish=%s raw=%s", index, candidate.finish, json.dumps(candidate.text))
+        return suggestions, elapsed
+
+    def _suggestions(
+        self, win: Window, candidates: list[Candidate], language_id: str, multiline: bool
+    ) -> list[Suggestion]:
+        """The samples post-processed, without repeats, ranked best first."""
         processed: dict[str, tuple[Completion, Candidate]] = {}
         for candidate in candidates:
             result = postprocess(
@@ -295,13 +313,32 @@ class CompletionEngine:
             win.suffix,
             self.config.completion.min_mean_logprob,
         )
-        log.debug("completion: %d samples, %d shown, %.0f ms", len(candidates), len(ranked), elapsed * 1000)
-        if log.isEnabledFor(logging.DEBUG):
-            for index, candidate in enumerate(candidates):
-                log.debug("candidate %d: finish=%s raw=%s", index, candidate.finish, json.dumps(candidate.text))
-        return [
-            Suggestion(text, processed[text][0].replace_suffix, candidate.finish) for text, candidate in ranked
-        ], elapsed
+        return [Suggestion(text, processed[text][0].replace_suffix, candidate.finish) for text, candidate in ranked]
+
+    async def _reindented(
+        self,
+        uri: str,
+        generation: Generation,
+        request: GenerationRequest,
+        win: Window,
+        language_id: str,
+        indent: str,
+    ) -> list[Suggestion]:
+        """The line once more, its indentation given: the one the model chose does not compile where it goes.
+
+        Asked at column 0 in front of code, the small model often indents a line for
+        another block than the cursor's; given the indentation an editor's Enter
+        would give, it writes a line for this one.
+        """
+        self.counts["reindented"] += 1
+        prefix = win.prefix + indent
+        again = replace(request, prefix=prefix, prompt=self.template.render(prefix, win.suffix, request.extra), n=1)
+        candidates = await draw(
+            lambda r: self.flight.watched(uri, generation, self.backend.stream(r)), again, retry=False
+        )
+        indented = [Candidate([indent, *c.parts], c.finish, c.logprob, c.tokens, c.scored_tokens) for c in candidates]
+        log.debug("completion: the line did not compile at its indentation; asked again at %d", len(indent))
+        return self._suggestions(win, indented, language_id, False)
 
 
 def lines_beyond(generation: Generation, typed: str) -> str | None:

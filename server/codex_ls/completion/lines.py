@@ -21,3 +21,26 @@ def join_lines(lines: list[str]) -> str:
     while len(lines) > 1 and not lines[-1].strip():
         lines = lines[:-1]
     return "\n".join(lines).rstrip("\r")
+
+
+def indentation(line: str) -> str:
+    return line[: len(line) - len(line.lstrip(" \t"))]
+
+
+def line_start_indent(prefix: str, suffix: str) -> str | None:
+    """The indentation of a new line written at column 0 in front of a line of code, or ``None``.
+
+    What an editor's Enter would give: one level deeper after a line that opens a
+    block (the depth of the code below if that is deeper still), else the depth of
+    the line above (the new line ends that block, or opens one for the code below).
+    """
+    rest = rest_of_line(suffix)
+    if current_line(prefix) or not rest.strip() or rest[:1] not in " \t":
+        return None
+    above = next((line for line in reversed(prefix.split("\n")[:-1]) if line.strip()), None)
+    if above is None:
+        return None
+    depth, below = indentation(above), indentation(rest)
+    if above.rstrip().endswith(":"):
+        return below if len(below) > len(depth) else depth + "    "
+    return depth

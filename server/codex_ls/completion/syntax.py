@@ -13,6 +13,8 @@ import logging
 import re
 from typing import Any
 
+from .lines import indentation, line_start_indent
+
 log = logging.getLogger(__name__)
 
 #: LSP language ids → tree-sitter grammar names, where they differ.
@@ -182,3 +184,28 @@ def _header_above(above: list[str]) -> str | None:
 
 def _indent(line: str) -> int:
     return len(line) - len(line.lstrip(" \t"))
+
+
+def misplaced_line(language_id: str, prefix: str, suffix: str, text: str) -> str | None:
+    """The indentation a line written at column 0 in front of code should have, when the one
+    the model gave it does not compile there and a statement at that indentation would.
+
+    Python only, where indentation is syntax: tree-sitter accepts what the compiler refuses.
+    """
+    indent = line_start_indent(prefix, suffix)
+    if language_id != "python" or indent is None or indentation(text) == indent or "\n" in text.rstrip("\n"):
+        return None
+    line = text if text.endswith("\n") else text + "\n"
+    if _compiles(prefix + line + suffix) or not _compiles(prefix + indent + "pass\n" + suffix):
+        return None
+    return indent
+
+
+def _compiles(source: str) -> bool:
+    try:
+        compile(source, "<completion>", "exec", dont_inherit=True)
+    except SyntaxError:
+        return False
+    except Exception:  # null bytes, a too deeply nested file: no verdict
+        return True
+    return True

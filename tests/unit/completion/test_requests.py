@@ -30,7 +30,7 @@ def context(prefix: str, suffix: str, *, manual: bool = False) -> CompletionCont
 async def test_shape_and_model_of_the_request(
     prefix: str, suffix: str, manual: bool, newline_stop: bool, large: bool
 ) -> None:
-    backend = ScriptedBackend("1")
+    backend = ScriptedBackend("    x = 1")
     await engine_with(backend).complete(context(prefix, suffix, manual=manual))
     (request,) = backend.calls
     assert ("\n" in request.stop) is newline_stop
@@ -43,3 +43,27 @@ async def test_asked_at_a_line_start_a_model_that_never_stops_is_cut_where_it_re
     outcome = await engine_with(backend).complete(context(BODY, "    return total\n", manual=True))
     assert [s.text for s in outcome.suggestions] == ["    for x in xs:\n        total += x\n"]
     assert backend.closed_early == 1  # the stream was closed at the repeat, not read to its end
+
+
+async def test_a_line_that_does_not_compile_at_its_indentation_is_asked_again_at_the_blocks() -> None:
+    loop = "def f(xs):\n    total = 0\n    for x in xs:\n"
+    backend = ScriptedBackend("    total += x", "total += x")
+    engine = engine_with(backend)
+    outcome = await engine.complete(context(loop, "    return total\n"))
+    assert [s.text for s in outcome.suggestions] == ["        total += x\n"]
+    first, again = backend.calls
+    assert again.prefix == first.prefix + "        "
+    assert engine.counts["reindented"] == 1
+
+
+async def test_a_line_that_compiles_is_not_asked_again() -> None:
+    backend = ScriptedBackend("    total += 1")
+    await engine_with(backend).complete(context(BODY, "    return total\n"))
+    assert len(backend.calls) == 1
+
+
+async def test_a_line_dropped_as_a_repeat_of_the_code_below_is_asked_again_at_the_blocks_indentation() -> None:
+    loop = "def f(xs):\n    total = 0\n    for x in xs:\n"
+    backend = ScriptedBackend("    return total", "total += x")
+    outcome = await engine_with(backend).complete(context(loop, "    return total\n"))
+    assert [s.text for s in outcome.suggestions] == ["        total += x\n"]

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from codex_ls.completion.syntax import before_code, decide_multiline, empty_body, error_count, heuristic_multiline
+from codex_ls.completion.syntax import (
+    before_code,
+    decide_multiline,
+    empty_body,
+    error_count,
+    heuristic_multiline,
+    misplaced_line,
+)
 
 
 def split(marked: str) -> tuple[str, str]:
@@ -91,3 +98,34 @@ def test_empty_body(prefix: str, suffix: str, expected: bool) -> None:
 )
 def test_before_code(prefix: str, suffix: str, expected: bool) -> None:
     assert before_code(prefix, suffix) is expected
+
+
+LOOP = "def f(xs):\n    total = 0\n    for x in xs:\n"
+
+
+@pytest.mark.parametrize(
+    ("prefix", "suffix", "text", "expected"),
+    [
+        pytest.param(LOOP, "    return total\n", "    total += x\n", "        ", id="a-block-left-empty"),
+        pytest.param(LOOP, "    return total\n", "        total += x\n", None, id="already-right"),
+        pytest.param(LOOP, "        print(x)\n", "    y = x\n", "        ", id="the-block-is-the-cursors"),
+        pytest.param(
+            "def f(xs):\n    total = 0\n",
+            "    return total\n",
+            "        total = 1\n",
+            "    ",
+            id="deeper-than-any-block",
+        ),
+        pytest.param(
+            "def f(xs):\n    total = 0\n", "    return total\n", "    total = 1\n", None, id="compiles-where-it-is"
+        ),
+        pytest.param(LOOP, "    return total\n", "    a = 1\n    b = 2\n", None, id="several-lines"),
+        pytest.param(LOOP + "    ", "\n    return total\n", "total += x", None, id="not-at-column-0"),
+    ],
+)
+def test_misplaced_line(prefix: str, suffix: str, text: str, expected: str | None) -> None:
+    assert misplaced_line("python", prefix, suffix, text) == expected
+
+
+def test_misplaced_line_is_python_only() -> None:
+    assert misplaced_line("javascript", LOOP, "    return total\n", "    total += x\n") is None
