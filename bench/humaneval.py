@@ -146,6 +146,16 @@ def recorded(path: Path) -> dict[int, dict[str, Any]]:
     return {r["index"]: r for r in map(json.loads, path.read_text(encoding="utf-8").splitlines()) if r}
 
 
+def raw_candidates(logs: list[str]) -> list[tuple[str, str]]:
+    """``(finish, raw text)`` of each candidate the server logged, in order."""
+    found = []
+    for line in logs:
+        head, sep, raw = line.partition(" raw=")
+        if sep and head.startswith("candidate ") and ": finish=" in head:
+            found.append((head.rsplit("finish=", 1)[1], json.loads(raw)))
+    return found
+
+
 def run_bare(model: str, tasks: list[Task], path: Path) -> None:
     from bench.bare import BareModel
 
@@ -179,6 +189,7 @@ async def run_server(server: Server, row: str, tasks: list[Task], path: Path) ->
                 if row == "implement":
                     record = await implement(server, uri, task)
                 else:
+                    seen = len(server.logs)
                     answer = await server.complete(uri, position(task.text, len(task.prefix)), manual=row == "manual")
                     text = answer.text or ""
                     if answer.replace:
@@ -187,7 +198,8 @@ async def run_server(server: Server, row: str, tasks: list[Task], path: Path) ->
                     else:
                         verdict = judge(task, text)
                     record = {"completion": answer.text, "seconds": round(answer.seconds, 3), "error": answer.error}
-                    record |= verdict
+                    # The samples as the model wrote them (the server's debug log), for offline comparisons.
+                    record |= verdict | {"raw": raw_candidates(server.logs[seen:])}
             finally:
                 server.close(uri)
             out.write(json.dumps({"index": task.index, "task_id": task.task_id, **record}) + "\n")
