@@ -290,8 +290,10 @@ async def collect(args: argparse.Namespace) -> None:
                     continue
                 print(f"{row} {args.model} {name}: {len(tasks)} tasks", file=sys.stderr, flush=True)
                 await run_server(server, row, tasks, records_file(args.records, args.model, row, name))
-        memory = server.memory()
-        (args.records / f"{args.model}-memory.json").write_text(json.dumps(memory) + "\n", encoding="utf-8")
+        # Peak RSS of the server (both models, where a run asked both).
+        memory = {"rows": served, "sets": list(sets), **server.memory()}
+        with (args.records / f"{args.model}-memory.jsonl").open("a", encoding="utf-8") as out:
+            out.write(json.dumps(memory) + "\n")
     finally:
         await server.stop()
         if source is not None:
