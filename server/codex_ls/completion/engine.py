@@ -284,11 +284,10 @@ class CompletionEngine:
         suggestions = self._suggestions(win, candidates, language_id, multiline)
         # The line shown, or the model's own when nothing was left of it (it repeated the code below).
         line = suggestions[0].text if suggestions else candidates[0].text.split("\n", 1)[0] if candidates else ""
-        if not multiline and line.strip():
-            indent = misplaced_line(language_id, win.prefix, win.suffix, line)
-            if indent is not None:
-                suggestions = await self._reindented(uri, generation, request, win, language_id, indent) or suggestions
-                elapsed = time.perf_counter() - started
+        if line.strip() and (indent := misplaced_line(language_id, win.prefix, win.suffix, line)) is not None:
+            again = await self._reindented(uri, generation, request, win, language_id, indent, multiline)
+            suggestions = again or suggestions
+            elapsed = time.perf_counter() - started
         log.debug("completion: %d samples, %d shown, %.0f ms", len(candidates), len(suggestions), elapsed * 1000)
         if log.isEnabledFor(logging.DEBUG):
             for index, candidate in enumerate(candidates):
@@ -323,6 +322,7 @@ class CompletionEngine:
         win: Window,
         language_id: str,
         indent: str,
+        multiline: bool,
     ) -> list[Suggestion]:
         """The line once more, its indentation given: the one the model chose does not compile where it goes.
 
@@ -334,11 +334,14 @@ class CompletionEngine:
         prefix = win.prefix + indent
         again = replace(request, prefix=prefix, prompt=self.template.render(prefix, win.suffix, request.extra), n=1)
         candidates = await draw(
-            lambda r: self.flight.watched(uri, generation, self.backend.stream(r)), again, retry=False
+            lambda r: self.flight.watched(uri, generation, self.backend.stream(r)),
+            again,
+            ended=block_ended(prefix, win.suffix) if multiline else None,
+            retry=False,
         )
         indented = [Candidate([indent, *c.parts], c.finish, c.logprob, c.tokens, c.scored_tokens) for c in candidates]
         log.debug("completion: the line did not compile at its indentation; asked again at %d", len(indent))
-        return self._suggestions(win, indented, language_id, False)
+        return self._suggestions(win, indented, language_id, multiline)
 
 
 def lines_beyond(generation: Generation, typed: str) -> str | None:

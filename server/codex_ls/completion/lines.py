@@ -28,19 +28,19 @@ def indentation(line: str) -> str:
 
 
 def line_start_indent(prefix: str, suffix: str) -> str | None:
-    """The indentation of a new line written at column 0 in front of a line of code, or ``None``.
+    """The indentation of a new line written at column 0 (in front of code, or on a blank line), or ``None``.
 
     What an editor's Enter would give: one level deeper after a line that opens a
     block (the depth of the code below if that is deeper still), else the depth of
     the line above (the new line ends that block, or opens one for the code below).
     """
-    rest = rest_of_line(suffix)
-    if current_line(prefix) or not rest.strip() or rest[:1] not in " \t":
+    rows = suffix.split("\n")
+    if current_line(prefix) or (rows[0].strip() and rows[0][:1] not in " \t"):
         return None
     above = next((line for line in reversed(prefix.split("\n")[:-1]) if line.strip()), None)
     if above is None:
         return None
-    depth, below = indentation(above), indentation(rest)
+    depth, below = indentation(above), indentation(next((row for row in rows if row.strip()), ""))
     if above.rstrip().endswith(":"):
         return below if len(below) > len(depth) else depth + "    "
     return depth

@@ -187,14 +187,16 @@ def _indent(line: str) -> int:
 
 
 def misplaced_line(language_id: str, prefix: str, suffix: str, text: str) -> str | None:
-    """The indentation a line written at column 0 in front of code should have, when the one
-    the model gave it does not compile there and a statement at that indentation would.
+    """The indentation the lines written at column 0 should start at, when the one the model
+    gave them does not compile there and a statement at that indentation would.
 
     Python only, where indentation is syntax: tree-sitter accepts what the compiler refuses.
     """
     indent = line_start_indent(prefix, suffix)
-    if language_id != "python" or indent is None or indentation(text) == indent or "\n" in text.rstrip("\n"):
+    if language_id != "python" or indent is None or indentation(text) == indent:
         return None
+    if empty_body(prefix, suffix) and len(indentation(text)) < len(indent):
+        return indent  # code after a stub at its own level would leave the stub empty: it compiles, but is not its body
     line = text if text.endswith("\n") else text + "\n"
     if _compiles(prefix + line + suffix) or not _compiles(prefix + indent + "pass\n" + suffix):
         return None

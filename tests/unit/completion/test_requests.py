@@ -67,3 +67,11 @@ async def test_a_line_dropped_as_a_repeat_of_the_code_below_is_asked_again_at_th
     backend = ScriptedBackend("    return total", "total += x")
     outcome = await engine_with(backend).complete(context(loop, "    return total\n"))
     assert [s.text for s in outcome.suggestions] == ["        total += x\n"]
+
+
+async def test_lines_for_an_empty_body_written_at_column_0_are_asked_again_at_the_bodys_indentation() -> None:
+    stub = 'def f(xs):\n    """Sum of xs."""\n'
+    backend = ScriptedBackend('if __name__ == "__main__":\n    f([])\n', "return sum(xs)\n\ndef g():\n")
+    outcome = await engine_with(backend).complete(context(stub, "\n"))
+    assert [s.text for s in outcome.suggestions] == ["    return sum(xs)"]
+    assert backend.calls[1].prefix.endswith('"""\n    ')

@@ -119,8 +119,12 @@ LOOP = "def f(xs):\n    total = 0\n    for x in xs:\n"
         pytest.param(
             "def f(xs):\n    total = 0\n", "    return total\n", "    total = 1\n", None, id="compiles-where-it-is"
         ),
-        pytest.param(LOOP, "    return total\n", "    a = 1\n    b = 2\n", None, id="several-lines"),
+        pytest.param(LOOP, "    return total\n", "    a = 1\n    b = 2\n", "        ", id="several-lines"),
         pytest.param(LOOP + "    ", "\n    return total\n", "total += x", None, id="not-at-column-0"),
+        pytest.param(
+            'def f():\n    """D."""\n', "\n", 'if __name__ == "__main__":\n    f()', "    ", id="after-a-stub"
+        ),
+        pytest.param('def f():\n    """D."""\n', "\n", "    return 1", None, id="a-stubs-body"),
     ],
 )
 def test_misplaced_line(prefix: str, suffix: str, text: str, expected: str | None) -> None:
