@@ -312,7 +312,7 @@ def report(folder: Path) -> str:
                 continue
             # Every row of a model on the same tasks: those all of them answered.
             indices = set.intersection(*(set(recorded(p)) for p in paths))
-            for path in paths:
+            for path in paths if indices else []:
                 row = path.stem.split("-")[1]
                 s = summary(path, indices)
                 passed = f"**{s['pass_at_1']:.3f}**" if "pass_at_1" in s else "-"
