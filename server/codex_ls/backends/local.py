@@ -163,7 +163,9 @@ class LoadedModel:
         decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         matcher = StopMatcher(request.stop)
         finish = "length"
-        generator = llm.generate(tokens, temp=request.temperature, top_p=0.95, top_k=40, repeat_penalty=1.0)
+        # The first of several samples is the greedy one: the others can only add to the model's best guess.
+        temperature = 0.0 if index == 0 else request.temperature
+        generator = llm.generate(tokens, temp=temperature, top_p=0.95, top_k=40, repeat_penalty=1.0)
         try:
             for count, token in enumerate(generator, start=1):
                 if stopped():
