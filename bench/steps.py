@@ -4,7 +4,7 @@ Reads the ``bare`` records of ``bench/humaneval.py`` (greedy, no newline stop, u
 ``multilineMaxTokens``: what a model writes when nothing ends it but its own stop)
 and scores them as they are, then with each of the server's steps added in turn:
 
-1. the block's end (the first line that leaves the cursor's block, as the stream reader sees it);
+1. the block's end (the stream closed once a complete line leaves the cursor's block, that line cut);
 2. the suffix repeat (the first whole line that repeats the code after the cursor);
 3. the rest of the post-processing (special tokens, seams, junk, overlaps, line breaks).
 
@@ -26,21 +26,21 @@ from bench.judge import judge
 from bench.sets import Task, load
 from codex_ls.completion.fim import TEMPLATES
 from codex_ls.completion.nextline import trim_at_next_line
-from codex_ls.completion.postprocess import postprocess
+from codex_ls.completion.postprocess import postprocess, trim_block
 from codex_ls.completion.samples import block_closed
 
 STOPS = TEMPLATES["qwen"].stop
 
 
 def at_block_end(task: Task, text: str) -> str:
-    """``text`` up to where the stream reader would have closed the stream: the block left."""
+    """``text`` where the stream reader closes the stream (a complete line left the block), then trimmed there."""
     ended = block_closed(task.prefix)
-    for at, char in enumerate(text):
-        # The reader asks at every piece once a line is complete; a line's first visible
-        # character shows its indentation.
-        if char == "\n" and ended(text[: at + 1] + "x"):
-            return text[: at + 1]
-    return text
+    end = 0
+    while end < len(text):
+        end = text.find("\n", end) + 1 or len(text)
+        if ended(text[:end]):
+            break
+    return trim_block(task.prefix, text[:end])
 
 
 STEPS: list[tuple[str, Callable[[Task, str], str]]] = [
