@@ -9,6 +9,7 @@ end-of-generation token, or ``max_tokens`` (the server's ``multilineMaxTokens``)
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,7 +42,7 @@ class BareModel:
             verbose=False,
         )
         vocab = self.llm._model.vocab
-        self.is_end = lambda token: bool(llama_vocab_is_eog(vocab, token))
+        self.is_end: Callable[[int], bool] = lambda token: bool(llama_vocab_is_eog(vocab, token))
         self.template = TEMPLATES["qwen"]
 
     def complete(self, text: str, offset: int, *, multiline: bool) -> BareAnswer:
