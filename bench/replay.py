@@ -35,7 +35,9 @@ Reported per mode and typing speed, all through the real server process:
 * from a contradiction to the backend's disconnect, p50/p99: a backspace
   contradicts every stream open at that keystroke; a wrong key contradicts a
   stream that has said something (from the keystroke) or says it later (from its
-  first event);
+  first event). The keystroke counts from when its ``didChange`` has been written
+  to the server's stdin (it has reached the server), the disconnect from when the
+  fake backend's event loop reads the end of the connection;
 * backend streams still open 400 ms after the last keystroke of each body, and
   right after its ``didClose``.
 
@@ -107,6 +109,8 @@ class Tally:
     correct_visible: int = 0
     latencies: list[float] = field(default_factory=list)
     contradictions: list[float] = field(default_factory=list)
+    #: Each contradiction: how it came (backspace, said, says later) and its milliseconds.
+    contradiction_kinds: list[tuple[str, float]] = field(default_factory=list)
     open_after_typing: int = 0
     open_after_close: int = 0
     #: Keystrokes without a correct suggestion in time: what was typed, the truth, the answer.
@@ -305,12 +309,12 @@ class Typist:
         start = time.monotonic() + 0.2
         for index, key in enumerate(keys):
             await asyncio.sleep(max(0.0, start + index * self.interval - time.monotonic()))
-            pressed = time.monotonic()
             self.requests.cancel_pending()
             open_streams = self._streaming()
             line, character, typed = self._edit(uri, index + 2, line, character, typed, key)
+            arrived = time.monotonic()  # the didChange is in the server's pipe
             if key.wrong or key.backspace:
-                watch = self._watch_contradiction(open_streams, pressed, key.backspace)
+                watch = self._watch_contradiction(open_streams, arrived, key.backspace)
                 self.tasks.append(asyncio.ensure_future(watch))
             self.requests.schedule(uri, index, types.Position(line, character))
             await asyncio.sleep(max(0.0, start + (index + 1) * self.interval - time.monotonic()))
@@ -360,7 +364,7 @@ class Typist:
     def _streaming(self) -> list[RecordedRequest]:
         return [r for r in self.fake.requests if r.finished_at is None]
 
-    async def _watch_contradiction(self, streams: list[RecordedRequest], pressed: float, backspace: bool) -> None:
+    async def _watch_contradiction(self, streams: list[RecordedRequest], arrived: float, backspace: bool) -> None:
         """Time from the contradiction to the disconnect of the streams open at a wrong key or a backspace.
 
         A backspace contradicts any stream at once; a wrong key contradicts what a
@@ -372,9 +376,13 @@ class Typist:
                 continue  # it ended by itself
             said = stream.first_event_at
             if backspace:
-                self.tally.contradictions.append(stream.disconnected_at - pressed)
+                kind, since = "backspace", arrived
             elif said is not None and said <= stream.disconnected_at:
-                self.tally.contradictions.append(stream.disconnected_at - max(pressed, said))
+                kind, since = ("said" if said <= arrived else "says later"), max(arrived, said)
+            else:
+                continue
+            self.tally.contradictions.append(stream.disconnected_at - since)
+            self.tally.contradiction_kinds.append((kind, round((stream.disconnected_at - since) * 1000, 2)))
 
 
 def percentile_ms(values: list[float], q: float) -> float | None:
@@ -426,6 +434,7 @@ async def run(
         "contradiction_to_disconnect_p50_ms": percentile_ms(tally.contradictions, 50),
         "contradiction_to_disconnect_p99_ms": percentile_ms(tally.contradictions, 99),
         "contradictions_measured": len(tally.contradictions),
+        "contradictions_ms": sorted(tally.contradiction_kinds, key=lambda k: k[1]),
         "streams_open_after_typing_stopped": tally.open_after_typing,
         "streams_open_after_did_close": tally.open_after_close,
         "latency_p50_ms": percentile_ms(tally.latencies, 50),
