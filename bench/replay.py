@@ -22,7 +22,8 @@ The backend is the fake server acting as a perfect model: it answers each reques
 with the file's true continuation from the cursor, cut at the request's first
 stop sequence as a real server does (at most 240 characters), at the pace of a
 fast server: 60 ms to the first token, then a 4-character chunk every 8 ms, so a
-48-character line takes 156 ms.
+48-character line takes 156 ms. It runs in a process of its own, as a model server
+does (``bench/fake_process.py``).
 
 Reported per mode and typing speed, all through the real server process:
 
@@ -37,7 +38,7 @@ Reported per mode and typing speed, all through the real server process:
   stream that has said something (from the keystroke) or says it later (from its
   first event). The keystroke counts from when its ``didChange`` has been written
   to the server's stdin (it has reached the server), the disconnect from when the
-  fake backend's event loop reads the end of the connection;
+  backend's event loop reads the end of the connection;
 * backend streams still open 400 ms after the last keystroke of each body, and
   right after its ``didClose``.
 
@@ -62,9 +63,10 @@ from typing import Any
 
 from lsprotocol import types
 from pygls.lsp.client import LanguageClient
-from tests.fakes.fake_backend import FakeBackend, RecordedRequest, Reply
+from tests.fakes.fake_backend import RecordedRequest, Reply
 
 from bench.common import RESULTS, ROOT, command
+from bench.fake_process import FakeProcess, Record
 from codex_ls.cli.complete import spawn_server
 
 MODULES = ["textwrap", "fnmatch", "shlex", "colorsys", "bisect", "heapq"]
@@ -290,7 +292,7 @@ class Typist:
     """Types one region into the server as the chosen editor would, and keeps the score."""
 
     def __init__(
-        self, client: LanguageClient, mode: str, interval: float, fake: FakeBackend, tally: Tally, debounce: float
+        self, client: LanguageClient, mode: str, interval: float, fake: FakeProcess, tally: Tally, debounce: float
     ) -> None:
         self.client = client
         self.interval = interval
@@ -361,17 +363,17 @@ class Typist:
         )
         return line, character, typed
 
-    def _streaming(self) -> list[RecordedRequest]:
+    def _streaming(self) -> list[Record]:
         return [r for r in self.fake.requests if r.finished_at is None]
 
-    async def _watch_contradiction(self, streams: list[RecordedRequest], arrived: float, backspace: bool) -> None:
+    async def _watch_contradiction(self, streams: list[Record], arrived: float, backspace: bool) -> None:
         """Time from the contradiction to the disconnect of the streams open at a wrong key or a backspace.
 
         A backspace contradicts any stream at once; a wrong key contradicts what a
         stream has said (at the key) or says later (at its first event).
         """
-        for stream in streams:
-            await asyncio.to_thread(self.fake.wait_until_finished, stream, 2.0)
+        for open_stream in streams:
+            stream = await asyncio.to_thread(self.fake.finished, open_stream, 2.0)
             if stream.disconnected_at is None:
                 continue  # it ended by itself
             said = stream.first_event_at
@@ -397,8 +399,7 @@ async def run(
 ) -> dict[str, Any]:
     oracle = Oracle()
     rng = random.Random(seed)
-    with FakeBackend(keep_alive=True) as fake:
-        fake.responder = oracle
+    with FakeProcess(oracle) as fake:
         client = LanguageClient("replay", "1")
         drain = await spawn_server(client, [], "--log-level", "warning")
         settings = {"backend": {"kind": "openai", "url": fake.openai_url, "model": "qwen2.5-coder-1.5b"}}
@@ -410,7 +411,7 @@ async def run(
         stats: dict[str, int] = {}
         try:
             for n, region in enumerate(chosen):
-                oracle.region = region
+                fake.set("region", region)
                 typist = Typist(client, mode, interval, fake, tally, debounce)
                 await typist.type_region(region, f"file:///replay/{n}.py", keystrokes(region.body, typo_rate, rng))
             stats = await completion_stats(client)
