@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
 from codex_ls.backends import registry
-from codex_ls.backends.base import Delta, GenerationRequest
+from codex_ls.backends.base import CacheLayout, Delta, GenerationRequest
 from codex_ls.backends.cascade import CascadeBackend
-from codex_ls.backends.local import LocalBackend
+from codex_ls.backends.local import LoadedModel, LocalBackend
 from codex_ls.backends.local_chat import LocalChatBackend
 from codex_ls.config import Config, ModelConfig
 from tests.fakes.backends import REQUEST
@@ -25,6 +26,11 @@ class Named:
     def __init__(self, name: str) -> None:
         self.name = name
         self.closed = False
+        self.cache_layout = CacheLayout(suffix_chars=len(name))
+        self.prepared: list[str] = []
+
+    async def prepare(self, prompt: str = "") -> None:
+        self.prepared.append(prompt)
 
     async def stream(self, request: GenerationRequest) -> AsyncGenerator[Delta, None]:
         yield Delta(self.name, finish_reason="stop")
@@ -49,6 +55,24 @@ async def test_large_requests_go_to_the_large_model_and_the_rest_to_the_small_on
     await cascade.aclose()
     assert small.closed
     assert large.closed
+
+
+async def test_the_prompt_is_laid_out_and_warmed_for_typing_on_the_small_model() -> None:
+    small, large = Named("small"), Named("large")
+    cascade = CascadeBackend(small, large)
+    assert cascade.cache_layout == small.cache_layout
+    await cascade.prepare("<|fim_prefix|>def f")
+    # Loading the large model would take the cores from the first keystrokes: it loads on its first request.
+    assert small.prepared == ["<|fim_prefix|>def f"]
+    assert large.prepared == []
+
+
+def test_every_loaded_model_takes_its_turns_from_one_queue() -> None:
+    # Two models computing at once would halve the cores for each; a completion on the
+    # small one must be able to make an action on the large one pause.
+    small, large = LoadedModel(object(), Path("small.gguf")), LoadedModel(object(), Path("large.gguf"))
+    assert small.turns is large.turns
+    assert small.seat.turns is large.seat.turns
 
 
 @pytest.fixture
