@@ -36,9 +36,9 @@ Reported per mode and typing speed, all through the real server process:
 * from a contradiction to the backend's disconnect, p50/p99: a backspace
   contradicts every stream open at that keystroke; a wrong key contradicts a
   stream that has said something (from the keystroke) or says it later (from its
-  first event). The keystroke counts from when its ``didChange`` has been written
-  to the server's stdin (it has reached the server), the disconnect from when the
-  backend's event loop reads the end of the connection;
+  first event). The keystroke counts from just before its ``didChange`` is
+  written to the server's stdin (an upper bound: it includes encoding the message),
+  the disconnect from when the backend's event loop reads the end of the connection;
 * backend streams still open 400 ms after the last keystroke of each body, and
   right after its ``didClose``.
 
@@ -313,8 +313,10 @@ class Typist:
             await asyncio.sleep(max(0.0, start + index * self.interval - time.monotonic()))
             self.requests.cancel_pending()
             open_streams = self._streaming()
+            # Stamped before the didChange is written, not after: the server can read it and
+            # hang up before this process runs again, which would count the wait as negative.
+            arrived = time.monotonic()
             line, character, typed = self._edit(uri, index + 2, line, character, typed, key)
-            arrived = time.monotonic()  # the didChange is in the server's pipe
             if key.wrong or key.backspace:
                 watch = self._watch_contradiction(open_streams, arrived, key.backspace)
                 self.tasks.append(asyncio.ensure_future(watch))
