@@ -28,7 +28,9 @@ from ..config import ModelConfig
 from ..errors import BackendError, BackendUnavailableError
 from ..tasks import hang_up_on_cancel
 from .base import CacheLayout, Delta, GenerationRequest, StopMatcher, with_stops
+from .healing import ForcedStart, back_off
 from .kv import Abandoned, Seat
+from .local_healing import held_to, text_vocabulary
 from .turns import Turns
 
 log = logging.getLogger(__name__)
@@ -36,6 +38,8 @@ log = logging.getLogger(__name__)
 #: Prompt tokens evaluated between two looks at the stop flag and at who waits for the
 #: model: a completion waits for a warm-up or an action at most this many tokens' time.
 PROMPT_BATCH = 64
+#: Text tokens a FIM prompt that ends inside the cursor's line is backed off by (``healing.py``).
+HEALED_TOKENS = 1
 
 
 def available_cores() -> int:
@@ -73,6 +77,7 @@ class LoadedModel:
         self.turns = Turns()
         self.seat = Seat(llm, self.turns)
         self.last = GenerationStats()
+        self.vocabulary, self.fim_middle = text_vocabulary(llm)
 
     def turn(self, lane: str, stopped: Callable[[], bool]) -> contextlib.AbstractContextManager[Callable[[], None]]:
         return self.seat.turn(lane, stopped)
@@ -97,8 +102,8 @@ class LoadedModel:
                     n_batch=512,
                     verbose=False,
                 )
-                log.info("loaded %s in %.1fs (%d threads)", path.name, time.perf_counter() - started, n_threads)
                 cls._cache[key] = LoadedModel(llm, path)
+                log.info("loaded %s in %.1fs (%d threads)", path.name, time.perf_counter() - started, n_threads)
             return cls._cache[key]
 
     def evaluate_prompt(
@@ -173,6 +178,9 @@ class LoadedModel:
                 f"the prompt ({len(tokens)} tokens) does not fit the model context ({llm.n_ctx()}); "
                 "lower completion.contextTokens or raise model.nCtx"
             )
+        removed = b""
+        if (healed := back_off(tokens, self.vocabulary, self.fim_middle, HEALED_TOKENS)) is not None:
+            tokens, removed = healed.tokens, healed.removed
         stats.prompt_tokens = len(tokens)
         stats.reused_tokens = self.evaluate_prompt(tokens, stopped, pause)
         stats.prompt_seconds = time.perf_counter() - started
@@ -186,7 +194,8 @@ class LoadedModel:
                     break
                 llm.set_seed((seed + index) & 0xFFFFFFFF)
                 budget = min(request.max_tokens, room)
-                finish = self._sample(request, index, tokens, budget, emit, stopped, pause, stats)
+                forced = ForcedStart(removed)
+                finish = self._sample(request, index, tokens, forced, budget, emit, stopped, pause, stats)
                 stats.finish = finish if index == 0 or stats.finish == finish else "mixed"
         finally:
             llm.set_seed(seed)
@@ -199,19 +208,24 @@ class LoadedModel:
         request: GenerationRequest,
         index: int,
         tokens: list[int],
+        forced: ForcedStart,
         max_tokens: int,
         emit: Callable[[Delta], None],
         stopped: Callable[[], bool],
         pause: Callable[[], None],
         stats: GenerationStats,
     ) -> str:
-        """One sample, sent as choice ``index``; it ends at a stop sequence, so the next can start."""
+        """One sample, sent as choice ``index``; it ends at a stop sequence, so the next can start.
+        It starts with what ``forced`` holds of the prompt's backed-off text, which is not sent."""
         llm = self.llm
         is_end = _end_of_generation(llm)
         decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         matcher = StopMatcher(request.stop)
         finish = "length"
-        generator = llm.generate(tokens, temp=request.temperature, top_p=0.95, top_k=40, repeat_penalty=1.0)
+        constraint = [held_to(forced, self.vocabulary)] if forced.rest else None
+        generator = llm.generate(
+            tokens, temp=request.temperature, top_p=0.95, top_k=40, repeat_penalty=1.0, logits_processor=constraint
+        )
         try:
             for count, token in enumerate(generator, start=1):
                 pause()
@@ -221,7 +235,7 @@ class LoadedModel:
                 if is_end(token):
                     finish = "stop"
                     break
-                text = decoder.decode(llm.detokenize([token], special=True))
+                text = decoder.decode(forced.take(llm.detokenize([token], special=True)))
                 stats.generated_tokens += 1
                 if text:
                     emit(Delta(text, index, tokens=1))
