@@ -5,12 +5,12 @@ ends where the user stopped typing, often inside a word: ``for i, n in e`` ends
 with the token `` e``, which the model has rarely seen followed by ``numerate``;
 it goes on as if a new token started there (`` enumerate``, the ``e`` twice).
 
-So the prompt loses its last text tokens (:func:`back_off`), and the generation is
-held to start with the text they stood for: while part of it is still unmatched,
-only a token whose text starts with that part, or is a non-empty beginning of it,
-may come next (:meth:`Vocabulary.allowed`). That text is the prompt's, not the
-answer's: :class:`ForcedStart` cuts it from the tokens before they are decoded, so
-the caller still gets the text after the cursor.
+So the prompt loses the tokens of the word the cursor cut (:func:`back_off`), and
+the generation is held to start with the text they stood for: while part of it is
+still unmatched, only a token whose text starts with that part, or is a non-empty
+beginning of it, may come next (:meth:`Vocabulary.allowed`). That text is the
+prompt's, not the answer's: :class:`ForcedStart` cuts it from the tokens before
+they are decoded, so the caller still gets the text after the cursor.
 
 Everything works on bytes: a token of a byte-level vocabulary may hold part of a
 UTF-8 character.
@@ -36,6 +36,11 @@ class Vocabulary:
 
     def is_text(self, token: int) -> bool:
         return 0 <= token < len(self.pieces) and bool(self.pieces[token])
+
+    def starts_any(self, prefix: bytes) -> bool:
+        """Whether some token's text starts with ``prefix``."""
+        at = bisect_left(self._sorted, prefix)
+        return at < len(self._sorted) and self._sorted[at].startswith(prefix)
 
     def allowed(self, rest: bytes) -> list[int]:
         """The tokens that may come next while ``rest`` of the removed text is unmatched:
@@ -69,21 +74,32 @@ class Healed:
     removed: bytes
 
 
-def back_off(tokens: Sequence[int], vocabulary: Vocabulary, marker: int, count: int = 1) -> Healed | None:
-    """``tokens`` without their last ``count`` tokens (fewer if fewer are text), if they
-    end with text that follows ``marker`` (the FIM middle marker); else ``None``, and the
-    prompt stays as it is: one that ends with the marker, or with text after any other
-    special token (a chat prompt's ``<|im_start|>assistant\\n``), is no FIM prompt cut
-    inside the cursor's line."""
+def back_off(tokens: Sequence[int], vocabulary: Vocabulary, marker: int, most: int = 4) -> Healed | None:
+    """``tokens`` without the tokens of the word the cursor cut, if they end with text that
+    follows ``marker`` (the FIM middle marker); else ``None``, and the prompt stays as it is:
+    one that ends with the marker, or with text after any other special token (a chat
+    prompt's ``<|im_start|>assistant\\n``), is no FIM prompt cut inside the cursor's line.
+
+    The last token goes, and each one before it whose text, with what goes, is still the
+    start of some token: ``retur`` is ``ret`` ``ur``, a split the model never saw, and
+    ``return`` spans both. ``most`` bounds the tokens the generation must match again.
+    """
     text = 0
     for token in reversed(tokens):
         if not vocabulary.is_text(token):
             break
         text += 1
-    if text == 0 or text == len(tokens) or tokens[-text - 1] != marker or count < 1:
+    if text == 0 or text == len(tokens) or tokens[-text - 1] != marker or most < 1:
         return None
-    cut = len(tokens) - min(count, text)
-    return Healed(list(tokens[:cut]), b"".join(vocabulary.pieces[t] for t in tokens[cut:]))
+    cut = len(tokens) - 1
+    removed = vocabulary.pieces[tokens[cut]]
+    while len(tokens) - cut < min(most, text):
+        wider = vocabulary.pieces[tokens[cut - 1]] + removed
+        if not vocabulary.starts_any(wider):
+            break
+        cut -= 1
+        removed = wider
+    return Healed(list(tokens[:cut]), removed)
 
 
 class ForcedStart:

@@ -38,8 +38,9 @@ log = logging.getLogger(__name__)
 #: Prompt tokens evaluated between two looks at the stop flag and at who waits for the
 #: model: a completion waits for a warm-up or an action at most this many tokens' time.
 PROMPT_BATCH = 64
-#: Text tokens a FIM prompt that ends inside the cursor's line is backed off by (``healing.py``).
-HEALED_TOKENS = 1
+#: Tokens a FIM prompt that ends inside the cursor's line is backed off by, at most
+#: (``healing.back_off``): the cut word's tokens, which are rarely more.
+HEALED_TOKENS = 4
 
 
 def available_cores() -> int:

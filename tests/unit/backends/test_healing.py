@@ -32,6 +32,11 @@ PIECES = [
     b"\xff\xfe",  # 21
     b"\n",  # 22
     b"assistant",  # 23
+    b"    ",  # 24
+    b"ret",  # 25
+    b"ur",  # 26
+    b"return",  # 27
+    b"urn",  # 28
 ]
 PREFIX, SUFFIX, MIDDLE, IM_START = 0, 1, 2, 3
 VOCABULARY = Vocabulary(PIECES)
@@ -67,27 +72,28 @@ def test_control_tokens_are_never_allowed() -> None:
 
 
 @pytest.mark.parametrize(
-    ("tokens", "count", "expected"),
+    ("tokens", "most", "expected"),
     [
         pytest.param(
-            [PREFIX, 13, SUFFIX, MIDDLE, 4, 5, 6, 7], 1, ([PREFIX, 13, SUFFIX, MIDDLE, 4, 5, 6], b" e"), id="one"
+            [PREFIX, 13, SUFFIX, MIDDLE, 4, 5, 6, 7], 4, ([PREFIX, 13, SUFFIX, MIDDLE, 4, 5, 6], b" e"), id="one-word"
         ),
-        pytest.param([PREFIX, SUFFIX, MIDDLE, 4, 5, 6, 7], 2, ([PREFIX, SUFFIX, MIDDLE, 4, 5], b" in e"), id="two"),
         pytest.param(
-            [PREFIX, SUFFIX, MIDDLE, 13, 14], 5, ([PREFIX, SUFFIX, MIDDLE], b"max_de"), id="all-the-text-only"
+            [PREFIX, SUFFIX, MIDDLE, 24, 25, 26], 4, ([PREFIX, SUFFIX, MIDDLE, 24], b"retur"), id="a-word-split-in-two"
         ),
-        pytest.param([PREFIX, 13, SUFFIX, MIDDLE], 1, None, id="ends-with-the-middle-marker"),
-        pytest.param([PREFIX, 13, SUFFIX, 14], 1, None, id="text-after-another-marker"),
-        pytest.param([IM_START, 23, 22], 1, None, id="a-chat-prompt"),
-        pytest.param([13, 14], 1, None, id="no-marker-at-all"),
-        pytest.param([], 1, None, id="empty"),
-        pytest.param([PREFIX, SUFFIX, MIDDLE, 13], 0, None, id="count-zero"),
+        pytest.param([PREFIX, SUFFIX, MIDDLE, 13, 14], 4, ([PREFIX, SUFFIX, MIDDLE], b"max_de"), id="all-the-text"),
+        pytest.param([PREFIX, SUFFIX, MIDDLE, 24, 25, 26], 1, ([PREFIX, SUFFIX, MIDDLE, 24, 25], b"ur"), id="at-most"),
+        pytest.param([PREFIX, 13, SUFFIX, MIDDLE], 4, None, id="ends-with-the-middle-marker"),
+        pytest.param([PREFIX, 13, SUFFIX, 14], 4, None, id="text-after-another-marker"),
+        pytest.param([IM_START, 23, 22], 4, None, id="a-chat-prompt"),
+        pytest.param([13, 14], 4, None, id="no-marker-at-all"),
+        pytest.param([], 4, None, id="empty"),
+        pytest.param([PREFIX, SUFFIX, MIDDLE, 13], 0, None, id="none-at-most"),
     ],
 )
-def test_a_fim_prompt_that_ends_with_text_loses_its_last_tokens(
-    tokens: list[int], count: int, expected: tuple[list[int], bytes] | None
+def test_a_fim_prompt_that_ends_with_text_loses_the_tokens_of_its_last_word(
+    tokens: list[int], most: int, expected: tuple[list[int], bytes] | None
 ) -> None:
-    healed = back_off(tokens, VOCABULARY, MIDDLE, count)
+    healed = back_off(tokens, VOCABULARY, MIDDLE, most)
     assert (None if healed is None else (healed.tokens, healed.removed)) == expected
 
 
@@ -117,7 +123,8 @@ def test_a_token_that_disagrees_with_the_removed_text_is_an_error() -> None:
     ("tokens", "preferred", "answer"),
     [
         pytest.param([PREFIX, SUFFIX, MIDDLE, 4, 5, 6, 7], [9], b"numerate", id="enumerate"),
-        pytest.param([PREFIX, SUFFIX, MIDDLE, 13, 14], [15], b"pth", id="max-depth"),
+        pytest.param([PREFIX, SUFFIX, MIDDLE, 13, 14], [16], b"pth", id="max-depth"),
+        pytest.param([PREFIX, SUFFIX, MIDDLE, 24, 25, 26], [27, 12], b"n ", id="return"),
         pytest.param([PREFIX, SUFFIX, MIDDLE, 6, 7], [10, 12, 10, 11], b"numerate", id="a-refused-token-then-pieces"),
     ],
 )
