@@ -1,22 +1,25 @@
-"""HumanEval single-line infilling, all 1033 tasks, through the real server and the embedded model.
+"""HumanEval and standard-library holes, single-line and multi-line: the bare model, then the server.
 
-One ``python -m codex_ls --stdio --log-level debug`` process (default settings: the
-0.5B model, the local backend; completion.timeout at 60 s, ``bench/local.py``'s own
-limit, so that slow answers are measured rather than cut) is driven by a pygls client as an editor would drive
-it. For each task the document (prompt + suffix) is opened and an automatic inline
-completion is requested at the end of the prompt. Three variants are scored:
+Three sets (``bench/sets.py``): HumanEval single-line infilling, HumanEval's
+docstring-to-body task, holes of several lines inside standard-library functions.
+Rows, for one model (``--model``):
 
-* **raw**: the model's text as it streamed, cut only at the stop sequences, read from
-  the server's debug log (``candidate 0: … raw=…``), inserted at the cursor;
-* **post-processed**: what the editor is shown (the inline item, with its range);
-* **ranked**: on every 10th task, a manual trigger, where the server draws 3 samples
-  and ranks them; the first item is scored, against post-processed on the same tasks.
+* ``bare``: the model called directly through llama-cpp-python with the same FIM
+  template and window (``bench/bare.py``): a newline stop for single-line tasks,
+  none for multi-line ones. The floor.
+* ``auto`` / ``manual``: the real server (``python -m codex_ls --stdio``, a frozen
+  copy of ``--source``), an inline completion on an automatic or a manual trigger.
+  ``--model 0.5b`` is the default install; ``--model 1.5b`` is the cascade.
+* ``implement``: *Implement function* on the docstring-to-body set.
 
-pass@1 runs each task's test in a subprocess (``bench/local.py``'s ``score``: with the
-line break appended, and as inserted); exact match compares with the canonical line.
-Records go to a JSONL file as they are made, so a run that stops can be resumed.
+Records go to one JSONL file per model, row and set (``--records``); a run that
+stops resumes from them. ``--report`` prints the table of what is recorded.
 
-    python -m bench.humaneval [--tasks 1033] [--deadline 6000] [--records FILE.jsonl]
+    python -m bench.humaneval --model 0.5b --stride-single 10 --stride-docstring 4 --stride-holes 2
+    python -m bench.humaneval --report
+
+``TASKS``, ``load_tasks`` and ``score`` (the single-line set as ``bench/local.py``
+reads it) stay here.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import gzip
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -36,18 +40,10 @@ from typing import Any
 
 from lsprotocol import types
 
-from bench.client import Server
-from bench.common import (
-    DATA,
-    RESULTS,
-    command,
-    latency_summary,
-    machine,
-    percentile,
-    server_source,
-    snapshot,
-    utf16_len,
-)
+from bench.client import REQUEST_TIMEOUT, Server
+from bench.common import DATA, RESULTS, command, latency_summary, percentile, snapshot, utf16_len
+from bench.judge import judge
+from bench.sets import Task, load
 
 RANKED_EVERY = 10
 #: HumanEval single-line infilling (1033 tasks; MIT licence beside it).
@@ -130,6 +126,26 @@ def score(tasks: list[tuple[int, dict[str, Any]]], records: list[dict[str, Any]]
     }
 
 
+SETTINGS = {
+    # The default install: the 0.5B model for everything.
+    "0.5b": {"model": {"large": ""}},
+    # With the 1.5B installed: the cascade (typing on the 0.5B, the rest on the 1.5B).
+    "1.5b": {"model": {"large": "qwen2.5-coder-1.5b"}},
+}
+BARE = {"0.5b": "qwen2.5-coder-0.5b", "1.5b": "qwen2.5-coder-1.5b"}
+ROWS = ("bare", "auto", "manual", "implement")
+
+
+def records_file(folder: Path, model: str, row: str, name: str) -> Path:
+    return folder / f"{model}-{row}-{name}.jsonl"
+
+
+def recorded(path: Path) -> dict[int, dict[str, Any]]:
+    if not path.exists():
+        return {}
+    return {r["index"]: r for r in map(json.loads, path.read_text(encoding="utf-8").splitlines()) if r}
+
+
 def raw_candidates(logs: list[str]) -> list[tuple[str, str]]:
     """``(finish, raw text)`` of each candidate the server logged, in order."""
     found = []
@@ -140,202 +156,213 @@ def raw_candidates(logs: list[str]) -> list[tuple[str, str]]:
     return found
 
 
-async def run_task(server: Server, n: int, index: int, task: dict[str, Any]) -> dict[str, Any]:
-    prefix, suffix = task["prompt"], task["suffix"]
-    uri = f"file:///bench/humaneval/{index:04d}.py"
-    cursor = types.Position(prefix.count("\n"), utf16_len(prefix.rsplit("\n", 1)[-1]))
-    server.open(uri, prefix + suffix)
-    try:
-        seen = len(server.logs)
-        answer = await server.complete(uri, cursor)
-        raws = raw_candidates(server.logs[seen:])
-        record: dict[str, Any] = {
-            "index": index,
-            "task_id": task["task_id"],
-            "completion": answer.text,
-            "replace_utf16": answer.replace,
-            "seconds": round(answer.seconds, 3),
-            "error": answer.error,
-            "raw": raws[0][1] if raws else None,
-            "raw_finish": raws[0][0] if raws else None,
-            "served_without_model": not raws,
-            "prompt_tokens": answer.generation.prompt if answer.generation else None,
-        }
-        if n % RANKED_EVERY == 0:
-            seen = len(server.logs)
-            ranked = await server.complete(uri, cursor, manual=True)
-            record["ranked"] = {
-                "completion": ranked.text,
-                "replace_utf16": ranked.replace,
-                "seconds": round(ranked.seconds, 3),
-                "error": ranked.error,
-                "samples": len(raw_candidates(server.logs[seen:])),
-            }
-        return record
-    finally:
-        server.close(uri)
+def run_bare(model: str, tasks: list[Task], path: Path) -> None:
+    from bench.bare import BareModel
 
-
-def load_records(path: Path) -> dict[int, dict[str, Any]]:
-    if not path.exists():
-        return {}
-    records = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            record = json.loads(line)
-            records[record["index"]] = record
-    return records
-
-
-async def collect(tasks: list[tuple[int, dict[str, Any]]], records_path: Path, env: dict[str, str]) -> None:
-    done = load_records(records_path)
-    todo = [(n, index, task) for n, (index, task) in enumerate(tasks) if index not in done]
-    print(f"{len(done)} tasks recorded before, {len(todo)} to go", file=sys.stderr, flush=True)
+    todo = [t for t in tasks if t.index not in recorded(path)]
     if not todo:
         return
-    server = await Server.start({}, env, "--log-level", "debug")
+    bare = BareModel(BARE[model], os.cpu_count() or 2)
+    with path.open("a", encoding="utf-8") as out:
+        for task in todo:
+            answer = bare.complete(task.text, len(task.prefix), multiline=task.set != "single")
+            record = {"index": task.index, "task_id": task.task_id, "completion": answer.text, "error": None}
+            record |= {"seconds": round(answer.seconds, 3), "finish": answer.finish, **judge(task, answer.text)}
+            out.write(json.dumps(record) + "\n")
+            out.flush()
+
+
+def position(text: str, offset: int) -> types.Position:
+    before = text[:offset]
+    return types.Position(before.count("\n"), utf16_len(before.rsplit("\n", 1)[-1]))
+
+
+async def run_server(server: Server, row: str, tasks: list[Task], path: Path) -> None:
+    done = recorded(path)
+    with path.open("a", encoding="utf-8") as out:
+        for task in tasks:
+            if task.index in done:
+                continue
+            uri = f"file:///bench/{task.set}/{task.index:04d}.py"
+            server.open(uri, task.text)
+            try:
+                if row == "implement":
+                    record = await implement(server, uri, task)
+                else:
+                    seen = len(server.logs)
+                    answer = await server.complete(uri, position(task.text, len(task.prefix)), manual=row == "manual")
+                    text = answer.text or ""
+                    if answer.replace:
+                        rest = task.suffix[cut_utf16(task.suffix, answer.replace) :]
+                        verdict = judge(task, text, task.prefix + text + rest)
+                    else:
+                        verdict = judge(task, text)
+                    record = {"completion": answer.text, "seconds": round(answer.seconds, 3), "error": answer.error}
+                    # The samples as the model wrote them (the server's debug log), for offline comparisons.
+                    record |= verdict | {"raw": raw_candidates(server.logs[seen:])}
+            finally:
+                server.close(uri)
+            out.write(json.dumps({"index": task.index, "task_id": task.task_id, **record}) + "\n")
+            out.flush()
+            del server.logs[:]
+
+
+async def implement(server: Server, uri: str, task: Task) -> dict[str, Any]:
+    """*Implement function* on the task's function, the edit applied as an editor applies it."""
+    edits: list[types.TextEdit] = []
+
+    def apply(params: types.ApplyWorkspaceEditParams) -> types.ApplyWorkspaceEditResult:
+        for change in params.edit.document_changes or []:
+            if isinstance(change, types.TextDocumentEdit):
+                edits.extend(e for e in change.edits if isinstance(e, types.TextEdit))
+        for changes in (params.edit.changes or {}).values():
+            edits.extend(changes)
+        return types.ApplyWorkspaceEditResult(applied=True)
+
+    server.client.feature(types.WORKSPACE_APPLY_EDIT)(apply)
+    assert task.row is not None
+    line = task.text[: task.text.index(f"def {task.row['entry_point']}(")].count("\n")
+    where = {"start": {"line": line, "character": 4}, "end": {"line": line, "character": 4}}
+    started = time.perf_counter()
+    error = None
     try:
-        with records_path.open("a", encoding="utf-8") as out:
-            for count, (n, index, task) in enumerate(todo, start=1):
-                record = await run_task(server, n, index, task)
-                out.write(json.dumps(record) + "\n")
-                out.flush()
-                del server.logs[:]  # the debug log is large; each task reads only its own lines
-                if count % 25 == 0:
-                    print(f"  {count}/{len(todo)} (task {index})", file=sys.stderr, flush=True)
-    finally:
-        await server.stop()
+        await asyncio.wait_for(
+            server.client.workspace_execute_command_async(
+                types.ExecuteCommandParams("codex.implement", [{"uri": uri, "range": where}])
+            ),
+            REQUEST_TIMEOUT * 3,
+        )
+    except Exception as exc:  # a failed action is a wrong answer, recorded with its reason
+        error = str(exc)[:200]
+    seconds = time.perf_counter() - started
+    if not edits:
+        return {"completion": None, "seconds": round(seconds, 3), "error": error or "no edit", **judge(task, None)}
+    text = task.text
+    for edit in sorted(edits, key=lambda e: (e.range.start.line, e.range.start.character), reverse=True):
+        start, end = offset_of(text, edit.range.start), offset_of(text, edit.range.end)
+        text = text[:start] + edit.new_text + text[end:]
+    body = edits[0].new_text
+    return {"completion": body, "seconds": round(seconds, 3), "error": error, **judge(task, body, text)}
 
 
-def variant(records: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
-    """The records as ``score`` reads them, for one variant."""
-    out = []
-    for r in records:
-        r = {"prompt_tokens": None, **r}
-        if kind == "raw":
-            text = r["raw"] if not r["served_without_model"] else r["completion"]
-            out.append({**r, "completion": text, "replace_utf16": 0})
-        elif kind == "ranked":
-            ranked = r["ranked"]
-            out.append({**r, **{k: ranked[k] for k in ("completion", "replace_utf16", "seconds", "error")}})
-        else:
-            out.append(dict(r))
-    return out
+def offset_of(text: str, at: types.Position) -> int:
+    lines = text.split("\n")
+    return sum(len(x) + 1 for x in lines[: at.line]) + at.character
 
 
-def scored(tasks: list[tuple[int, dict[str, Any]]], records: list[dict[str, Any]]) -> dict[str, Any]:
-    result = score(tasks, records)
-    result.pop("subset", None)
-    result.pop("prompt_tokens_p50", None)
+def summary(path: Path, indices: set[int]) -> dict[str, Any]:
+    rows = [r for index, r in recorded(path).items() if index in indices]
+    n = len(rows)
+    seconds = [r["seconds"] for r in rows if not r.get("error")]
+    result: dict[str, Any] = {
+        "tasks": n,
+        "exact": round(sum(r["exact"] for r in rows) / n, 3),
+        "similarity": round(statistics.fmean(r["similarity"] for r in rows), 3),
+        "empty": sum(r.get("empty", False) for r in rows),
+        "errors": sum(bool(r.get("error")) for r in rows),
+        "p50_s": round(percentile(seconds, 50), 2) if seconds else None,
+        "p90_s": round(percentile(seconds, 90), 2) if seconds else None,
+    }
+    if rows and "passed" in rows[0]:
+        result["pass_at_1"] = round(sum(r["passed"] for r in rows) / n, 3)
     return result
 
 
-def markdown(results: dict[str, Any]) -> str:
-    full, subset = results["full"], results["subset"]
+async def collect(args: argparse.Namespace) -> None:
+    args.records.mkdir(parents=True, exist_ok=True)
+    sets = {name: load(name, getattr(args, f"stride_{name}"), args.limit) for name in args.sets}
+    if "bare" in args.rows:
+        for name, tasks in sets.items():
+            print(f"bare {args.model} {name}: {len(tasks)} tasks", file=sys.stderr, flush=True)
+            await asyncio.to_thread(run_bare, args.model, tasks, records_file(args.records, args.model, "bare", name))
+    served = [row for row in args.rows if row != "bare"]
+    if not served:
+        return
+    source = snapshot(args.source) if args.source != "installed" else None
+    env = dict(os.environ)
+    if source is not None:
+        env["PYTHONPATH"] = os.pathsep.join([str(source / "server"), *filter(None, [env.get("PYTHONPATH")])])
+    server = await Server.start(SETTINGS[args.model], env, "--log-level", "debug")
+    try:
+        for row in served:
+            for name, tasks in sets.items():
+                if row == "implement" and name != "docstring":
+                    continue
+                print(f"{row} {args.model} {name}: {len(tasks)} tasks", file=sys.stderr, flush=True)
+                await run_server(server, row, tasks, records_file(args.records, args.model, row, name))
+        # Peak RSS of the server (both models, where a run asked both).
+        memory = {"rows": served, "sets": list(sets), **server.memory()}
+        with (args.records / f"{args.model}-memory.jsonl").open("a", encoding="utf-8") as out:
+            out.write(json.dumps(memory) + "\n")
+    finally:
+        await server.stop()
+        if source is not None:
+            shutil.rmtree(source, ignore_errors=True)
 
-    def row(name: str, r: dict[str, Any]) -> str:
-        return (
-            f"| {name} | {r['tasks']} | **{r['pass_at_1']:.3f}** | {r['pass_at_1_as_inserted']:.3f} "
-            f"| {r['exact_match']:.3f} | {r['empty']} | {r['latency'].get('p50_s', '-')} s |"
-        )
 
-    head = "| variant | tasks | pass@1 (line break appended) | pass@1 as inserted | exact match | empty | p50 |"
-    rule = "|---|---|---|---|---|---|---|"
+def report(folder: Path) -> str:
     lines = [
-        "# HumanEval single-line infilling through the LSP pipeline (embedded 0.5B model)",
-        "",
-        f"`{results['command']}` — {results['date']}, {results['total_seconds']} s in all.",
-        "",
-        f"Machine: {results['machine']['cpu']}, nproc {results['machine']['nproc']}, Python "
-        f"{results['machine']['python']}, llama-cpp-python {results['machine']['llama_cpp_python']}; load "
-        f"average {results['machine']['loadavg_start'][0]:.2f} at the start, "
-        f"{results['machine']['loadavg_end'][0]:.2f} at the end. Server code: commit "
-        f"`{results['source'].get('commit', results['source'].get('head'))}` (a frozen copy), default settings.",
-        "",
-        f"All {full['raw']['tasks']} tasks (`{DATA.name}`), one automatic trigger each:",
-        "",
-        head,
-        rule,
-        row("raw model output", full["raw"]),
-        row("post-processed (what the editor shows)", full["processed"]),
-        "",
-        f"Every {RANKED_EVERY}th task ({subset['processed']['tasks']}), the same automatic answer against a "
-        f"manual trigger (3 samples at temperature 0.4, ranked):",
-        "",
-        head,
-        rule,
-        row("raw", subset["raw"]),
-        row("post-processed", subset["processed"]),
-        row("ranked (manual trigger)", subset["ranked"]),
-        "",
-        f"Answers served without a model call (the server's cache): {results['served_without_model']}. "
-        "Raw text is the model's stream cut only at the stop sequences, as the server logged it, inserted "
-        "at the cursor; post-processed is the inline item with its range. pass@1 runs the task's tests in "
-        "a subprocess (10 s limit); 'line break appended' adds a newline when the completion has none, as "
-        "an editor's Enter would.",
+        "| set | model | row | tasks | pass@1 | exact | similarity | empty | p50 | p90 |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
+    for name in ("single", "docstring", "holes"):
+        for model in SETTINGS:
+            paths = [p for row in ROWS if (p := records_file(folder, model, row, name)).exists()]
+            if not paths:
+                continue
+            # Every row of a model on the same tasks: those all of them answered.
+            indices = set.intersection(*(set(recorded(p)) for p in paths))
+            for path in paths if indices else []:
+                row = path.stem.split("-")[1]
+                s = summary(path, indices)
+                passed = f"**{s['pass_at_1']:.3f}**" if "pass_at_1" in s else "-"
+                lines.append(
+                    f"| {name} | {model} | {row} | {s['tasks']} | {passed} | {s['exact']:.3f} | {s['similarity']:.3f} "
+                    f"| {s['empty']} | {s['p50_s']} s | {s['p90_s']} s |"
+                )
     return "\n".join(lines) + "\n"
 
 
-async def main() -> None:
+def compare(folder: Path, model: str, row: str, name: str) -> str:
+    """Task by task, where the server's answer and the bare model's differ in pass (or exact match)."""
+    bare = recorded(records_file(folder, model, "bare", name))
+    served = recorded(records_file(folder, model, row, name))
+    key = "passed" if name != "holes" else "exact"
+    out = []
+    for index in sorted(bare.keys() & served.keys()):
+        b, s = bare[index], served[index]
+        if b[key] != s[key]:
+            verdict = "server wins" if s[key] else "server loses"
+            out.append(f"{verdict} {b['task_id']}\n  bare:   {b['completion']!r}\n  server: {s['completion']!r}")
+    wins = sum(line.startswith("server wins") for line in out)
+    out.append(f"{model} {row} {name}: server wins {wins}, loses {len(out) - wins} against the bare model")
+    return "\n".join(out)
+
+
+def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--tasks", type=int, default=1033)
-    parser.add_argument("--deadline", type=float, default=6000.0, help="seconds before collection stops")
-    parser.add_argument(
-        "--records",
-        type=Path,
-        help="keep every task's record in this JSONL file (a run that stops resumes from it); else a temporary one",
-    )
-    parser.add_argument("--source", default="HEAD", help="commit whose server/codex_ls runs (a frozen copy)")
-    parser.add_argument("--out-dir", type=Path, default=RESULTS)
+    parser.add_argument("--model", choices=sorted(SETTINGS), default="0.5b")
+    parser.add_argument("--rows", default="bare,auto,manual,implement", type=lambda s: s.split(","))
+    parser.add_argument("--sets", default="single,docstring,holes", type=lambda s: s.split(","))
+    parser.add_argument("--stride-single", type=int, default=10)
+    parser.add_argument("--stride-docstring", type=int, default=1)
+    parser.add_argument("--stride-holes", type=int, default=1)
+    parser.add_argument("--limit", type=int, help="at most this many tasks of each set (quick runs)")
+    parser.add_argument("--records", type=Path, default=RESULTS / "humaneval-records")
+    parser.add_argument("--source", default="HEAD", help="commit whose server/codex_ls runs, or 'installed'")
+    parser.add_argument("--report", action="store_true", help="only print the table of what is recorded")
+    parser.add_argument("--compare", metavar="ROW", help="list the tasks where ROW and the bare model differ")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="bench-humaneval-") as scratch:
-        await run(args, args.records or Path(scratch) / "records.jsonl")
-
-
-async def run(args: argparse.Namespace, records_path: Path) -> None:
-    started = time.perf_counter()
-    tasks = all_tasks()[: args.tasks]
-    source = snapshot(args.source)
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(source / "server"), *filter(None, [env.get("PYTHONPATH")])])
-    results: dict[str, Any] = {
-        "command": command(),
-        "date": time.strftime("%Y-%m-%d %H:%M %Z"),
-        "machine": machine(),
-        "source": server_source(args.source, env),
-    }
-    try:
-        await asyncio.wait_for(collect(tasks, records_path, env), args.deadline)
-    except TimeoutError:
-        results["incomplete"] = f"--deadline {args.deadline:.0f} s reached"
-        print(results["incomplete"], file=sys.stderr)
-    finally:
-        shutil.rmtree(source, ignore_errors=True)
-    records = sorted(load_records(records_path).values(), key=lambda r: r["index"])
-    wanted = {index for index, _ in tasks}
-    records = [r for r in records if r["index"] in wanted]
-    subset = [r for r in records if "ranked" in r]
-    print(f"scoring {len(records)} tasks", file=sys.stderr, flush=True)
-    results["full"] = {
-        "raw": await asyncio.to_thread(scored, tasks, variant(records, "raw")),
-        "processed": await asyncio.to_thread(scored, tasks, variant(records, "processed")),
-    }
-    results["subset"] = {
-        "raw": await asyncio.to_thread(scored, tasks, variant(subset, "raw")),
-        "processed": await asyncio.to_thread(scored, tasks, variant(subset, "processed")),
-        "ranked": await asyncio.to_thread(scored, tasks, variant(subset, "ranked")),
-        "ranked_samples_drawn": [r["ranked"]["samples"] for r in subset],
-        "ranked_latency": latency_summary([r["ranked"]["seconds"] for r in subset if r["ranked"]["error"] is None]),
-    }
-    results["served_without_model"] = sum(r["served_without_model"] for r in records)
-    results["machine"]["loadavg_end"] = os.getloadavg()
-    results["total_seconds"] = round(time.perf_counter() - started, 1)
-    args.out_dir.mkdir(parents=True, exist_ok=True)
-    (args.out_dir / "humaneval.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-    (args.out_dir / "humaneval.md").write_text(markdown(results), encoding="utf-8")
-    print(markdown(results))
+    if args.compare:
+        for name in args.sets:
+            print(compare(args.records, args.model, args.compare, name))
+        return
+    if not args.report:
+        started = time.perf_counter()
+        asyncio.run(collect(args))
+        print(f"{command()}: {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    print(report(args.records))
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    main()

@@ -22,7 +22,8 @@ The backend is the fake server acting as a perfect model: it answers each reques
 with the file's true continuation from the cursor, cut at the request's first
 stop sequence as a real server does (at most 240 characters), at the pace of a
 fast server: 60 ms to the first token, then a 4-character chunk every 8 ms, so a
-48-character line takes 156 ms.
+48-character line takes 156 ms. It runs in a process of its own, as a model server
+does (``bench/fake_process.py``).
 
 Reported per mode and typing speed, all through the real server process:
 
@@ -35,7 +36,9 @@ Reported per mode and typing speed, all through the real server process:
 * from a contradiction to the backend's disconnect, p50/p99: a backspace
   contradicts every stream open at that keystroke; a wrong key contradicts a
   stream that has said something (from the keystroke) or says it later (from its
-  first event);
+  first event). The keystroke counts from when its ``didChange`` has been written
+  to the server's stdin (it has reached the server), the disconnect from when the
+  backend's event loop reads the end of the connection;
 * backend streams still open 400 ms after the last keystroke of each body, and
   right after its ``didClose``.
 
@@ -60,9 +63,10 @@ from typing import Any
 
 from lsprotocol import types
 from pygls.lsp.client import LanguageClient
-from tests.fakes.fake_backend import FakeBackend, RecordedRequest, Reply
+from tests.fakes.fake_backend import RecordedRequest, Reply
 
 from bench.common import RESULTS, ROOT, command
+from bench.fake_process import FakeProcess, Record
 from codex_ls.cli.complete import spawn_server
 
 MODULES = ["textwrap", "fnmatch", "shlex", "colorsys", "bisect", "heapq"]
@@ -107,6 +111,8 @@ class Tally:
     correct_visible: int = 0
     latencies: list[float] = field(default_factory=list)
     contradictions: list[float] = field(default_factory=list)
+    #: Each contradiction: how it came (backspace, said, says later) and its milliseconds.
+    contradiction_kinds: list[tuple[str, float]] = field(default_factory=list)
     open_after_typing: int = 0
     open_after_close: int = 0
     #: Keystrokes without a correct suggestion in time: what was typed, the truth, the answer.
@@ -286,7 +292,7 @@ class Typist:
     """Types one region into the server as the chosen editor would, and keeps the score."""
 
     def __init__(
-        self, client: LanguageClient, mode: str, interval: float, fake: FakeBackend, tally: Tally, debounce: float
+        self, client: LanguageClient, mode: str, interval: float, fake: FakeProcess, tally: Tally, debounce: float
     ) -> None:
         self.client = client
         self.interval = interval
@@ -305,12 +311,12 @@ class Typist:
         start = time.monotonic() + 0.2
         for index, key in enumerate(keys):
             await asyncio.sleep(max(0.0, start + index * self.interval - time.monotonic()))
-            pressed = time.monotonic()
             self.requests.cancel_pending()
             open_streams = self._streaming()
             line, character, typed = self._edit(uri, index + 2, line, character, typed, key)
+            arrived = time.monotonic()  # the didChange is in the server's pipe
             if key.wrong or key.backspace:
-                watch = self._watch_contradiction(open_streams, pressed, key.backspace)
+                watch = self._watch_contradiction(open_streams, arrived, key.backspace)
                 self.tasks.append(asyncio.ensure_future(watch))
             self.requests.schedule(uri, index, types.Position(line, character))
             await asyncio.sleep(max(0.0, start + (index + 1) * self.interval - time.monotonic()))
@@ -357,24 +363,28 @@ class Typist:
         )
         return line, character, typed
 
-    def _streaming(self) -> list[RecordedRequest]:
+    def _streaming(self) -> list[Record]:
         return [r for r in self.fake.requests if r.finished_at is None]
 
-    async def _watch_contradiction(self, streams: list[RecordedRequest], pressed: float, backspace: bool) -> None:
+    async def _watch_contradiction(self, streams: list[Record], arrived: float, backspace: bool) -> None:
         """Time from the contradiction to the disconnect of the streams open at a wrong key or a backspace.
 
         A backspace contradicts any stream at once; a wrong key contradicts what a
         stream has said (at the key) or says later (at its first event).
         """
-        for stream in streams:
-            await asyncio.to_thread(self.fake.wait_until_finished, stream, 2.0)
+        for open_stream in streams:
+            stream = await asyncio.to_thread(self.fake.finished, open_stream, 2.0)
             if stream.disconnected_at is None:
                 continue  # it ended by itself
             said = stream.first_event_at
             if backspace:
-                self.tally.contradictions.append(stream.disconnected_at - pressed)
+                kind, since = "backspace", arrived
             elif said is not None and said <= stream.disconnected_at:
-                self.tally.contradictions.append(stream.disconnected_at - max(pressed, said))
+                kind, since = ("said" if said <= arrived else "says later"), max(arrived, said)
+            else:
+                continue
+            self.tally.contradictions.append(stream.disconnected_at - since)
+            self.tally.contradiction_kinds.append((kind, round((stream.disconnected_at - since) * 1000, 2)))
 
 
 def percentile_ms(values: list[float], q: float) -> float | None:
@@ -389,8 +399,7 @@ async def run(
 ) -> dict[str, Any]:
     oracle = Oracle()
     rng = random.Random(seed)
-    with FakeBackend(keep_alive=True) as fake:
-        fake.responder = oracle
+    with FakeProcess(oracle) as fake:
         client = LanguageClient("replay", "1")
         drain = await spawn_server(client, [], "--log-level", "warning")
         settings = {"backend": {"kind": "openai", "url": fake.openai_url, "model": "qwen2.5-coder-1.5b"}}
@@ -402,7 +411,7 @@ async def run(
         stats: dict[str, int] = {}
         try:
             for n, region in enumerate(chosen):
-                oracle.region = region
+                fake.set("region", region)
                 typist = Typist(client, mode, interval, fake, tally, debounce)
                 await typist.type_region(region, f"file:///replay/{n}.py", keystrokes(region.body, typo_rate, rng))
             stats = await completion_stats(client)
@@ -426,6 +435,7 @@ async def run(
         "contradiction_to_disconnect_p50_ms": percentile_ms(tally.contradictions, 50),
         "contradiction_to_disconnect_p99_ms": percentile_ms(tally.contradictions, 99),
         "contradictions_measured": len(tally.contradictions),
+        "contradictions_ms": sorted(tally.contradiction_kinds, key=lambda k: k[1]),
         "streams_open_after_typing_stopped": tally.open_after_typing,
         "streams_open_after_did_close": tally.open_after_close,
         "latency_p50_ms": percentile_ms(tally.latencies, 50),

@@ -103,6 +103,10 @@ class ModelConfig:
     name: str = "qwen2.5-coder-0.5b"
     #: Any local GGUF file; overrides ``name``.
     path: str | None = None
+    #: The larger embedded model of the cascade, for manual triggers, whole function bodies and
+    #: code actions while typing stays on ``name``: ``auto`` is the 1.5B model when it is
+    #: installed and verified, ``""`` none.
+    large: str = "auto"
     n_threads: int | None = attrs.field(default=None, validator=v.optional(v.ge(1)))
     n_ctx: int = attrs.field(default=4096, validator=[v.ge(512), v.le(131072)])
     #: The cursor line's typed part after the FIM middle marker, so that a keystroke on a
@@ -121,7 +125,8 @@ class ModelConfig:
 
 @attrs.frozen
 class CompletionConfig:
-    temperature: float = attrs.field(default=0.1, validator=[v.ge(0.0), v.le(2.0)])
+    #: Of a single sample: greedy, the model's most likely line (several samples use ``sample_temperature``).
+    temperature: float = attrs.field(default=0.0, validator=[v.ge(0.0), v.le(2.0)])
     max_tokens: int = attrs.field(default=128, validator=[v.ge(1), v.le(8192)])
     multiline_max_tokens: int = attrs.field(default=256, validator=[v.ge(1), v.le(8192)])
     #: Token budget of the prefix + suffix window.

@@ -38,7 +38,7 @@ async def test_inline_completion_arrives_with_the_right_range_and_request(
     cursor = SOURCE.index("return ") + len("return ")
     assert body["prompt"] == f"<|fim_prefix|>{SOURCE[:cursor]}<|fim_suffix|>{SOURCE[cursor:]}<|fim_middle|>"
     assert body["stream"] is True
-    assert body["temperature"] == 0.1
+    assert body["temperature"] == 0.0
     assert body["stop"][0] == "\n"
     assert body["model"] == "qwen2.5-coder-1.5b"
     assert request.headers["authorization"] == f"Bearer {API_KEY}"
@@ -163,7 +163,7 @@ async def test_settings_change_takes_effect_and_bad_values_are_named(client: Lan
     uri = open_document(client, SOURCE)
     assert texts(await inline(client, uri, 1, 11)) == ["a"]
     body = fake.requests[0].body or {}
-    assert (body["temperature"], body["max_tokens"]) == (0.1, 17)
+    assert (body["temperature"], body["max_tokens"]) == (0.0, 17)
 
 
 async def test_a_manual_trigger_asks_for_samples_and_ranks_them(client: LanguageClient, fake: FakeBackend) -> None:

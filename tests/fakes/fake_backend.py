@@ -371,15 +371,16 @@ class FakeBackend:
             return True
         if error is not None and not isinstance(error, ConnectionError):
             raise error
-        self._finish(record, completed=False)
+        self._finish(record, completed=False, at=reader.gone_at)
         return False
 
-    def _finish(self, record: RecordedRequest, *, completed: bool) -> None:
+    def _finish(self, record: RecordedRequest, *, completed: bool, at: float | None = None) -> None:
+        """Record the end of an answer; ``at`` is when the client was seen leaving, if it was."""
         with self._changed:
             record.completed = completed
             record.finished_at = time.monotonic()
             if not completed and record.disconnected_at is None:
-                record.disconnected_at = time.monotonic()
+                record.disconnected_at = at or record.finished_at
             self._changed.notify_all()
 
 
@@ -428,14 +429,21 @@ class _WatchedReader(asyncio.StreamReader):
     def __init__(self) -> None:
         super().__init__()
         self.gone = asyncio.Event()
+        #: When the loop learnt of it: the disconnect's time, before any task wakes up.
+        self.gone_at: float | None = None
+
+    def _leave(self) -> None:
+        if self.gone_at is None:
+            self.gone_at = time.monotonic()
+        self.gone.set()
 
     def feed_eof(self) -> None:
         super().feed_eof()
-        self.gone.set()
+        self._leave()
 
     def set_exception(self, exc: BaseException) -> None:
         super().set_exception(exc)
-        self.gone.set()
+        self._leave()
 
 
 # -- writing the reply ----------------------------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import asyncio
+import json
 import os
 import re
 from pathlib import Path
@@ -33,8 +34,8 @@ BODY_SOURCE = (
 )
 
 
-#: The only setting: no backend, so the embedded model is the default.
-SETTINGS = {"completion": {"timeout": 600.0}}
+#: No backend, so the embedded model is the default; the cascade off, so that every answer here is the 0.5B's.
+SETTINGS = {"completion": {"timeout": 600.0}, "model": {"large": ""}}
 
 
 @pytest_lsp.fixture(config=server_config())
@@ -147,7 +148,9 @@ async def until(check: Any, seconds: float = 300.0) -> None:
 @pytest_lsp.fixture(config=server_config())
 async def every_key(lsp_client: LanguageClient) -> Any:
     """A model call for every keystroke: nothing is served from what was shown."""
-    await start(lsp_client, {"completion": {"timeout": 600.0, "reuse": False}, "model": {"cacheLayout": True}})
+    await start(
+        lsp_client, {"completion": {"timeout": 600.0, "reuse": False}, "model": {"cacheLayout": True, "large": ""}}
+    )
     yield
     await lsp_client.shutdown_session()
 
@@ -217,3 +220,32 @@ async def test_a_cursor_at_rest_is_warmed_and_the_keystroke_there_evaluates_litt
     await until(lambda: len(generations(client)) >= 1)
     ((prompt, reused),) = generations(client)
     assert prompt - reused <= 1, (prompt, reused)
+
+
+def raw_samples(client: LanguageClient, since: int) -> list[str]:
+    """The samples the server logged (``candidate N: finish=... raw=...``) after the first ``since`` messages."""
+    found = []
+    for message in client.log_messages[since:]:
+        head, sep, raw = message.message.partition(" raw=")
+        if sep and head.startswith("candidate "):
+            found.append(json.loads(raw))
+    return found
+
+
+async def test_the_first_of_several_samples_is_the_greedy_answer(client: LanguageClient) -> None:
+    client.workspace_did_change_configuration(
+        types.DidChangeConfigurationParams({"codexLs": {**SETTINGS, "completion": {"timeout": 600.0, "reuse": False}}})
+    )
+    await asyncio.sleep(0.5)
+    text = FIB.read_text()
+    line = text.split("\n").index("        numbers.append(")
+    uri = open_document(client, text)
+    seen = len(client.log_messages)
+    await inline(client, uri, line, len("        numbers.append("))
+    (greedy,) = raw_samples(client, seen)
+    seen = len(client.log_messages)
+    params = inline_params(uri, line, len("        numbers.append("), manual=True)
+    await asyncio.wait_for(client.text_document_inline_completion_async(params), 120)
+    samples = raw_samples(client, seen)
+    assert len(samples) > 1
+    assert samples[0] == greedy

@@ -230,6 +230,8 @@ def request_for(job: Job, hole: Hole, max_tokens: int, n: int, temperature: floa
         temperature=temperature,
         n=n,
         logprobs=n > 1,
+        # Writing a whole body is where the small model fails most: the cascade's larger model.
+        large=True,
     )
 
 

@@ -33,6 +33,9 @@ class GenerationRequest:
     #: Who waits for it: ``"typing"`` (an inline completion) goes before ``"action"`` where
     #: one model serves both, and ``"warm"`` (evaluating a prompt ahead of time) after both.
     lane: str = "typing"
+    #: Worth the larger model where there is one (``model.large``): the user waits for the
+    #: answer, or the small model is wrong most often here. Backends with one model ignore it.
+    large: bool = False
 
 
 @dataclass(frozen=True)

@@ -67,15 +67,20 @@ class GenerationStats:
 
 
 class LoadedModel:
-    """A llama.cpp model and the turns that make its use exclusive (``turns.py``)."""
+    """A llama.cpp model and the turns that make its use exclusive (``turns.py``).
+
+    Every loaded model takes its turns from one queue: the cores are what they
+    share, so a completion on the small model of a cascade goes before an action
+    on the large one, instead of halving the cores with it.
+    """
 
     _cache: ClassVar[dict[tuple[str, int, int], LoadedModel]] = {}
     _cache_lock: ClassVar[threading.Lock] = threading.Lock()
+    turns: ClassVar[Turns] = Turns()
 
     def __init__(self, llm: Any, path: Path) -> None:
         self.llm = llm
         self.path = path
-        self.turns = Turns()
         self.seat = Seat(llm, self.turns)
         self.last = GenerationStats()
         self.vocabulary, self.fim_middle = text_vocabulary(llm)
@@ -223,9 +228,11 @@ class LoadedModel:
         decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         matcher = StopMatcher(request.stop)
         finish = "length"
+        # The first of several samples is the greedy one: the others can only add to the model's best guess.
+        temperature = 0.0 if index == 0 else request.temperature
         constraint = [held_to(forced, self.vocabulary)] if forced.rest else None
         generator = llm.generate(
-            tokens, temp=request.temperature, top_p=0.95, top_k=40, repeat_penalty=1.0, logits_processor=constraint
+            tokens, temp=temperature, top_p=0.95, top_k=40, repeat_penalty=1.0, logits_processor=constraint
         )
         try:
             for count, token in enumerate(generator, start=1):

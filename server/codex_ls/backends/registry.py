@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
-from ..config import Config
+import logging
+
+import attrs
+
+from ..config import Config, ModelConfig
 from ..errors import ConfigError
 from .base import Backend
 from .chat import ChatBackend
+
+log = logging.getLogger(__name__)
+
+#: ``model.large = "auto"``: this model, when it is installed and verified.
+AUTO_LARGE = "qwen2.5-coder-1.5b"
 
 
 def make_backend(config: Config) -> Backend:
@@ -26,7 +35,13 @@ def make_backend(config: Config) -> Backend:
     if kind == "local":
         from .local import LocalBackend
 
-        return LocalBackend(config.model)
+        small = LocalBackend(config.model)
+        large = large_model(config.model)
+        if large is None:
+            return small
+        from .cascade import CascadeBackend
+
+        return CascadeBackend(small, LocalBackend(large))
     raise ConfigError(f"backend.kind {kind!r} cannot serve completions yet")
 
 
@@ -45,5 +60,27 @@ def make_chat_backend(config: Config) -> ChatBackend:
     if kind == "local":
         from .local_chat import LocalChatBackend
 
-        return LocalChatBackend(config.model)
+        # Code actions are where the user waits for the answer: the larger model where there is one.
+        return LocalChatBackend(large_model(config.model) or config.model)
     raise ConfigError(f"backend.kind {kind!r} cannot serve chat")
+
+
+def large_model(config: ModelConfig) -> ModelConfig | None:
+    """The settings of the cascade's larger model (``model.large``), or ``None`` when there is none.
+
+    ``auto`` takes the 1.5B model only once it is installed and verified (a look at
+    the cache, nothing hashed); a model named outright is used as it is, and says how
+    to install it if it is missing.
+    """
+    name = AUTO_LARGE if config.large == "auto" else config.large
+    if not name or config.path or name == config.name:
+        return None
+    from ..models.assembly import status
+    from ..models.registry import MODELS
+
+    if name not in MODELS:
+        log.warning("model.large %r is unknown (known: %s); the cascade is off", name, ", ".join(MODELS))
+        return None
+    if config.large == "auto" and status(name) != "verified":
+        return None
+    return attrs.evolve(config, name=name, path=None, large="")

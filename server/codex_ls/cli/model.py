@@ -37,6 +37,7 @@ def run_model_command(args: argparse.Namespace) -> int:
             for name, spec in MODELS.items():
                 mark = "*" if name == DEFAULT_MODEL else " "
                 print(f"{mark} {name:20s} {spec.size / 2**20:7.0f} MiB  {status(spec):22s} {spec.description}")
+                print(f"  {'':20s} used for: {spec.role}")
             return 0
         spec = _spec(args.name)
         if args.action == "install":

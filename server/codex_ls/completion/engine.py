@@ -16,7 +16,7 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..backends.base import Backend, GenerationRequest
 from ..config import Config
@@ -25,8 +25,8 @@ from .flight import InFlight
 from .postprocess import Completion, postprocess
 from .ranking import rank
 from .reuse import Anchor, Generation, LRUCache, TypingRhythm
-from .samples import Candidate, block_closed, draw
-from .syntax import decide_multiline
+from .samples import Candidate, block_ended, draw
+from .syntax import before_code, decide_multiline, empty_body, misplaced_line
 from .window import Window, cached_window, split_typed, window
 
 log = logging.getLogger(__name__)
@@ -93,7 +93,12 @@ class CompletionEngine:
         self.flight = InFlight(self.rhythm, self.counts, self._finished_unwaited)
 
     def request_for(
-        self, win: Window, multiline: bool, samples: int = 1, files: tuple[tuple[str, str], ...] = ()
+        self,
+        win: Window,
+        multiline: bool,
+        samples: int = 1,
+        files: tuple[tuple[str, str], ...] = (),
+        large: bool = False,
     ) -> GenerationRequest:
         c = self.config.completion
         stop = self.template.stop if multiline else ("\n", *self.template.stop)
@@ -107,6 +112,7 @@ class CompletionEngine:
             temperature=c.sample_temperature if samples > 1 else c.temperature,
             n=samples,
             logprobs=samples > 1 or c.min_mean_logprob is not None,
+            large=large,
         )
 
     def window_at(self, text: str, offset: int) -> Window:
@@ -138,6 +144,14 @@ class CompletionEngine:
         head = text[: text.rfind("\n", 0, prefix_budget) + 1]
         return self.template.head(head, files) or ""
 
+    @staticmethod
+    def wants_large(manual: bool, win: Window, multiline: bool) -> bool:
+        """Where the larger model of a cascade answers: the user asked and waits, or a whole body is to be written.
+
+        Typing elsewhere stays on the small model.
+        """
+        return manual or (multiline and empty_body(win.prefix, win.suffix))
+
     def samples_for(self, multiline: bool, manual: bool) -> int:
         """Several samples where they pay: multi-line insertion and manual triggers.
 
@@ -155,6 +169,10 @@ class CompletionEngine:
         interval = self.rhythm.keystroke(ctx.uri)
         outran = self.flight.take_outran(ctx.uri)
         multiline = decide_multiline(ctx.language_id, win.prefix, win.suffix)
+        if ctx.manual and multiline is False and before_code(win.prefix, win.suffix):
+            # Lines to insert above code: asked for, the model may write as many as it
+            # needs, ended where it repeats the code below or leaves the block.
+            multiline = True
         if multiline is None:
             self.flight.drop(ctx.uri)
             log.debug("completion at %d: mid-word, nothing", ctx.offset)
@@ -247,7 +265,8 @@ class CompletionEngine:
     def _start(self, ctx: CompletionContext, anchor: Anchor, win: Window, multiline: bool) -> Generation:
         self.counts["model"] += 1
         samples = self.samples_for(multiline, ctx.manual)
-        request = self.request_for(win, multiline, samples, ctx.neighbours)
+        large = self.wants_large(ctx.manual, win, multiline)
+        request = self.request_for(win, multiline, samples, ctx.neighbours, large)
         generation = Generation(anchor, multiline=multiline)
         work = self._generate(ctx.uri, generation, request, ctx.language_id, win, multiline)
         return self.flight.start(ctx.uri, generation, work)
@@ -286,11 +305,28 @@ class CompletionEngine:
         candidates = await draw(
             lambda r: self.flight.watched(uri, generation, self.backend.stream(r)),
             request,
-            ended=block_closed(win.prefix) if multiline else None,
+            ended=block_ended(win.prefix, win.suffix) if multiline else None,
             first=generation.streamed,
             retry=request.n > 1,
         )
         elapsed = time.perf_counter() - started
+        suggestions = self._suggestions(win, candidates, language_id, multiline)
+        # The line shown, or the model's own when nothing was left of it (it repeated the code below).
+        line = suggestions[0].text if suggestions else candidates[0].text.split("\n", 1)[0] if candidates else ""
+        if line.strip() and (indent := misplaced_line(language_id, win.prefix, win.suffix, line)) is not None:
+            again = await self._reindented(uri, generation, request, win, language_id, indent, multiline)
+            suggestions = again or suggestions
+            elapsed = time.perf_counter() - started
+        log.debug("completion: %d samples, %d shown, %.0f ms", len(candidates), len(suggestions), elapsed * 1000)
+        if log.isEnabledFor(logging.DEBUG):
+            for index, candidate in enumerate(candidates):
+                log.debug("candidate %d: finish=%s raw=%s", index, candidate.finish, json.dumps(candidate.text))
+        return suggestions, elapsed
+
+    def _suggestions(
+        self, win: Window, candidates: list[Candidate], language_id: str, multiline: bool
+    ) -> list[Suggestion]:
+        """The samples post-processed, without repeats, ranked best first."""
         processed: dict[str, tuple[Completion, Candidate]] = {}
         for candidate in candidates:
             result = postprocess(
@@ -305,13 +341,36 @@ class CompletionEngine:
             win.suffix,
             self.config.completion.min_mean_logprob,
         )
-        log.debug("completion: %d samples, %d shown, %.0f ms", len(candidates), len(ranked), elapsed * 1000)
-        if log.isEnabledFor(logging.DEBUG):
-            for index, candidate in enumerate(candidates):
-                log.debug("candidate %d: finish=%s raw=%s", index, candidate.finish, json.dumps(candidate.text))
-        return [
-            Suggestion(text, processed[text][0].replace_suffix, candidate.finish) for text, candidate in ranked
-        ], elapsed
+        return [Suggestion(text, processed[text][0].replace_suffix, candidate.finish) for text, candidate in ranked]
+
+    async def _reindented(
+        self,
+        uri: str,
+        generation: Generation,
+        request: GenerationRequest,
+        win: Window,
+        language_id: str,
+        indent: str,
+        multiline: bool,
+    ) -> list[Suggestion]:
+        """The line once more, its indentation given: the one the model chose does not compile where it goes.
+
+        Asked at column 0 in front of code, the small model often indents a line for
+        another block than the cursor's; given the indentation an editor's Enter
+        would give, it writes a line for this one.
+        """
+        self.counts["reindented"] += 1
+        prefix = win.prefix + indent
+        again = replace(request, prefix=prefix, prompt=self.prompt_for(replace(win, prefix=prefix), request.extra), n=1)
+        candidates = await draw(
+            lambda r: self.flight.watched(uri, generation, self.backend.stream(r)),
+            again,
+            ended=block_ended(prefix, win.suffix) if multiline else None,
+            retry=False,
+        )
+        indented = [Candidate([indent, *c.parts], c.finish, c.logprob, c.tokens, c.scored_tokens) for c in candidates]
+        log.debug("completion: the line did not compile at its indentation; asked again at %d", len(indent))
+        return self._suggestions(win, indented, language_id, multiline)
 
 
 def lines_beyond(generation: Generation, typed: str) -> str | None:

@@ -18,6 +18,11 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from .fim import SPECIAL_TOKENS
+from .lines import current_line as _current_line
+from .lines import join_lines as _join
+from .lines import rest_of_line as _rest_of_line
+from .lines import trivial as _trivial
+from .nextline import trim_at_next_line
 
 _OPENERS = "([{"
 _PAIRS = {")": "(", "]": "[", "}": "{"}
@@ -56,7 +61,7 @@ def postprocess(
     # The seam goes first: the block's indentation is read from the first line.
     text = fix_seam(prefix, text)
     if multiline:
-        text = trim_block(prefix, text)
+        text = trim_at_next_line(prefix, trim_block(prefix, text), suffix)
     kept = drop_junk(prefix, text)
     if kept is None:
         return None
@@ -70,15 +75,20 @@ def postprocess(
 
 
 def line_above(prefix: str, suffix: str, text: str) -> str:
-    """A whole line typed in front of existing code ends with its own line break.
+    """Whole lines typed in front of existing code end with their own line break.
 
-    At the start of a line that already holds code, the suggestion is a new line
-    above it; without the break, accepting it would run into that code.
+    At the start of a line that already holds code (at column 0, or in its
+    indentation), the suggestion is new lines above it; without the break,
+    accepting it would run into that code. After the break comes the cursor
+    line's indentation again, so that the code keeps it.
     """
-    rest = _rest_of_line(suffix)
-    if not _current_line(prefix).strip() and rest.strip() and rest[:1] in " \t" and "\n" not in text:
-        return text + "\n"
-    return text
+    line, rest = _current_line(prefix), _rest_of_line(suffix)
+    if line.strip() or not rest.strip():
+        return text
+    if not line and rest[:1] not in " \t":
+        return text  # code at column 0: the completion may continue it
+    body = text.rstrip(" \t")
+    return (body if body.endswith("\n") else body + "\n") + line
 
 
 def strip_special_tokens(text: str, stop_tokens: Sequence[str] = ()) -> str:
@@ -372,23 +382,3 @@ def _line_starts(lines: list[str]) -> list[int]:
 
 def _indent(line: str) -> int:
     return len(line[: len(line) - len(line.lstrip(" \t"))].expandtabs(4))
-
-
-def _trivial(line: str) -> bool:
-    """Too short or without a letter or digit to mean anything when repeated (``}``, ``);``, ``end``)."""
-    return len(line) < 4 or not any(c.isalnum() for c in line)
-
-
-def _current_line(prefix: str) -> str:
-    return prefix.rsplit("\n", 1)[-1]
-
-
-def _rest_of_line(suffix: str) -> str:
-    return suffix.split("\n", 1)[0].rstrip("\r")
-
-
-def _join(lines: list[str]) -> str:
-    """Lines joined back without trailing blank lines or a dangling carriage return."""
-    while len(lines) > 1 and not lines[-1].strip():
-        lines = lines[:-1]
-    return "\n".join(lines).rstrip("\r")

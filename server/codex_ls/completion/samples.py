@@ -15,6 +15,7 @@ from contextlib import aclosing
 from dataclasses import dataclass, field, replace
 
 from ..backends.base import Delta, GenerationRequest
+from .nextline import repeated_next_line
 from .postprocess import trim_block
 
 Stream = Callable[[GenerationRequest], AsyncGenerator[Delta, None]]
@@ -103,5 +104,16 @@ def block_closed(prefix: str) -> Callable[[str], bool]:
     def ended(text: str) -> bool:
         complete = text[: text.rfind("\n")]
         return len(trim_block(prefix, complete)) < len(complete.rstrip("\n"))
+
+    return ended
+
+
+def block_ended(prefix: str, suffix: str) -> Callable[[str], bool]:
+    """An ``ended`` for multi-line completions: the block closed, or a whole line repeats the code after the cursor."""
+    closed = block_closed(prefix)
+
+    def ended(text: str) -> bool:
+        complete = text[: text.rfind("\n")].split("\n")
+        return closed(text) or repeated_next_line(prefix, suffix, complete) is not None
 
     return ended

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 from typing import Any
+
+from .lines import indentation, line_start_indent
 
 log = logging.getLogger(__name__)
 
@@ -126,4 +129,85 @@ def decide_multiline(language_id: str, prefix: str, suffix: str) -> bool | None:
         if node.type in INLINE_CONTAINERS and node.start_byte < cursor < node.end_byte:
             return False
         node = node.parent
+    return True
+
+
+_HEADER = re.compile(r"^\s*(?:async\s+def|def|fn|func|function)\b|\bfunction\b|=>\s*\{$")
+
+
+def before_code(prefix: str, suffix: str) -> bool:
+    """The cursor starts a line that holds code: what is written here goes above that code."""
+    rest = suffix.split("\n", 1)[0]
+    return not prefix.rsplit("\n", 1)[-1].strip() and bool(rest.strip())
+
+
+def empty_body(prefix: str, suffix: str) -> bool:
+    """The cursor is on a blank line of a function with no body yet: after its signature
+    (and docstring), with nothing of the function after it."""
+    if prefix.rsplit("\n", 1)[-1].strip() or suffix.split("\n", 1)[0].strip():
+        return False
+    above = [line for line in prefix.split("\n")[:-1] if line.strip()][-12:]
+    header = _header_above(above)
+    if header is None:
+        return False
+    below = next((line for line in suffix.split("\n")[1:] if line.strip()), None)
+    if below is None:
+        return True
+    if header.rstrip().endswith("{"):
+        return below.strip().startswith("}")
+    return _indent(below) <= _indent(header)
+
+
+def _header_above(above: list[str]) -> str | None:
+    """The signature line the cursor's body belongs to, if only a docstring stands between them."""
+    if not above:
+        return None
+    last = above[-1].rstrip()
+    if last.endswith(('"""', "'''")) and len(above) > 1:
+        quote = last[-3:]
+        # The docstring's opening line: the nearest line above with the quote (or this one, for a one-liner).
+        start = len(above) - 1
+        if last.strip().count(quote) < 2 or last.strip() == quote:
+            start = next((i for i in range(len(above) - 2, -1, -1) if quote in above[i]), -1)
+        if start < 1:
+            return None
+        last = above[start - 1].rstrip()
+        above = above[:start]
+    if not last.endswith((":", "{")):
+        return None
+    # A signature over several lines: its first line holds the keyword.
+    for line in reversed(above[-6:]):
+        if _HEADER.search(line):
+            return line
+    return None
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" \t"))
+
+
+def misplaced_line(language_id: str, prefix: str, suffix: str, text: str) -> str | None:
+    """The indentation the lines written at column 0 should start at, when the one the model
+    gave them does not compile there and a statement at that indentation would.
+
+    Python only, where indentation is syntax: tree-sitter accepts what the compiler refuses.
+    """
+    indent = line_start_indent(prefix, suffix)
+    if language_id != "python" or indent is None or indentation(text) == indent:
+        return None
+    if empty_body(prefix, suffix) and len(indentation(text)) < len(indent):
+        return indent  # code after a stub at its own level would leave the stub empty: it compiles, but is not its body
+    line = text if text.endswith("\n") else text + "\n"
+    if _compiles(prefix + line + suffix) or not _compiles(prefix + indent + "pass\n" + suffix):
+        return None
+    return indent
+
+
+def _compiles(source: str) -> bool:
+    try:
+        compile(source, "<completion>", "exec", dont_inherit=True)
+    except SyntaxError:
+        return False
+    except Exception:  # null bytes, a too deeply nested file: no verdict
+        return True
     return True

@@ -24,6 +24,8 @@ class ModelSpec:
     filename: str
     fim_family: str
     licence: str
+    #: What the server uses it for, as ``codex-ls model list`` says.
+    role: str = ""
 
 
 def _split_model(stem: str, version: str, count: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -48,6 +50,7 @@ MODELS: dict[str, ModelSpec] = {
             filename="qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
             fim_family="qwen",
             licence="Apache-2.0",
+            role="once installed (model.large = auto): manual triggers, whole function bodies, code actions",
         ),
         ModelSpec(
             name="qwen2.5-coder-0.5b",
@@ -59,6 +62,7 @@ MODELS: dict[str, ModelSpec] = {
             filename="qwen2.5-coder-0.5b-instruct-q5_0.gguf",
             fim_family="qwen",
             licence="Apache-2.0",
+            role="the default (model.name): completions as you type; everything while it is the only model",
         ),
     )
 }

@@ -324,7 +324,12 @@ def test_postprocess(prefix: str, suffix: str, completion: str, multiline: bool,
         pytest.param("def f(x):\n", "    return y\n", "    y = x + 1", "    y = x + 1\n", id="line-above-code"),
         pytest.param("def f(x):\n    ", "\n", "return x", "return x", id="empty-line"),
         pytest.param("x = ", "\n", "1", "1", id="end-of-line"),
-        pytest.param("def f(x):\n", "    return y\n", "    a = 1\n    b = 2", "    a = 1\n    b = 2", id="multi-line"),
+        pytest.param(
+            "def f(x):\n", "    return y\n", "    a = 1\n    b = 2", "    a = 1\n    b = 2\n", id="lines-above-code"
+        ),
+        pytest.param("def f(x):\n", "    return y\n", "    a = 1\n", "    a = 1\n", id="already-ends-its-line"),
+        pytest.param("def f(x):\n  ", "  return y\n", "  a = 1", "  a = 1\n  ", id="in-the-indentation"),
+        pytest.param("def f(x):\n", "g()\n", "    a = 1", "    a = 1", id="code-at-column-0-continued"),
     ],
 )
 def test_line_above(prefix: str, suffix: str, text: str, expected: str) -> None:

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from codex_ls.completion.syntax import decide_multiline, error_count, heuristic_multiline
+from codex_ls.completion.syntax import (
+    before_code,
+    decide_multiline,
+    empty_body,
+    error_count,
+    heuristic_multiline,
+    misplaced_line,
+)
 
 
 def split(marked: str) -> tuple[str, str]:
@@ -56,3 +63,73 @@ def test_error_count(text: str, errors: int) -> None:
 
 def test_error_count_of_an_unknown_language_is_unknown() -> None:
     assert error_count("no-such-language", "x") is None
+
+
+@pytest.mark.parametrize(
+    ("prefix", "suffix", "expected"),
+    [
+        pytest.param('def f(xs):\n    """Sum.\n\n    More.\n    """\n    ', "\n", True, id="after-a-docstring"),
+        pytest.param('def f(xs):\n    """Sum."""\n    ', "\n\ndef g():\n    pass\n", True, id="one-line-docstring"),
+        pytest.param("def f(xs) -> int:\n    ", "\n", True, id="after-the-signature"),
+        pytest.param("def f(\n    xs,\n) -> int:\n    ", "", True, id="signature-over-lines"),
+        pytest.param(
+            'class A:\n    def f(self):\n        """D."""\n        ', "\n\n    def g(self):\n", True, id="a-method"
+        ),
+        pytest.param("function f(a) {\n  ", "\n}\n", True, id="braces"),
+        pytest.param("def f(xs):\n    ", "\n    return 1\n", False, id="body-below"),
+        pytest.param("def f(xs):\n    x = 1\n    ", "\n    return x\n", False, id="inside-a-body"),
+        pytest.param("    if x:\n        ", "\n", False, id="a-branch-not-a-function"),
+        pytest.param("function f(a) {\n  ", "\n  return a;\n}\n", False, id="braces-with-a-body"),
+        pytest.param("def f(xs):\n    x", "\n", False, id="not-a-blank-line"),
+    ],
+)
+def test_empty_body(prefix: str, suffix: str, expected: bool) -> None:
+    assert empty_body(prefix, suffix) is expected
+
+
+@pytest.mark.parametrize(
+    ("prefix", "suffix", "expected"),
+    [
+        pytest.param("def f():\n", "    return 1\n", True, id="column-0"),
+        pytest.param("def f():\n  ", "  return 1\n", True, id="in-the-indentation"),
+        pytest.param("def f():\n    ", "\n    return 1\n", False, id="blank-line"),
+        pytest.param("def f():\n    x = ", "1\n", False, id="mid-line"),
+    ],
+)
+def test_before_code(prefix: str, suffix: str, expected: bool) -> None:
+    assert before_code(prefix, suffix) is expected
+
+
+LOOP = "def f(xs):\n    total = 0\n    for x in xs:\n"
+
+
+@pytest.mark.parametrize(
+    ("prefix", "suffix", "text", "expected"),
+    [
+        pytest.param(LOOP, "    return total\n", "    total += x\n", "        ", id="a-block-left-empty"),
+        pytest.param(LOOP, "    return total\n", "        total += x\n", None, id="already-right"),
+        pytest.param(LOOP, "        print(x)\n", "    y = x\n", "        ", id="the-block-is-the-cursors"),
+        pytest.param(
+            "def f(xs):\n    total = 0\n",
+            "    return total\n",
+            "        total = 1\n",
+            "    ",
+            id="deeper-than-any-block",
+        ),
+        pytest.param(
+            "def f(xs):\n    total = 0\n", "    return total\n", "    total = 1\n", None, id="compiles-where-it-is"
+        ),
+        pytest.param(LOOP, "    return total\n", "    a = 1\n    b = 2\n", "        ", id="several-lines"),
+        pytest.param(LOOP + "    ", "\n    return total\n", "total += x", None, id="not-at-column-0"),
+        pytest.param(
+            'def f():\n    """D."""\n', "\n", 'if __name__ == "__main__":\n    f()', "    ", id="after-a-stub"
+        ),
+        pytest.param('def f():\n    """D."""\n', "\n", "    return 1", None, id="a-stubs-body"),
+    ],
+)
+def test_misplaced_line(prefix: str, suffix: str, text: str, expected: str | None) -> None:
+    assert misplaced_line("python", prefix, suffix, text) == expected
+
+
+def test_misplaced_line_is_python_only() -> None:
+    assert misplaced_line("javascript", LOOP, "    return total\n", "    total += x\n") is None

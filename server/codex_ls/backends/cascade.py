@@ -1,0 +1,46 @@
+"""Two embedded models behind one backend: typing on the small one, the rest on the large one.
+
+Requests marked ``large`` (manual triggers, a function body to write, *Implement
+function*) go to the larger model, which is right more often and about twice as
+slow; every other request (typing) stays on the small one. The small one is loaded
+ahead of the first request (``model.warm``), the large one on its first request;
+both stay loaded, and take their turns at the cores from one queue (``turns.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+
+from .base import Backend, CacheLayout, Delta, GenerationRequest
+
+
+class CascadeBackend:
+    def __init__(self, small: Backend, large: Backend) -> None:
+        self.small = small
+        self.large = large
+        self.name = small.name
+        self.max_samples = min(small.max_samples, large.max_samples)
+        self.samples_in_sequence = small.samples_in_sequence or large.samples_in_sequence
+
+    @property
+    def cache_layout(self) -> CacheLayout | None:
+        # Laid out for typing, the small model's business; the large one takes the same prompt.
+        return self.small.cache_layout
+
+    def backend_for(self, request: GenerationRequest) -> Backend:
+        return self.large if request.large else self.small
+
+    def stream(self, request: GenerationRequest) -> AsyncGenerator[Delta, None]:
+        return self.backend_for(request).stream(request)
+
+    async def prepare(self, prompt: str = "") -> None:
+        # The small model only: loading the large one takes the cores for seconds
+        # (6.8 s for the 1.5B on 2 cores), which the first keystrokes would wait for.
+        await self.small.prepare(prompt)
+
+    async def check(self) -> str:
+        return f"typing: {await self.small.check()}; the rest: {await self.large.check()}"
+
+    async def aclose(self) -> None:
+        await self.small.aclose()
+        await self.large.aclose()

@@ -1,0 +1,121 @@
+"""The cascade: which model answers which request, and when there is a second model at all."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from codex_ls.backends import registry
+from codex_ls.backends.base import CacheLayout, Delta, GenerationRequest
+from codex_ls.backends.cascade import CascadeBackend
+from codex_ls.backends.local import LoadedModel, LocalBackend
+from codex_ls.backends.local_chat import LocalChatBackend
+from codex_ls.config import Config, ModelConfig
+from tests.fakes.backends import REQUEST
+
+
+class Named:
+    """A backend that answers with its own name."""
+
+    max_samples = 3
+    samples_in_sequence = True
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.closed = False
+        self.cache_layout = CacheLayout(suffix_chars=len(name))
+        self.prepared: list[str] = []
+
+    async def prepare(self, prompt: str = "") -> None:
+        self.prepared.append(prompt)
+
+    async def stream(self, request: GenerationRequest) -> AsyncGenerator[Delta, None]:
+        yield Delta(self.name, finish_reason="stop")
+
+    async def check(self) -> str:
+        return self.name
+
+    async def aclose(self) -> None:
+        self.closed = True
+
+
+async def answer(backend: CascadeBackend, request: GenerationRequest) -> str:
+    return "".join([d.text async for d in backend.stream(request)])
+
+
+async def test_large_requests_go_to_the_large_model_and_the_rest_to_the_small_one() -> None:
+    small, large = Named("small"), Named("large")
+    cascade = CascadeBackend(small, large)
+    assert await answer(cascade, REQUEST) == "small"
+    assert await answer(cascade, replace(REQUEST, large=True)) == "large"
+    assert await cascade.check() == "typing: small; the rest: large"
+    await cascade.aclose()
+    assert small.closed
+    assert large.closed
+
+
+async def test_the_prompt_is_laid_out_and_warmed_for_typing_on_the_small_model() -> None:
+    small, large = Named("small"), Named("large")
+    cascade = CascadeBackend(small, large)
+    assert cascade.cache_layout == small.cache_layout
+    await cascade.prepare("<|fim_prefix|>def f")
+    # Loading the large model would take the cores from the first keystrokes: it loads on its first request.
+    assert small.prepared == ["<|fim_prefix|>def f"]
+    assert large.prepared == []
+
+
+def test_every_loaded_model_takes_its_turns_from_one_queue() -> None:
+    # Two models computing at once would halve the cores for each; a completion on the
+    # small one must be able to make an action on the large one pause.
+    small, large = LoadedModel(object(), Path("small.gguf")), LoadedModel(object(), Path("large.gguf"))
+    assert small.turns is large.turns
+    assert small.seat.turns is large.seat.turns
+
+
+@pytest.fixture
+def installed(monkeypatch: pytest.MonkeyPatch) -> set[str]:
+    """Which embedded models the cache holds, verified."""
+    verified: set[str] = set()
+    monkeypatch.setattr("codex_ls.models.assembly.status", lambda name: "verified" if name in verified else "missing")
+    return verified
+
+
+@pytest.mark.parametrize(
+    ("model", "verified", "expected"),
+    [
+        pytest.param(ModelConfig(), {"qwen2.5-coder-1.5b"}, "qwen2.5-coder-1.5b", id="auto-installed"),
+        pytest.param(ModelConfig(), set(), None, id="auto-not-installed"),
+        pytest.param(ModelConfig(large=""), {"qwen2.5-coder-1.5b"}, None, id="turned-off"),
+        pytest.param(ModelConfig(name="qwen2.5-coder-1.5b"), {"qwen2.5-coder-1.5b"}, None, id="already-the-model"),
+        pytest.param(ModelConfig(path="/m.gguf"), {"qwen2.5-coder-1.5b"}, None, id="own-gguf"),
+        pytest.param(ModelConfig(large="qwen2.5-coder-1.5b"), set(), "qwen2.5-coder-1.5b", id="named-outright"),
+        pytest.param(ModelConfig(large="no-such-model"), set(), None, id="unknown"),
+    ],
+)
+def test_large_model(installed: set[str], model: ModelConfig, verified: set[str], expected: str | None) -> None:
+    installed.update(verified)
+    large = registry.large_model(model)
+    assert (large.name if large else None) == expected
+    if large is not None:
+        assert large.large == ""
+        assert large.path is None
+
+
+def test_the_local_kind_is_a_cascade_only_with_a_second_model(installed: set[str]) -> None:
+    assert isinstance(registry.make_backend(Config()), LocalBackend)
+    installed.add("qwen2.5-coder-1.5b")
+    backend = registry.make_backend(Config())
+    assert isinstance(backend, CascadeBackend)
+    assert isinstance(backend.small, LocalBackend)
+    assert isinstance(backend.large, LocalBackend)
+    assert (backend.small.config.name, backend.large.config.name) == ("qwen2.5-coder-0.5b", "qwen2.5-coder-1.5b")
+
+
+def test_code_actions_chat_with_the_large_model(installed: set[str]) -> None:
+    installed.add("qwen2.5-coder-1.5b")
+    chat = registry.make_chat_backend(Config())
+    assert isinstance(chat, LocalChatBackend)
+    assert chat.local.config.name == "qwen2.5-coder-1.5b"
