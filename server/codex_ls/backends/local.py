@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import codecs
 import contextlib
+import functools
 import logging
 import os
 import threading
@@ -28,7 +29,7 @@ from ..config import ModelConfig
 from ..errors import BackendError, BackendUnavailableError
 from ..tasks import hang_up_on_cancel
 from .base import CacheLayout, Delta, GenerationRequest, StopMatcher, with_stops
-from .healing import ForcedStart, back_off
+from .healing import ForcedStart, Vocabulary, back_off
 from .kv import Abandoned, Seat
 from .local_healing import held_to, text_vocabulary
 from .turns import Turns
@@ -83,7 +84,11 @@ class LoadedModel:
         self.path = path
         self.seat = Seat(llm, self.turns)
         self.last = GenerationStats()
-        self.vocabulary, self.fim_middle = text_vocabulary(llm)
+
+    @functools.cached_property
+    def healing(self) -> tuple[Vocabulary, int]:
+        """The vocabulary's text and the FIM middle marker (``local_healing.py``), read once."""
+        return text_vocabulary(self.llm)
 
     def turn(self, lane: str, stopped: Callable[[], bool]) -> contextlib.AbstractContextManager[Callable[[], None]]:
         return self.seat.turn(lane, stopped)
@@ -108,7 +113,9 @@ class LoadedModel:
                     n_batch=512,
                     verbose=False,
                 )
-                cls._cache[key] = LoadedModel(llm, path)
+                model = LoadedModel(llm, path)
+                _ = model.healing  # read with the load, not on the first keystroke
+                cls._cache[key] = model
                 log.info("loaded %s in %.1fs (%d threads)", path.name, time.perf_counter() - started, n_threads)
             return cls._cache[key]
 
@@ -185,7 +192,8 @@ class LoadedModel:
                 "lower completion.contextTokens or raise model.nCtx"
             )
         removed = b""
-        if (healed := back_off(tokens, self.vocabulary, self.fim_middle, HEALED_TOKENS)) is not None:
+        vocabulary, middle = self.healing
+        if (healed := back_off(tokens, vocabulary, middle, HEALED_TOKENS)) is not None:
             tokens, removed = healed.tokens, healed.removed
         stats.prompt_tokens = len(tokens)
         stats.reused_tokens = self.evaluate_prompt(tokens, stopped, pause)
@@ -230,7 +238,7 @@ class LoadedModel:
         finish = "length"
         # The first of several samples is the greedy one: the others can only add to the model's best guess.
         temperature = 0.0 if index == 0 else request.temperature
-        constraint = [held_to(forced, self.vocabulary)] if forced.rest else None
+        constraint = [held_to(forced, self.healing[0])] if forced.rest else None
         generator = llm.generate(
             tokens, temp=temperature, top_p=0.95, top_k=40, repeat_penalty=1.0, logits_processor=constraint
         )
