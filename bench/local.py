@@ -20,9 +20,10 @@ client that behaves as VS Code does, with initializationOptions
    line start and mid-line (``bench/local_humaneval.py``) for ``--humaneval-configs``.
 
 Configurations: ``after`` (the ``--after`` code, default settings), ``levers off``
-(all of :data:`LEVERS_OFF`), ``no <lever>`` (that one lever off), and ``before`` (the
-``--before`` code, default settings). Each runs from a frozen copy of its commit's
-``server/codex_ls``.
+(all of :data:`LEVERS_OFF`), ``no <lever>`` (that one lever off), ``cache layout``
+(``model.cacheLayout`` on, whatever its default; ``cache layout no warm`` with ``model.warm``
+off too), and ``before`` (the ``--before`` code, default settings). Each runs from a
+frozen copy of its commit's ``server/codex_ls``.
 
     python -m bench.local [--models M1,M2] [--configs 'after,levers off,...'] [--before REF] [--after REF]
                           [--places 10] [--tasks 100] [--humaneval-configs 'after,levers off'] [--records]
@@ -81,6 +82,10 @@ def all_configs(after: str, before: str | None) -> dict[str, Variant]:
     configs = {"after": Variant("after", after, {}), "levers off": Variant("levers off", after, dict(LEVERS_OFF))}
     for lever, off in LEVERS_OFF.items():
         configs[f"no {lever}"] = Variant(f"no {lever}", after, {lever: off})
+    configs["cache layout"] = Variant("cache layout", after, {"cacheLayout": True})
+    # Without the warm-up, what the KV cache holds at a request does not depend on timing,
+    # so two configurations that build the same prompt answer alike.
+    configs["cache layout no warm"] = Variant("cache layout no warm", after, {"cacheLayout": True, "warm": False})
     if before is not None:
         configs["before"] = Variant("before", before, {})
     return configs

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import codecs
 import contextlib
+import functools
 import logging
 import os
 import threading
@@ -28,7 +29,9 @@ from ..config import ModelConfig
 from ..errors import BackendError, BackendUnavailableError
 from ..tasks import hang_up_on_cancel
 from .base import CacheLayout, Delta, GenerationRequest, StopMatcher, with_stops
+from .healing import ForcedStart, Vocabulary, back_off
 from .kv import Abandoned, Seat
+from .local_healing import held_to, text_vocabulary
 from .turns import Turns
 
 log = logging.getLogger(__name__)
@@ -36,6 +39,9 @@ log = logging.getLogger(__name__)
 #: Prompt tokens evaluated between two looks at the stop flag and at who waits for the
 #: model: a completion waits for a warm-up or an action at most this many tokens' time.
 PROMPT_BATCH = 64
+#: Tokens a FIM prompt that ends inside the cursor's line is backed off by, at most
+#: (``healing.back_off``): the cut word's tokens, which are rarely more.
+HEALED_TOKENS = 4
 
 
 def available_cores() -> int:
@@ -79,6 +85,11 @@ class LoadedModel:
         self.seat = Seat(llm, self.turns)
         self.last = GenerationStats()
 
+    @functools.cached_property
+    def healing(self) -> tuple[Vocabulary, int]:
+        """The vocabulary's text and the FIM middle marker (``local_healing.py``), read once."""
+        return text_vocabulary(self.llm)
+
     def turn(self, lane: str, stopped: Callable[[], bool]) -> contextlib.AbstractContextManager[Callable[[], None]]:
         return self.seat.turn(lane, stopped)
 
@@ -102,8 +113,10 @@ class LoadedModel:
                     n_batch=512,
                     verbose=False,
                 )
+                model = LoadedModel(llm, path)
+                _ = model.healing  # read with the load, not on the first keystroke
+                cls._cache[key] = model
                 log.info("loaded %s in %.1fs (%d threads)", path.name, time.perf_counter() - started, n_threads)
-                cls._cache[key] = LoadedModel(llm, path)
             return cls._cache[key]
 
     def evaluate_prompt(
@@ -178,6 +191,10 @@ class LoadedModel:
                 f"the prompt ({len(tokens)} tokens) does not fit the model context ({llm.n_ctx()}); "
                 "lower completion.contextTokens or raise model.nCtx"
             )
+        removed = b""
+        vocabulary, middle = self.healing
+        if (healed := back_off(tokens, vocabulary, middle, HEALED_TOKENS)) is not None:
+            tokens, removed = healed.tokens, healed.removed
         stats.prompt_tokens = len(tokens)
         stats.reused_tokens = self.evaluate_prompt(tokens, stopped, pause)
         stats.prompt_seconds = time.perf_counter() - started
@@ -191,7 +208,8 @@ class LoadedModel:
                     break
                 llm.set_seed((seed + index) & 0xFFFFFFFF)
                 budget = min(request.max_tokens, room)
-                finish = self._sample(request, index, tokens, budget, emit, stopped, pause, stats)
+                forced = ForcedStart(removed)
+                finish = self._sample(request, index, tokens, forced, budget, emit, stopped, pause, stats)
                 stats.finish = finish if index == 0 or stats.finish == finish else "mixed"
         finally:
             llm.set_seed(seed)
@@ -204,13 +222,15 @@ class LoadedModel:
         request: GenerationRequest,
         index: int,
         tokens: list[int],
+        forced: ForcedStart,
         max_tokens: int,
         emit: Callable[[Delta], None],
         stopped: Callable[[], bool],
         pause: Callable[[], None],
         stats: GenerationStats,
     ) -> str:
-        """One sample, sent as choice ``index``; it ends at a stop sequence, so the next can start."""
+        """One sample, sent as choice ``index``; it ends at a stop sequence, so the next can start.
+        It starts with what ``forced`` holds of the prompt's backed-off text, which is not sent."""
         llm = self.llm
         is_end = _end_of_generation(llm)
         decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
@@ -218,7 +238,10 @@ class LoadedModel:
         finish = "length"
         # The first of several samples is the greedy one: the others can only add to the model's best guess.
         temperature = 0.0 if index == 0 else request.temperature
-        generator = llm.generate(tokens, temp=temperature, top_p=0.95, top_k=40, repeat_penalty=1.0)
+        constraint = [held_to(forced, self.healing[0])] if forced.rest else None
+        generator = llm.generate(
+            tokens, temp=temperature, top_p=0.95, top_k=40, repeat_penalty=1.0, logits_processor=constraint
+        )
         try:
             for count, token in enumerate(generator, start=1):
                 pause()
@@ -228,7 +251,7 @@ class LoadedModel:
                 if is_end(token):
                     finish = "stop"
                     break
-                text = decoder.decode(llm.detokenize([token], special=True))
+                text = decoder.decode(forced.take(llm.detokenize([token], special=True)))
                 stats.generated_tokens += 1
                 if text:
                     emit(Delta(text, index, tokens=1))
