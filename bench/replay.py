@@ -36,9 +36,9 @@ Reported per mode and typing speed, all through the real server process:
 * from a contradiction to the backend's disconnect, p50/p99: a backspace
   contradicts every stream open at that keystroke; a wrong key contradicts a
   stream that has said something (from the keystroke) or says it later (from its
-  first event). The keystroke counts from just before its ``didChange`` is
-  written to the server's stdin (an upper bound: it includes encoding the message),
-  the disconnect from when the backend's event loop reads the end of the connection;
+  first event). The keystroke counts from the write of its ``didChange`` into the
+  server's stdin (stamped just before the write, after the message is encoded), the
+  disconnect from when the backend's event loop reads the end of the connection;
 * backend streams still open 400 ms after the last keystroke of each body, and
   right after its ``didClose``.
 
@@ -288,13 +288,40 @@ class EditorRequests:
         self.answers[index] = Answered(now, now - sent, items)
 
 
+class WriteStamp:
+    """Stands between the client's protocol and the server's stdin: ``at`` is when the
+    last message's bytes were handed to the pipe (stamped just before the write)."""
+
+    def __init__(self, client: LanguageClient) -> None:
+        writer = client.protocol.writer
+        assert writer is not None, "the client is not connected"
+        self._writer = writer
+        self.at = 0.0
+        client.protocol.writer = self
+
+    def write(self, data: bytes) -> Any:
+        self.at = time.monotonic()
+        return self._writer.write(data)
+
+    def close(self) -> Any:
+        return self._writer.close()
+
+
 class Typist:
     """Types one region into the server as the chosen editor would, and keeps the score."""
 
     def __init__(
-        self, client: LanguageClient, mode: str, interval: float, fake: FakeProcess, tally: Tally, debounce: float
+        self,
+        client: LanguageClient,
+        stamp: WriteStamp,
+        mode: str,
+        interval: float,
+        fake: FakeProcess,
+        tally: Tally,
+        debounce: float,
     ) -> None:
         self.client = client
+        self.stamp = stamp
         self.interval = interval
         self.fake = fake
         self.tally = tally
@@ -313,10 +340,8 @@ class Typist:
             await asyncio.sleep(max(0.0, start + index * self.interval - time.monotonic()))
             self.requests.cancel_pending()
             open_streams = self._streaming()
-            # Stamped before the didChange is written, not after: the server can read it and
-            # hang up before this process runs again, which would count the wait as negative.
-            arrived = time.monotonic()
             line, character, typed = self._edit(uri, index + 2, line, character, typed, key)
+            arrived = self.stamp.at  # the didChange's bytes went into the server's pipe
             if key.wrong or key.backspace:
                 watch = self._watch_contradiction(open_streams, arrived, key.backspace)
                 self.tasks.append(asyncio.ensure_future(watch))
@@ -404,6 +429,7 @@ async def run(
     with FakeProcess(oracle) as fake:
         client = LanguageClient("replay", "1")
         drain = await spawn_server(client, [], "--log-level", "warning")
+        stamp = WriteStamp(client)
         settings = {"backend": {"kind": "openai", "url": fake.openai_url, "model": "qwen2.5-coder-1.5b"}}
         await client.initialize_async(
             types.InitializeParams(capabilities=types.ClientCapabilities(), initialization_options=settings)
@@ -414,7 +440,7 @@ async def run(
         try:
             for n, region in enumerate(chosen):
                 fake.set("region", region)
-                typist = Typist(client, mode, interval, fake, tally, debounce)
+                typist = Typist(client, stamp, mode, interval, fake, tally, debounce)
                 await typist.type_region(region, f"file:///replay/{n}.py", keystrokes(region.body, typo_rate, rng))
             stats = await completion_stats(client)
             await client.shutdown_async(None)
