@@ -3,7 +3,9 @@
 For each embedded model (``--models``) and each lever configuration (``--configs``),
 one fresh ``python -m codex_ls --stdio`` process is driven over stdio by a pygls
 client that behaves as VS Code does, with initializationOptions
-``{"model": {"name": MODEL, **levers}}`` and default settings otherwise. In order:
+``{"model": {"name": MODEL, "large": LARGE, **levers}}`` and default settings otherwise
+(``--large``: ``""`` by default, each model alone as a default install runs it; ``auto``
+for the cascade, where an empty body and the actions go to the 1.5B). In order:
 
 1. **open → first suggestion**: after ``initialize``, the client waits until the
    server logs that the model is loaded, or 20 s; then it opens the stdlib's
@@ -128,7 +130,7 @@ async def measure(server: Server, model: str, variant: Variant, args: argparse.N
 async def bench_one(model: str, variant: Variant, env: dict[str, str], args: argparse.Namespace) -> dict[str, Any]:
     out: dict[str, Any] = {"model": model, "config": variant.name, "levers": variant.levers, "cpu": {}}
     args.results["runs"].append(out)
-    settings = {"model": {"name": model, **variant.levers}}
+    settings = {"model": {"name": model, "large": args.large, **variant.levers}}
     server = await Server.start(settings, env, capabilities=CAPABILITIES)
     try:
         await measure(server, model, variant, args, out)
@@ -165,6 +167,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--after", default="HEAD", help="git ref whose server code the other configurations run")
     parser.add_argument("--places", type=int, default=10, help="typing places in textwrap.py")
     parser.add_argument("--tasks", type=int, default=100, help="HumanEval tasks (every 10th)")
+    parser.add_argument("--large", default="", help="model.large: '' each model alone, 'auto' the cascade")
     parser.add_argument("--humaneval-configs", default=",".join(DEFAULT_HUMANEVAL), help="'' for none")
     parser.add_argument(
         "--sections",
@@ -214,6 +217,7 @@ async def main() -> None:
         "machine": machine(),
         "places": args.places,
         "sections": sorted(args.sections),
+        "large": args.large,
         "tasks": len(args.task_list),
         "request_timeout_s": REQUEST_TIMEOUT,
         "configs": {v.name: {"ref": v.ref, "levers": v.levers} for v in args.config_list},

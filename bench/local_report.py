@@ -168,7 +168,8 @@ def how(results: dict[str, Any]) -> list[str]:
         "",
         "* Everything goes through the real server process over stdio (`python -m codex_ls --stdio`), driven by a "
         "pygls client that announces work-done progress support; initializationOptions "
-        '`{"model": {"name": MODEL, **levers}}`, completion.timeout 60 s (the client\'s own request timeout).',
+        '`{"model": {"name": MODEL, "large": LARGE, **levers}}` (`--large`, "" unless said: each model alone), '
+        "completion.timeout 60 s (the client's own request timeout).",
         f"* Open → first suggestion: after `initialize` the client waits until the server logs `loaded …` "
         f"(the model is loaded) or {LOAD_WAIT:.0f} s, then opens `{SOURCE_PATH.name}` (this interpreter's stdlib) "
         "with one line cut as below, and at once asks for an inline completion there; the time is from the didOpen "
