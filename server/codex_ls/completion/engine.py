@@ -249,6 +249,8 @@ class CompletionEngine:
             if typed is not None and (rest := advance(shown[1], typed)):
                 self.counts["type_through"] += 1
                 self.shown[uri] = (anchor, rest)
+                # Kept for this window too: a wrong key and its backspace come back here.
+                self.cache.put(place.key, rest)
                 return rest
             if typed and shown[1] and shown[1][0].text == typed and shown[1][0].finish_reason == "stop":
                 # The whole suggestion was typed, and the model had stopped there: asked

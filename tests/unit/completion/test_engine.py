@@ -114,6 +114,18 @@ async def test_the_cache_answers_a_window_seen_before() -> None:
     assert engine.counts["cache"] == 1
 
 
+async def test_a_backspace_after_a_wrong_key_brings_back_what_was_typed_through() -> None:
+    backend = ScriptedBackend("foo(1)", "bar")
+    engine = engine_with(backend)
+    await engine.complete(at_end("x = "))
+    assert [s.text for s in (await engine.complete(at_end("x = f"))).suggestions] == ["oo(1)"]
+    assert [s.text for s in (await engine.complete(at_end("x = fx"))).suggestions] == ["bar"]
+    back = await engine.complete(at_end("x = f"))
+    assert [s.text for s in back.suggestions] == ["oo(1)"]
+    assert len(backend.calls) == 2
+    assert engine.counts["cache"] == 1
+
+
 async def test_a_stream_that_agrees_with_the_typing_is_reused() -> None:
     backend = ScriptedBackend("value + 1", delay=0.02)
     engine = engine_with(backend)
