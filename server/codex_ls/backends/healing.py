@@ -66,6 +66,10 @@ def _after_all_starting_with(prefix: bytes) -> bytes | None:
     return stripped[:-1] + bytes([stripped[-1] + 1])
 
 
+#: Tokens a prompt is backed off by, at most: the cut word's tokens, which are rarely more.
+MOST_HEALED = 4
+
+
 @dataclass(frozen=True)
 class Healed:
     #: The prompt's tokens without the backed-off ones.
@@ -74,7 +78,7 @@ class Healed:
     removed: bytes
 
 
-def back_off(tokens: Sequence[int], vocabulary: Vocabulary, marker: int, most: int = 4) -> Healed | None:
+def back_off(tokens: Sequence[int], vocabulary: Vocabulary, marker: int, most: int = MOST_HEALED) -> Healed | None:
     """``tokens`` without the tokens of the word the cursor cut, if they end with text that
     follows ``marker`` (the FIM middle marker); else ``None``, and the prompt stays as it is:
     one that ends with the marker, or with text after any other special token (a chat

@@ -39,9 +39,6 @@ log = logging.getLogger(__name__)
 #: Prompt tokens evaluated between two looks at the stop flag and at who waits for the
 #: model: a completion waits for a warm-up or an action at most this many tokens' time.
 PROMPT_BATCH = 64
-#: Tokens a FIM prompt that ends inside the cursor's line is backed off by, at most
-#: (``healing.back_off``): the cut word's tokens, which are rarely more.
-HEALED_TOKENS = 4
 
 
 def available_cores() -> int:
@@ -193,7 +190,7 @@ class LoadedModel:
             )
         removed = b""
         vocabulary, middle = self.healing
-        if (healed := back_off(tokens, vocabulary, middle, HEALED_TOKENS)) is not None:
+        if (healed := back_off(tokens, vocabulary, middle)) is not None:
             tokens, removed = healed.tokens, healed.removed
         stats.prompt_tokens = len(tokens)
         stats.reused_tokens = self.evaluate_prompt(tokens, stopped, pause)
