@@ -30,7 +30,7 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import Any, TypeVar
 
-from tests.editors.harness import HERE, editor_env
+from tests.editors.harness import EXTENSION, HERE, editor_env
 
 if find_spec("playwright") is not None:
     from playwright.sync_api import BrowserContext, Page, Playwright, Route, sync_playwright
@@ -125,6 +125,13 @@ def wait_until(check: Callable[[], T | None], timeout: float, what: str, interva
         time.sleep(interval)
 
 
+def machine_scoped_settings() -> set[str]:
+    """The extension's settings whose scope is ``machine`` or ``machine-overridable``."""
+    manifest = json.loads((EXTENSION / "package.json").read_text(encoding="utf-8"))
+    properties = manifest["contributes"]["configuration"]["properties"]
+    return {key for key, spec in properties.items() if spec.get("scope") in ("machine", "machine-overridable")}
+
+
 @dataclass
 class CodeServer:
     """A code-server process in its own session (process group), with its own folders."""
@@ -170,9 +177,22 @@ class CodeServer:
         assert done.returncode == 0, f"installing {vsix.name} failed:\n{done.stdout}\n{done.stderr}"
 
     def write_settings(self, settings: dict[str, Any], keybindings: list[dict[str, str]]) -> None:
-        user = self.user_data / "User"
-        user.mkdir(parents=True, exist_ok=True)
-        (user / "settings.json").write_text(json.dumps(settings, indent=2), encoding="utf-8")
+        """User settings, except the extension's machine-scoped ones, which go to the Machine settings.
+
+        A code-server window is a remote window: it parses the User settings with the local
+        machine's scopes, which leave out ``machine`` and ``machine-overridable`` settings once
+        the extension's schema is registered. Whether that happens before the extension host
+        reads its configuration is a race, so ``codexLs.server.path`` in the User settings
+        was sometimes not seen at all. The Machine settings (the "Remote" tab) always hold them.
+        """
+        scoped = machine_scoped_settings()
+        user, machine = self.user_data / "User", self.user_data / "Machine"
+        for folder, part in (
+            (user, {k: v for k, v in settings.items() if k not in scoped}),
+            (machine, {k: v for k, v in settings.items() if k in scoped}),
+        ):
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / "settings.json").write_text(json.dumps(part, indent=2), encoding="utf-8")
         (user / "keybindings.json").write_text(json.dumps(keybindings, indent=2), encoding="utf-8")
 
     def start(self, folder: Path) -> None:
