@@ -282,7 +282,10 @@ async def collect(args: argparse.Namespace) -> None:
     env = dict(os.environ)
     if source is not None:
         env["PYTHONPATH"] = os.pathsep.join([str(source / "server"), *filter(None, [env.get("PYTHONPATH")])])
-    server = await Server.start(SETTINGS[args.model], env, "--log-level", "debug")
+    settings = SETTINGS[args.model]
+    if args.timeout is not None:
+        settings = {**settings, "completion": {"timeout": args.timeout}}
+    server = await Server.start(settings, env, "--log-level", "debug")
     try:
         for row in served:
             for name, tasks in sets.items():
@@ -350,6 +353,12 @@ def main() -> None:
     parser.add_argument("--limit", type=int, help="at most this many tasks of each set (quick runs)")
     parser.add_argument("--records", type=Path, default=RESULTS / "humaneval-records")
     parser.add_argument("--source", default="HEAD", help="commit whose server/codex_ls runs, or 'installed'")
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        help="the server's completion.timeout (default: the client's own 60 s, so that slow answers are "
+        "measured; 30 is what a user gets); give such runs their own --records folder",
+    )
     parser.add_argument("--report", action="store_true", help="only print the table of what is recorded")
     parser.add_argument("--compare", metavar="ROW", help="list the tasks where ROW and the bare model differ")
     args = parser.parse_args()

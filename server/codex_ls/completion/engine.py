@@ -25,7 +25,7 @@ from .flight import InFlight
 from .postprocess import Completion, postprocess
 from .ranking import rank
 from .reuse import Anchor, Generation, LRUCache, TypingRhythm
-from .samples import Candidate, block_ended, draw
+from .samples import Candidate, block_ended, draw, past
 from .syntax import before_code, decide_multiline, empty_body, misplaced_line
 from .window import Window, cached_window, split_typed, window
 
@@ -43,6 +43,8 @@ class CompletionContext:
     manual: bool = False
     #: Snippets of other open documents as ``(relative path, text)``.
     neighbours: tuple[tuple[str, str], ...] = ()
+    #: When (event loop time) the samples must be in: the answer then holds those finished.
+    deadline: float | None = None
 
 
 @dataclass(frozen=True)
@@ -269,7 +271,7 @@ class CompletionEngine:
         samples = self.samples_for(multiline, ctx.manual)
         large = self.wants_large(ctx.manual, win, multiline)
         request = self.request_for(win, multiline, samples, ctx.neighbours, large)
-        generation = Generation(anchor, multiline=multiline)
+        generation = Generation(anchor, multiline=multiline, until=ctx.deadline)
         work = self._generate(ctx.uri, generation, request, ctx.language_id, win, multiline)
         return self.flight.start(ctx.uri, generation, work)
 
@@ -310,15 +312,16 @@ class CompletionEngine:
             ended=block_ended(win.prefix, win.suffix) if multiline else None,
             first=generation.streamed,
             retry=request.n > 1,
+            until=generation.until,
         )
-        elapsed = time.perf_counter() - started
         suggestions = self._suggestions(win, candidates, language_id, multiline)
         # The line shown, or the model's own when nothing was left of it (it repeated the code below).
         line = suggestions[0].text if suggestions else candidates[0].text.split("\n", 1)[0] if candidates else ""
-        if line.strip() and (indent := misplaced_line(language_id, win.prefix, win.suffix, line)) is not None:
+        misplaced = line.strip() and not past(generation.until)
+        if misplaced and (indent := misplaced_line(language_id, win.prefix, win.suffix, line)) is not None:
             again = await self._reindented(uri, generation, request, win, language_id, indent, multiline)
             suggestions = again or suggestions
-            elapsed = time.perf_counter() - started
+        elapsed = time.perf_counter() - started
         log.debug("completion: %d samples, %d shown, %.0f ms", len(candidates), len(suggestions), elapsed * 1000)
         if log.isEnabledFor(logging.DEBUG):
             for index, candidate in enumerate(candidates):
@@ -369,6 +372,7 @@ class CompletionEngine:
             again,
             ended=block_ended(prefix, win.suffix) if multiline else None,
             retry=False,
+            until=generation.until,
         )
         indented = [Candidate([indent, *c.parts], c.finish, c.logprob, c.tokens, c.scored_tokens) for c in candidates]
         log.debug("completion: the line did not compile at its indentation; asked again at %d", len(indent))

@@ -69,6 +69,8 @@ class Generation:
     orphaned: bool = False
     #: Asked for a whole block rather than one line.
     multiline: bool = False
+    #: When (event loop time) its samples are due: the answer then holds those finished.
+    until: float | None = None
     #: Resolved when the next piece of the stream arrives.
     _next: asyncio.Future[None] | None = None
 

@@ -5,11 +5,13 @@ Completions and *Implement function* draw samples the same way: one request with
 once, or one after another in-process), read until each sample stopped by itself,
 left its block, or ran out of tokens. A reader that has enough stops early and
 closes the stream. When every sample ran out of tokens, the answer is longer than
-allowed: the whole draw is tried once more with twice the budget.
+allowed: the whole draw is tried once more with twice the budget. A draw with a
+deadline answers at the deadline with the samples finished by then.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncGenerator, Callable
 from contextlib import aclosing
 from dataclasses import dataclass, field, replace
@@ -50,30 +52,38 @@ async def read_candidates(
     ended: Callable[[str], bool] | None = None,
     first: list[str] | None = None,
     enough: Callable[[list[Candidate]], bool] | None = None,
+    until: float | None = None,
 ) -> list[Candidate]:
     """Collect ``n`` choices; close the stream once each has finished or ``ended``, or there is ``enough``.
 
     ``ended`` says from a sample's text, once it holds a line break, that its block is over.
     ``first`` receives choice 0's text as it streams (for in-flight reuse).
+    At ``until`` (event loop time) the stream is closed and the samples still open are
+    left without a ``finish``.
     """
     candidates = [Candidate(parts=first if (i == 0 and first is not None) else []) for i in range(n)]
     open_choices = set(range(n))
     async with aclosing(deltas):
-        async for delta in deltas:
-            if delta.index not in open_choices:
-                continue
-            candidate = candidates[delta.index]
-            candidate.add(delta)
-            if delta.finish_reason is not None:
-                candidate.finish = delta.finish_reason
-            elif ended is not None and "\n" in candidate.text and ended(candidate.text):
-                # Asked at every piece once a line is complete: a line still arriving
-                # shows by its indentation that the block is over.
-                candidate.finish = "stop"
-            if candidate.finish is not None:
-                open_choices.discard(delta.index)
-                if not open_choices or (enough is not None and enough(candidates)):
-                    break
+        try:
+            async with asyncio.timeout_at(until):
+                async for delta in deltas:
+                    if delta.index not in open_choices:
+                        continue
+                    candidate = candidates[delta.index]
+                    candidate.add(delta)
+                    if delta.finish_reason is not None:
+                        candidate.finish = delta.finish_reason
+                    elif ended is not None and "\n" in candidate.text and ended(candidate.text):
+                        # Asked at every piece once a line is complete: a line still arriving
+                        # shows by its indentation that the block is over.
+                        candidate.finish = "stop"
+                    if candidate.finish is not None:
+                        open_choices.discard(delta.index)
+                        if not open_choices or (enough is not None and enough(candidates)):
+                            break
+        except TimeoutError:
+            if until is None or asyncio.get_running_loop().time() < until:
+                raise  # a timeout of the backend's own, not the deadline
     return candidates
 
 
@@ -86,16 +96,44 @@ async def draw(
     enough: Callable[[list[Candidate]], bool] | None = None,
     retry: bool = True,
     again: Callable[[], None] | None = None,
+    until: float | None = None,
 ) -> list[Candidate]:
     """``request.n`` samples; with ``retry``, if every one ran out of tokens, all again with twice
-    ``max_tokens`` (``again`` is told first)."""
-    candidates = await read_candidates(stream(request), request.n, ended, first, enough)
+    ``max_tokens`` (``again`` is told first).
+
+    At ``until`` (event loop time) the draw answers with the samples finished by then. If
+    none has, and ``ended`` marks a multi-line draw, the first sample's complete lines are
+    kept as a sample that ran out of tokens: lines the user may take, never half a line.
+    """
+    candidates = await read_candidates(stream(request), request.n, ended, first, enough, until)
+    if past(until):
+        return finished_by_deadline(candidates, multiline=ended is not None)
     if retry and candidates and all(c.finish == "length" for c in candidates):
         if again is not None:
             again()
         request = replace(request, max_tokens=request.max_tokens * 2)
-        candidates = await read_candidates(stream(request), request.n, ended, None, enough)
+        candidates = await read_candidates(stream(request), request.n, ended, None, enough, until)
+        if past(until):
+            return finished_by_deadline(candidates, multiline=ended is not None)
     return candidates
+
+
+def past(until: float | None) -> bool:
+    """Whether the event loop's clock has reached ``until``."""
+    return until is not None and asyncio.get_running_loop().time() >= until
+
+
+def finished_by_deadline(candidates: list[Candidate], *, multiline: bool) -> list[Candidate]:
+    """The samples that finished; else the first one's whole lines (multi-line only)."""
+    finished = [c for c in candidates if c.finish is not None]
+    if finished or not multiline or not candidates:
+        return finished
+    first = candidates[0]
+    text = first.text
+    lines = text[: text.rfind("\n")] if "\n" in text else ""
+    if not lines.strip():
+        return []
+    return [Candidate([lines], "length", first.logprob, first.tokens, first.scored_tokens)]
 
 
 def block_closed(prefix: str) -> Callable[[str], bool]:

@@ -40,11 +40,18 @@ class CompletionService:
         self.neighbours = NeighbourIndex()
 
     async def complete(
-        self, document: OpenDocument, offset: int, *, manual: bool, others: Iterable[OpenDocument] = ()
+        self,
+        document: OpenDocument,
+        offset: int,
+        *,
+        manual: bool,
+        others: Iterable[OpenDocument] = (),
+        deadline: float | None = None,
     ) -> Outcome | None:
         """The suggestions at ``offset``; ``None`` if a newer request for the document superseded this one.
 
         ``others`` are the other open documents, read only when snippets are wanted.
+        At ``deadline`` (event loop time) the answer holds the samples finished by then.
         Backend errors propagate: the caller tells the user.
         """
         context = CompletionContext(
@@ -56,6 +63,7 @@ class CompletionService:
             version=document.version,
             manual=manual,
             neighbours=self._snippets(_lines_above(document.text, offset), others),
+            deadline=deadline,
         )
         return await self.scheduler.run(document.uri, self.engine.complete(context))
 

@@ -35,6 +35,10 @@ from .protocol import CodexProtocol
 
 log = logging.getLogger(__name__)
 
+#: Seconds before ``completion.timeout`` at which the samples finished so far are the
+#: answer (a tenth of the timeout when that is less): ranking them takes milliseconds.
+ANSWER_MARGIN = 0.5
+
 BackendFactory = Callable[[Config], Backend]
 ChatBackendFactory = Callable[[Config], ChatBackend]
 
@@ -214,7 +218,9 @@ class CodexLanguageServer(LanguageServer):
         """
         if not self.config.completion.enabled:
             return None
-        deadline = asyncio.timeout_at(asyncio.get_running_loop().time() + self.config.completion.timeout)
+        timeout = self.config.completion.timeout
+        end = asyncio.get_running_loop().time() + timeout
+        deadline = asyncio.timeout_at(end)
         document = self.workspace.get_text_document(uri)
         text, encoding = document.source, document.position_codec.encoding
         try:
@@ -225,14 +231,20 @@ class CodexLanguageServer(LanguageServer):
         here, others = self.documents(uri)
         try:
             async with deadline:
-                outcome = await self.completion.complete(here, offset, manual=manual, others=others)
+                samples_until = end - min(ANSWER_MARGIN, timeout / 10)
+                outcome = await self.completion.complete(
+                    here, offset, manual=manual, others=others, deadline=samples_until
+                )
         except (CodexError, ValueError, OSError) as exc:
             if deadline.expired():
-                self.late_completions.late(self.config.completion.timeout)
+                self.late_completions.late(timeout)
             else:
                 self.report_backend_error(exc)
             return None
         if outcome is None:
+            return None
+        if not outcome.suggestions and asyncio.get_running_loop().time() >= samples_until:
+            self.late_completions.late(timeout)  # nothing had finished by the deadline
             return None
         self.late_completions.in_time()
         return Answer(outcome, offset, text, encoding)

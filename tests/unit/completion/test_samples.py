@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncGenerator
 
 from codex_ls.backends.base import Delta, GenerationRequest
@@ -82,3 +83,51 @@ async def test_a_sample_ends_when_a_line_still_arriving_leaves_its_block() -> No
     stream = Scripted(body)
     samples = await draw(stream, request(n=1), ended=lambda text: "\ndef" in text)
     assert (samples[0].text, samples[0].finish) == ("    y = 1\ndef", "stop")
+
+
+class Slow:
+    """Sample 0 streams at once and stops; sample 1 writes ``lines`` then never finishes."""
+
+    def __init__(self, first: list[Delta], second: list[Delta]) -> None:
+        self.first, self.second = first, second
+        self.closed = False
+
+    async def __call__(self, req: GenerationRequest) -> AsyncGenerator[Delta, None]:
+        try:
+            for delta in self.first:
+                yield delta
+            for delta in self.second:
+                yield delta
+            await asyncio.sleep(3600)
+            yield Delta("never", 0)
+        finally:
+            self.closed = True
+
+
+def soon(seconds: float = 0.05) -> float:
+    return asyncio.get_running_loop().time() + seconds
+
+
+async def test_at_the_deadline_the_finished_samples_are_the_answer_and_the_stream_is_closed() -> None:
+    stream = Slow([Delta("done", 0, "stop")], [Delta("half", 1)])
+    samples = await draw(stream, request(), until=soon())
+    assert [(s.text, s.finish) for s in samples] == [("done", "stop")]
+    assert stream.closed
+
+
+async def test_at_the_deadline_with_nothing_finished_a_multiline_draw_keeps_the_first_samples_whole_lines() -> None:
+    stream = Slow([Delta("    a = 1\n", 0), Delta("    b = 2\n    c", 0)], [])
+    samples = await draw(stream, request(n=1), ended=lambda text: False, until=soon())
+    assert [(s.text, s.finish) for s in samples] == [("    a = 1\n    b = 2", "length")]
+
+
+async def test_at_the_deadline_a_single_line_draw_never_answers_half_a_line() -> None:
+    stream = Slow([Delta("retu", 0)], [])
+    assert await draw(stream, request(n=1), until=soon()) == []
+
+
+async def test_a_draw_cut_by_its_deadline_is_not_drawn_again() -> None:
+    stream = Scripted([Delta("a", 0, "length"), Delta("b", 1, "length")])
+    samples = await draw(stream, request(), until=soon(-1.0))
+    assert [s.finish for s in samples] == ["length", "length"]
+    assert len(stream.requests) == 1
