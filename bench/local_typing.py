@@ -23,7 +23,7 @@ from lsprotocol import types
 
 from bench.client import LOADED, Generation, Server
 from bench.common import percentile
-from bench.replay import VSCODE_DEBOUNCE, Answered, EditorRequests, completion_stats, stats_answer
+from bench.replay import VSCODE_DEBOUNCE, VSCODE_LIGHT_BULB, Answered, EditorRequests, completion_stats, stats_answer
 
 #: The typed file: the running interpreter's own ``textwrap.py``.
 SOURCE_PATH = Path(textwrap.__file__)
@@ -178,7 +178,12 @@ async def type_place(server: Server, doc: Document, place: Place, n: int) -> tup
         run.stats[index] = server.client.protocol.send_request_async("codex/stats", None)
 
     requests = EditorRequests(
-        server.client, cancels=True, debounce=VSCODE_DEBOUNCE, prefix=f"local-{n}", on_send=on_send
+        server.client,
+        cancels=True,
+        debounce=VSCODE_DEBOUNCE,
+        prefix=f"local-{n}",
+        on_send=on_send,
+        light_bulb=VSCODE_LIGHT_BULB,
     )
     start = time.monotonic()
     # The deletion is an edit too: VS Code asks after it (index -1, not a keystroke).

@@ -76,6 +76,9 @@ CHUNK_DELAY = 0.008
 #: The longest answer the oracle gives, in characters (about 70 tokens).
 MAX_ANSWER = 240
 VSCODE_DEBOUNCE = 0.050
+#: VS Code asks for code actions (its light bulb) where the cursor has rested this long
+#: (``CodeActionOracle``'s delay), cancelling the previous request if unanswered.
+VSCODE_LIGHT_BULB = 0.250
 #: What a stream stays open for at most once the typing stops, plus a margin.
 SETTLE = 0.400
 MODES = ("vscode", "neovim", "none")
@@ -214,7 +217,8 @@ class EditorRequests:
     A keystroke first cancels the request still unanswered (``$/cancelRequest``,
     when ``cancels``), before its ``didChange``; its own request follows after
     ``debounce`` unless another keystroke comes first. Answers to cancelled
-    requests are ignored, as editors ignore them.
+    requests are ignored, as editors ignore them. With ``light_bulb``, a code action
+    request follows where the cursor rested that long, as VS Code's light bulb asks.
     """
 
     def __init__(
@@ -225,8 +229,12 @@ class EditorRequests:
         debounce: float,
         prefix: str = "replay",
         on_send: Callable[[int, str], None] | None = None,
+        light_bulb: float | None = None,
     ) -> None:
         self.client = client
+        self.light_bulb = light_bulb
+        self.bulb: asyncio.Task[None] | None = None
+        self.bulb_pending: tuple[str, asyncio.Future[Any]] | None = None
         self.cancels = cancels
         self.debounce = debounce
         self.prefix = prefix
@@ -248,12 +256,32 @@ class EditorRequests:
         if self.timer is not None:
             self.timer.cancel()
         self.timer = asyncio.ensure_future(self._request_after(self.debounce, uri, index, position))
+        if self.light_bulb is not None:
+            if self.bulb is not None:
+                self.bulb.cancel()
+            self.bulb = asyncio.ensure_future(self._code_actions_after(self.light_bulb, uri, position))
 
     def stop(self) -> None:
         """The typing is over: no request waits any more, and the one in flight is cancelled."""
         self.cancel_pending()
         if self.timer is not None:
             self.timer.cancel()
+        if self.bulb is not None:
+            self.bulb.cancel()
+
+    async def _code_actions_after(self, delay: float, uri: str, position: types.Position) -> None:
+        await asyncio.sleep(delay)
+        if self.bulb_pending is not None and not self.bulb_pending[1].done():
+            self.client.protocol.notify("$/cancelRequest", types.CancelParams(id=self.bulb_pending[0]))
+        msg_id = f"{self.prefix}-bulb-{next(self.ids)}"
+        params = types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri),
+            range=types.Range(position, position),
+            context=types.CodeActionContext(diagnostics=[], trigger_kind=types.CodeActionTriggerKind.Automatic),
+        )
+        future = self.client.protocol.send_request_async(types.TEXT_DOCUMENT_CODE_ACTION, params, msg_id=msg_id)
+        future.add_done_callback(lambda f: f.cancelled() or f.exception())  # the answer is not read
+        self.bulb_pending = (msg_id, future)
 
     async def settle(self) -> dict[int, Answered]:
         """Wait for the answers still being received; return them all and forget them."""
@@ -325,7 +353,8 @@ class Typist:
         self.interval = interval
         self.fake = fake
         self.tally = tally
-        self.requests = EditorRequests(client, cancels=mode != "none", debounce=debounce)
+        bulb = VSCODE_LIGHT_BULB if mode == "vscode" else None
+        self.requests = EditorRequests(client, cancels=mode != "none", debounce=debounce, light_bulb=bulb)
         self.tasks: list[asyncio.Task[None]] = []
 
     async def type_region(self, region: Region, uri: str, keys: list[Key]) -> None:
