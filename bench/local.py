@@ -64,6 +64,7 @@ LEVERS_OFF: dict[str, Any] = {
     "suffixChars": 0,
     "warm": False,
     "completionsFirst": False,
+    "coldTokens": 0,
 }
 DEFAULT_HUMANEVAL = ("after", "levers off")
 SECTIONS = ("open", "typing", "explain", "humaneval")
@@ -88,6 +89,8 @@ def all_configs(after: str, before: str | None) -> dict[str, Variant]:
     # Without the warm-up, what the KV cache holds at a request does not depend on timing,
     # so two configurations that build the same prompt answer alike.
     configs["cache layout no warm"] = Variant("cache layout no warm", after, {"cacheLayout": True, "warm": False})
+    # The cold prompt's cost in accuracy, with what the cache holds independent of timing as above.
+    configs["no warm no coldTokens"] = Variant("no warm no coldTokens", after, {"warm": False, "coldTokens": 0})
     if before is not None:
         configs["before"] = Variant("before", before, {})
     return configs

@@ -13,6 +13,7 @@ import asyncio
 import json
 import os
 import re
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,8 @@ from pytest_lsp import LanguageClient
 from tests.e2e.lsp import inline, inline_params, open_document, send_inline, server_config, start, texts, type_text
 
 FIB = Path(__file__).parents[2] / "examples" / "fibonacci.py"
+#: Real code that nobody here wrote, long enough that its middle is far from its top.
+TEXTWRAP = Path(textwrap.__file__).read_text(encoding="utf-8")
 
 BODY_SOURCE = (
     "def is_even(n: int) -> bool:\n"
@@ -249,3 +252,46 @@ async def test_the_first_of_several_samples_is_the_greedy_answer(client: Languag
     samples = raw_samples(client, seen)
     assert len(samples) > 1
     assert samples[0] == greedy
+
+
+def cold(client: LanguageClient) -> list[bool]:
+    """Whether each generation so far answered from its cold prompt."""
+    return [m.message.endswith(", cold prompt") for m in client.log_messages if GENERATION.search(m.message)]
+
+
+async def test_an_unseen_place_answers_from_its_surroundings_until_the_whole_window_is_warm(
+    every_key: LanguageClient,
+) -> None:
+    client = every_key
+    lines = TEXTWRAP.split("\n")
+    line = lines.index("        lines = []")  # inside TextWrapper._wrap_chunks, far from the top
+    lines[line] = typed = "        lin"
+    uri = open_document(client, "\n".join(lines))
+    assert texts(await inline(client, uri, line, len(typed)))
+    type_text(client, uri, 2, line, len(typed), "e")
+    typed += "e"
+    await inline(client, uri, line, len(typed))
+    await until(lambda: len(generations(client)) >= 2)
+    (first, key) = generations(client)[-2:]
+    assert cold(client)[-2:] == [True, True]
+    assert first[0] <= 400, first  # the surroundings alone: the whole window is about 900 tokens
+    assert key[0] - key[1] <= 3, key  # the key typed after it reuses it
+    # The cursor rests: the whole window is evaluated there, the cold prompt kept aside.
+    here = types.Position(line, len(typed))
+    warm = [m.message for m in client.log_messages if "local warm-up ended: finish=warm" in m.message]
+    await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri),
+            range=types.Range(here, here),
+            context=types.CodeActionContext(diagnostics=[]),
+        )
+    )
+    await until(lambda: sum("local warm-up ended: finish=warm" in m.message for m in client.log_messages) > len(warm))
+    type_text(client, uri, 3, line, len(typed), "s")
+    typed += "s"
+    await inline(client, uri, line, len(typed))
+    await until(lambda: len(generations(client)) >= 3)
+    whole = generations(client)[-1]
+    assert cold(client)[-1] is False
+    assert whole[0] > first[0] + 200, (whole, first)
+    assert whole[0] - whole[1] <= 3, whole

@@ -36,6 +36,9 @@ class GenerationRequest:
     #: Worth the larger model where there is one (``model.large``): the user waits for the
     #: answer, or the small model is wrong most often here. Backends with one model ignore it.
     large: bool = False
+    #: A shorter prompt (the cursor's surroundings alone) for a backend with a KV cache to
+    #: answer from when the model has not seen this place; ``""``: none.
+    cold_prompt: str = ""
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,8 @@ class CacheLayout:
     #: The cursor line's typed part after the FIM middle marker, so that a keystroke on a
     #: line only appends to the prompt; else the template's own layout.
     typed_last: bool = True
+    #: Tokens of the shorter prompt for a place the model has not seen (0: none).
+    cold_tokens: int = 0
 
 
 @dataclass(frozen=True)

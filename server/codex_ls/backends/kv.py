@@ -33,6 +33,73 @@ class Parked:
     sampler: Any
 
 
+def cached_count(llm: Any, tokens: list[int]) -> int:
+    """How many of ``tokens`` (all but the last, which the sampler evaluates) the KV cache holds."""
+    cached = llm.input_ids[: llm.n_tokens].tolist()
+    count = 0
+    for a, b in zip(cached, tokens[:-1], strict=False):
+        if a != b:
+            break
+        count += 1
+    return count
+
+
+def held(parked: Parked | None, tokens: list[int]) -> int:
+    """How many of ``tokens`` (all but the last) ``parked`` holds."""
+    if parked is None:
+        return 0
+    count = 0
+    for a, b in zip(parked.ids.tolist(), tokens[:-1], strict=False):
+        if a != b:
+            break
+        count += 1
+    return count
+
+
+class Aside:
+    """A second evaluated sequence for the completions, kept aside.
+
+    Where the model has not been, a completion answers from the cursor's surroundings
+    alone (the cold prompt), and a warm-up evaluates the whole window there, bit by bit
+    between keystrokes. The two share no start: each would evaluate the other away.
+    The one not in use waits here, so each resumes where it was, until the whole
+    window is evaluated and answers the keys from then on.
+    """
+
+    #: Evaluated tokens worth keeping aside rather than evaluating over them.
+    KEEP = 64
+
+    def __init__(self, llm: Any) -> None:
+        self.llm = llm
+        self.parked: Parked | None = None
+
+    def held(self, tokens: list[int]) -> int:
+        """How many of ``tokens`` the cache or the sequence aside holds."""
+        return max(cached_count(self.llm, tokens), held(self.parked, tokens))
+
+    def cheaper(self, tokens: list[int], cold: list[int]) -> tuple[list[int], bool]:
+        """``cold`` (a shorter prompt), with ``True``, where ``tokens`` would evaluate more
+        tokens than ``cold`` holds in all and ``cold`` would evaluate fewer; else
+        ``tokens``, ``False``."""
+        todo = len(tokens) - self.held(tokens)
+        if todo <= len(cold) or len(cold) - self.held(cold) >= todo:
+            return tokens, False
+        return cold, True
+
+    def bring(self, tokens: list[int]) -> int:
+        """Make the live sequence the one holding more of ``tokens``, keeping the other aside
+        when ``tokens`` would evaluate over most of it; return the count held."""
+        live, aside = cached_count(self.llm, tokens), held(self.parked, tokens)
+        if aside > live:
+            current = park(self.llm)
+            restore(self.llm, self.parked)
+            self.parked = current
+            return aside
+        if self.llm.n_tokens - live > self.KEEP and live < self.llm.n_tokens // 2:
+            self.parked = park(self.llm)
+        return live
+
+
 def park(llm: Any) -> Parked | None:
     """A copy of the model's evaluated tokens; ``None`` if it holds none."""
     import llama_cpp

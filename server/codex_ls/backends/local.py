@@ -30,7 +30,7 @@ from ..errors import BackendError, BackendUnavailableError
 from ..tasks import hang_up_on_cancel
 from .base import CacheLayout, Delta, GenerationRequest, StopMatcher, with_stops
 from .healing import ForcedStart, Vocabulary, back_off
-from .kv import Abandoned, Seat
+from .kv import Abandoned, Aside, Seat, cached_count
 from .local_healing import held_to, text_vocabulary
 from .turns import Turns
 
@@ -56,11 +56,14 @@ class GenerationStats:
     prompt_seconds: float = 0.0
     generate_seconds: float = 0.0
     finish: str = "cancelled"
+    #: Answered from the request's cold prompt.
+    cold: bool = False
 
     def __str__(self) -> str:
         return (
             f"finish={self.finish}, prompt {self.prompt_tokens} tokens ({self.reused_tokens} reused) "
             f"in {self.prompt_seconds:.2f}s, {self.generated_tokens} tokens in {self.generate_seconds:.2f}s"
+            + (", cold prompt" if self.cold else "")
         )
 
 
@@ -80,6 +83,7 @@ class LoadedModel:
         self.llm = llm
         self.path = path
         self.seat = Seat(llm, self.turns)
+        self.aside = Aside(llm)
         self.last = GenerationStats()
 
     @functools.cached_property
@@ -117,16 +121,16 @@ class LoadedModel:
             return cls._cache[key]
 
     def evaluate_prompt(
-        self, tokens: list[int], stopped: Callable[[], bool], pause: Callable[[], None] = lambda: None
+        self,
+        tokens: list[int],
+        stopped: Callable[[], bool],
+        pause: Callable[[], None] = lambda: None,
+        completions: bool = True,
     ) -> int:
-        """Bring the KV cache to all but the last prompt token; return the reused count."""
+        """Bring the KV cache to all but the last prompt token; return the reused count.
+        The completions' cache (``completions``) has a second sequence aside (``kv.Aside``)."""
         llm = self.llm
-        cached = llm.input_ids[: llm.n_tokens].tolist()
-        reused = 0
-        for a, b in zip(cached, tokens[:-1], strict=False):
-            if a != b:
-                break
-            reused += 1
+        reused = self.aside.bring(tokens) if completions else cached_count(llm, tokens)
         llm.n_tokens = reused
         for start in range(reused, len(tokens) - 1, PROMPT_BATCH):
             pause()
@@ -134,6 +138,15 @@ class LoadedModel:
                 break
             llm.eval(tokens[start : min(start + PROMPT_BATCH, len(tokens) - 1)])
         return reused
+
+    def prompt_tokens(self, request: GenerationRequest) -> tuple[list[int], bool]:
+        """The request's prompt, or its cold prompt (``Aside.cheaper``); and whether it is the cold one."""
+        tokens = self.llm.tokenize(request.prompt.encode("utf-8"), add_bos=False, special=True)
+        if not request.cold_prompt or request.lane != "typing":
+            return tokens, False
+        return self.aside.cheaper(
+            tokens, self.llm.tokenize(request.cold_prompt.encode("utf-8"), add_bos=False, special=True)
+        )
 
     def generate(
         self,
@@ -181,7 +194,7 @@ class LoadedModel:
         llm = self.llm
         stats = GenerationStats()
         started = time.perf_counter()
-        tokens = llm.tokenize(request.prompt.encode("utf-8"), add_bos=False, special=True)
+        tokens, stats.cold = self.prompt_tokens(request)
         room = llm.n_ctx() - len(tokens)
         if room < 8:
             raise BackendError(
@@ -193,7 +206,8 @@ class LoadedModel:
         if (healed := back_off(tokens, vocabulary, middle)) is not None:
             tokens, removed = healed.tokens, healed.removed
         stats.prompt_tokens = len(tokens)
-        stats.reused_tokens = self.evaluate_prompt(tokens, stopped, pause)
+        completions = request.lane in ("typing", "warm")
+        stats.reused_tokens = self.evaluate_prompt(tokens, stopped, pause, completions)
         stats.prompt_seconds = time.perf_counter() - started
         # Each further sample starts from the evaluated prompt: llama.cpp keeps the
         # longest common prefix of its cache, so only the generation is repeated.
@@ -286,7 +300,9 @@ class LocalBackend:
 
     @property
     def cache_layout(self) -> CacheLayout | None:
-        return CacheLayout(self.config.suffix_chars, typed_last=self.config.cache_layout)
+        return CacheLayout(
+            self.config.suffix_chars, typed_last=self.config.cache_layout, cold_tokens=self.config.cold_tokens
+        )
 
     async def load(self) -> LoadedModel:
         if self._model is None:

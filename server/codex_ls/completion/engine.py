@@ -27,7 +27,7 @@ from .ranking import rank
 from .reuse import Anchor, Generation, LRUCache, TypingRhythm
 from .samples import Candidate, block_ended, draw, past
 from .syntax import before_code, decide_multiline, empty_body, misplaced_line
-from .window import Window, cached_window, split_typed, window
+from .window import Window, cached_window, cold_window, split_typed, window
 
 log = logging.getLogger(__name__)
 
@@ -133,6 +133,15 @@ class CompletionEngine:
         head, typed = split_typed(win.prefix)
         return self.template.render(head, win.suffix, files) + typed
 
+    def cold_prompt(self, win: Window) -> str:
+        """For a backend with a KV cache, the prompt of the cursor's surroundings alone
+        (``model.coldTokens``, no snippets), to answer from where the model has not been."""
+        layout, c = self.backend.cache_layout, self.config.completion
+        if layout is None or not layout.cold_tokens:
+            return ""
+        cold = cold_window(win, int(layout.cold_tokens * c.chars_per_token), c.prefix_ratio)
+        return self.prompt_for(cold) if cold is not None else ""
+
     def warm_prompt(self, text: str, files: tuple[tuple[str, str], ...] = (), offset: int | None = None) -> str:
         """For a backend with a KV cache, what to evaluate before the next keystroke: the
         prompt at ``offset`` (where the cursor rests), or else how the prompt at any cursor
@@ -148,18 +157,13 @@ class CompletionEngine:
 
     @staticmethod
     def wants_large(manual: bool, win: Window, multiline: bool) -> bool:
-        """Where the larger model of a cascade answers: the user asked and waits, or a whole body is to be written.
-
-        Typing elsewhere stays on the small model.
-        """
+        """Where the larger model of a cascade answers: the user asked and waits, or a whole
+        body is to be written. Typing elsewhere stays on the small model."""
         return manual or (multiline and empty_body(win.prefix, win.suffix))
 
     def samples_for(self, multiline: bool, manual: bool) -> int:
-        """Several samples where they pay: multi-line insertion and manual triggers.
-
-        Where samples come one after another, typing does not wait for them: only a
-        manual trigger, where the user asked and waits, draws several.
-        """
+        """Several samples where they pay: multi-line insertion and manual triggers. Where samples
+        come one after another, typing does not wait for them: only a manual trigger draws several."""
         if not (multiline or manual) or (self.backend.samples_in_sequence and not manual):
             return 1
         return max(1, min(self.config.completion.samples, self.backend.max_samples))
@@ -216,7 +220,7 @@ class CompletionEngine:
         log.debug("completion at %d: takes over the stream begun %d back", place.anchor.offset, len(typed))
         early = typed and generation.multiline
         waited = await self.flight.wait(
-            place.uri, generation, (lambda: lines_beyond(generation, typed)) if early else None
+            place.uri, generation, (lambda: generation.lines_beyond(typed)) if early else None
         )
         if isinstance(waited, str):
             return self._early_answer(place, waited)
@@ -271,6 +275,8 @@ class CompletionEngine:
         samples = self.samples_for(multiline, ctx.manual)
         large = self.wants_large(ctx.manual, win, multiline)
         request = self.request_for(win, multiline, samples, ctx.neighbours, large)
+        if not (multiline or ctx.manual):
+            request = replace(request, cold_prompt=self.cold_prompt(win))
         generation = Generation(anchor, multiline=multiline, until=ctx.deadline)
         work = self._generate(ctx.uri, generation, request, ctx.language_id, win, multiline)
         return self.flight.start(ctx.uri, generation, work)
@@ -365,28 +371,19 @@ class CompletionEngine:
         would give, it writes a line for this one.
         """
         self.counts["reindented"] += 1
-        prefix = win.prefix + indent
-        again = replace(request, prefix=prefix, prompt=self.prompt_for(replace(win, prefix=prefix), request.extra), n=1)
+        moved = replace(win, prefix=win.prefix + indent)
+        prompt, cold = self.prompt_for(moved, request.extra), self.cold_prompt(moved) if request.cold_prompt else ""
+        again = replace(request, prefix=moved.prefix, prompt=prompt, n=1, cold_prompt=cold)
         candidates = await draw(
             lambda r: self.flight.watched(uri, generation, self.backend.stream(r)),
             again,
-            ended=block_ended(prefix, win.suffix) if multiline else None,
+            ended=block_ended(moved.prefix, win.suffix) if multiline else None,
             retry=False,
             until=generation.until,
         )
         indented = [Candidate([indent, *c.parts], c.finish, c.logprob, c.tokens, c.scored_tokens) for c in candidates]
         log.debug("completion: the line did not compile at its indentation; asked again at %d", len(indent))
         return self._suggestions(win, indented, language_id, multiline)
-
-
-def lines_beyond(generation: Generation, typed: str) -> str | None:
-    """The whole lines ``generation`` has streamed past what was typed, if any."""
-    streamed = "".join(generation.streamed)
-    if not streamed.startswith(typed):
-        return None
-    rest = streamed[len(typed) :]
-    end = rest.rfind("\n")
-    return rest[:end] if end > 0 and rest[:end].strip() else None
 
 
 def advance(suggestions: list[Suggestion], typed: str) -> list[Suggestion]:

@@ -74,6 +74,15 @@ class Generation:
     #: Resolved when the next piece of the stream arrives.
     _next: asyncio.Future[None] | None = None
 
+    def lines_beyond(self, typed: str) -> str | None:
+        """The whole lines streamed past what was typed, if any."""
+        streamed = "".join(self.streamed)
+        if not streamed.startswith(typed):
+            return None
+        rest = streamed[len(typed) :]
+        end = rest.rfind("\n")
+        return rest[:end] if end > 0 and rest[:end].strip() else None
+
     def agrees_with(self, typed: str | None) -> bool:
         """Nothing the stream produced so far contradicts what was typed since it began.
 

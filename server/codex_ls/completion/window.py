@@ -88,6 +88,15 @@ def cached_window(text: str, offset: int, budget_chars: int, prefix_ratio: float
     return Window(prefix=text[start:offset], suffix=text[offset:end], start=start, end=end)
 
 
+def cold_window(win: Window, budget_chars: int, prefix_ratio: float = 0.75) -> Window | None:
+    """A window of ``budget_chars`` inside ``win``, chosen in ``win``'s text as
+    :func:`cached_window` chooses (the keys typed on the line reuse it); ``None`` if it
+    would not be smaller. Its offsets are in ``win``'s text."""
+    text = win.prefix + win.suffix
+    cold = cached_window(text, len(win.prefix), budget_chars, prefix_ratio)
+    return None if cold.start == 0 and cold.end == len(text) else cold
+
+
 def split_typed(prefix: str) -> tuple[str, str]:
     """``prefix`` as (the lines above the cursor line and its indentation, what is typed after it).
 

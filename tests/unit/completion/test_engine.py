@@ -333,3 +333,30 @@ def test_without_a_cache_the_prompt_is_the_templates() -> None:
     assert (
         engine.prompt_for(win) == "<|fim_prefix|>def walk(root):\n    for name<|fim_suffix|> in root:\n<|fim_middle|>"
     )
+
+
+async def test_a_keystroke_with_a_cache_layout_carries_a_cold_prompt_of_the_cursors_surroundings() -> None:
+    backend = ScriptedBackend("x")
+    backend.cache_layout = CacheLayout(suffix_chars=512, cold_tokens=64)
+    engine = engine_with(backend)
+    text = "".join(f"value_{i:03d} = compute({i})\n" if i != 100 else "value_100 = compute(\n" for i in range(200))
+    offset = text.index("value_100") + len("value_100 = compute(")
+    await engine.complete(CompletionContext("file:///a.py", text, offset, "python"))
+    request = backend.calls[-1]
+    assert request.cold_prompt.startswith("<|fim_prefix|>")
+    assert request.cold_prompt.endswith("<|fim_middle|>value_100 = compute(")
+    assert len(request.cold_prompt) < len(request.prompt) / 3
+    head, rest = request.cold_prompt.removeprefix("<|fim_prefix|>").split("<|fim_suffix|>")
+    assert head.startswith("value_0")
+    assert head in request.prompt
+    assert rest.split("<|fim_middle|>")[0] in request.prompt
+
+
+async def test_a_manual_trigger_carries_no_cold_prompt() -> None:
+    backend = ScriptedBackend("x")
+    backend.cache_layout = CacheLayout(suffix_chars=512, cold_tokens=64)
+    engine = engine_with(backend)
+    text = "".join(f"value_{i:03d} = compute({i})\n" if i != 100 else "value_100 = compute(\n" for i in range(200))
+    offset = text.index("value_100") + len("value_100 = compute(")
+    await engine.complete(CompletionContext("file:///a.py", text, offset, "python", manual=True))
+    assert backend.calls[-1].cold_prompt == ""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from codex_ls.completion.window import cached_window, split_typed, window
+from codex_ls.completion.window import cached_window, cold_window, split_typed, window
 
 
 def test_small_file_fits_whole() -> None:
@@ -86,3 +86,27 @@ def test_a_small_file_is_all_in_the_cached_window() -> None:
     w = cached_window(text, text.index("return") + 6, 3584, 0.75, 512)
     assert w.prefix + w.suffix == text
     assert split_typed(w.prefix) == ("def f():\n    ", "return")
+
+
+def test_the_cold_window_is_the_cursors_surroundings_and_keeps_its_head_while_the_user_types() -> None:
+    text = long_module()
+    line = text.index("    value_0200")
+    typed = "    total = sum(values)"
+    colds = []
+    for n in range(4, len(typed)):
+        here = text[:line] + typed[:n] + text[line:]
+        win = cached_window(here, line + n, 3584, 0.75, 512)
+        cold = cold_window(win, 896)
+        assert cold is not None
+        assert win.prefix.endswith(cold.prefix)
+        assert win.suffix.startswith(cold.suffix)
+        assert len(cold.prefix) + len(cold.suffix) <= 896 + len(typed)
+        colds.append(cold)
+    assert len({split_typed(c.prefix)[0] for c in colds}) == 1
+    assert len({c.suffix for c in colds}) == 1
+
+
+def test_no_cold_window_where_the_whole_window_is_as_small() -> None:
+    text = "def f():\n    return 1\n\nprint(f())\n"
+    win = cached_window(text, text.index("return") + 6, 3584, 0.75, 512)
+    assert cold_window(win, 896) is None
