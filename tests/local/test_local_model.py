@@ -112,7 +112,7 @@ async def test_corrupt_model_file_is_refused_with_the_sha256_message(tmp_path: P
         await client.stop()
 
 
-async def test_a_manual_trigger_ranks_three_samples_and_typing_draws_one(client: LanguageClient) -> None:
+async def test_a_manual_trigger_asks_for_three_samples_and_typing_for_one(client: LanguageClient) -> None:
     text = FIB.read_text()
     line = text.split("\n").index("        numbers.append(")
     column = len("        numbers.append(")

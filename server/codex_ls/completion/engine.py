@@ -25,7 +25,7 @@ from .flight import InFlight
 from .postprocess import Completion, postprocess
 from .ranking import rank
 from .reuse import Anchor, Generation, LRUCache, TypingRhythm
-from .samples import Candidate, block_ended, draw, past
+from .samples import Candidate, block_ended, draw, first_stopped, past
 from .syntax import before_code, decide_multiline, empty_body, misplaced_line
 from .window import Window, cached_window, cold_window, split_typed, window
 
@@ -317,6 +317,7 @@ class CompletionEngine:
             request,
             ended=block_ended(win.prefix, win.suffix) if multiline else None,
             first=generation.streamed,
+            enough=first_stopped if self.backend.samples_in_sequence else None,
             retry=request.n > 1,
             until=generation.until,
         )

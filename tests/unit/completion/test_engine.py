@@ -360,3 +360,37 @@ async def test_a_manual_trigger_carries_no_cold_prompt() -> None:
     offset = text.index("value_100") + len("value_100 = compute(")
     await engine.complete(CompletionContext("file:///a.py", text, offset, "python", manual=True))
     assert backend.calls[-1].cold_prompt == ""
+
+
+class InSequence(ScriptedBackend):
+    """Draws its samples one after another, as the local backend does: each answer in turn."""
+
+    max_samples = 3
+    samples_in_sequence = True
+
+    def __init__(self, *answers: tuple[str, str]) -> None:
+        super().__init__()
+        self.samples = list(answers)
+        self.drawn = 0
+
+    async def stream(self, request: GenerationRequest) -> AsyncGenerator[Delta, None]:
+        self.calls.append(request)
+        for index, (text, finish) in enumerate(self.samples[: request.n]):
+            self.drawn += 1
+            yield Delta(text, index)
+            yield Delta("", index, finish_reason=finish)
+
+
+async def test_samples_drawn_in_sequence_end_at_the_first_that_stopped() -> None:
+    backend = InSequence(("a + b", "stop"), ("a - b", "stop"), ("a * b", "stop"))
+    outcome = await engine_with(backend).complete(at_end("x = ", manual=True))
+    assert backend.calls[0].n == 3
+    assert backend.drawn == 1
+    assert [s.text for s in outcome.suggestions] == ["a + b"]
+
+
+async def test_a_first_sample_that_ran_out_of_tokens_is_sampled_again() -> None:
+    backend = InSequence(("a + b + c + d", "length"), ("a - b", "stop"), ("a * b", "stop"))
+    outcome = await engine_with(backend).complete(at_end("x = ", manual=True))
+    assert backend.drawn == 2
+    assert outcome.suggestions[0].text == "a - b"  # the one that stopped ranks first
