@@ -58,6 +58,11 @@ def test_a_whole_prompt_that_evaluates_no_more_than_the_cold_one_holds_is_used()
     assert aside(WHOLE[:450]).cheaper(WHOLE, COLD) == (WHOLE, False)
 
 
+def test_a_cold_prompt_that_saves_little_is_not_used() -> None:
+    # A small file: the cold window is the whole one with a shorter suffix.
+    assert aside([]).cheaper(WHOLE[:155], WHOLE[:130]) == (WHOLE[:155], False)
+
+
 def test_the_sequence_aside_counts_as_held() -> None:
     # A warm-up evaluated the whole window while the cold prompt waited aside: the key
     # typed next is answered from the whole window.
