@@ -118,10 +118,12 @@ class ModelConfig:
     #: Characters of suffix shown to the model at most (0: the window's share): a new
     #: line re-evaluates the suffix. Chosen by measurement, see bench/results/local.md.
     suffix_chars: int = attrs.field(default=512, validator=v.ge(0))
-    #: A place the model has not seen (its prompt would evaluate more than this many tokens)
-    #: is answered from a prompt of about this many tokens around the cursor, without other
-    #: files' snippets; the keys typed on that line reuse it. 0: always the whole window.
-    cold_tokens: int = attrs.field(default=256, validator=[v.ge(0), v.le(131072)])
+    #: A place the model has not seen (its whole prompt would evaluate 128 tokens more than
+    #: a short one) is answered from a window of this many tokens (at charsPerToken) around
+    #: the cursor, without other files' snippets; the keys typed on that line reuse it.
+    #: 0: always the whole window. 256 lost 4 of 100 HumanEval lines at the line start;
+    #: see bench/results/local.md.
+    cold_tokens: int = attrs.field(default=384, validator=[v.ge(0), v.le(131072)])
     #: Load the model when the server starts, and evaluate a document's head when it opens.
     warm: bool = True
     #: An action's generation yields the model to a waiting completion between tokens.
