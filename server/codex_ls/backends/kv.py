@@ -33,27 +33,29 @@ class Parked:
     sampler: Any
 
 
-def cached_count(llm: Any, tokens: list[int]) -> int:
-    """How many of ``tokens`` (all but the last, which the sampler evaluates) the KV cache holds."""
-    cached = llm.input_ids[: llm.n_tokens].tolist()
+def common_start(evaluated: list[int], tokens: list[int]) -> int:
+    """How many of ``tokens`` (all but the last, which the sampler evaluates) ``evaluated`` starts with."""
     count = 0
-    for a, b in zip(cached, tokens[:-1], strict=False):
+    for a, b in zip(evaluated, tokens[:-1], strict=False):
         if a != b:
             break
         count += 1
     return count
+
+
+def cached_count(llm: Any, tokens: list[int]) -> int:
+    """How many of ``tokens`` the KV cache holds."""
+    return common_start(llm.input_ids[: llm.n_tokens].tolist(), tokens)
 
 
 def held(parked: Parked | None, tokens: list[int]) -> int:
-    """How many of ``tokens`` (all but the last) ``parked`` holds."""
-    if parked is None:
-        return 0
-    count = 0
-    for a, b in zip(parked.ids.tolist(), tokens[:-1], strict=False):
-        if a != b:
-            break
-        count += 1
-    return count
+    """How many of ``tokens`` ``parked`` holds."""
+    return 0 if parked is None else common_start(parked.ids.tolist(), tokens)
+
+
+def completions_lane(lane: str) -> bool:
+    """Whether ``lane`` uses the completions' cache: typing and its warm-ups share one."""
+    return lane in ("typing", "warm")
 
 
 class Aside:
@@ -152,7 +154,7 @@ class Seat:
         waiter that outranks this lane and takes it back, with this generation's cache.
         Raises :class:`Abandoned` if ``stopped`` comes while it waits.
         """
-        key = "typing" if lane in ("typing", "warm") else f"action-{next(self._keys)}"
+        key = "typing" if completions_lane(lane) else f"action-{next(self._keys)}"
         ticket = self.turns.acquire(lane, stopped)
         if ticket is None:
             raise Abandoned

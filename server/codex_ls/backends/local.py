@@ -30,7 +30,7 @@ from ..errors import BackendError, BackendUnavailableError
 from ..tasks import hang_up_on_cancel
 from .base import CacheLayout, Delta, GenerationRequest, StopMatcher, with_stops
 from .healing import ForcedStart, Vocabulary, back_off
-from .kv import Abandoned, Aside, Seat, cached_count
+from .kv import Abandoned, Aside, Seat, cached_count, completions_lane
 from .local_healing import held_to, text_vocabulary
 from .turns import Turns
 
@@ -206,8 +206,7 @@ class LoadedModel:
         if (healed := back_off(tokens, vocabulary, middle)) is not None:
             tokens, removed = healed.tokens, healed.removed
         stats.prompt_tokens = len(tokens)
-        completions = request.lane in ("typing", "warm")
-        stats.reused_tokens = self.evaluate_prompt(tokens, stopped, pause, completions)
+        stats.reused_tokens = self.evaluate_prompt(tokens, stopped, pause, completions_lane(request.lane))
         stats.prompt_seconds = time.perf_counter() - started
         # Each further sample starts from the evaluated prompt: llama.cpp keeps the
         # longest common prefix of its cache, so only the generation is repeated.
