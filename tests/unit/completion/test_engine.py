@@ -335,14 +335,18 @@ def test_without_a_cache_the_prompt_is_the_templates() -> None:
     )
 
 
-async def test_a_keystroke_with_a_cache_layout_carries_a_cold_prompt_of_the_cursors_surroundings() -> None:
+async def asked_with_a_cache_layout(*, manual: bool) -> GenerationRequest:
+    """The request for a key typed in the middle of a long module, to a backend with a KV cache."""
     backend = ScriptedBackend("x")
     backend.cache_layout = CacheLayout(suffix_chars=512, cold_tokens=64)
-    engine = engine_with(backend)
     text = "".join(f"value_{i:03d} = compute({i})\n" if i != 100 else "value_100 = compute(\n" for i in range(200))
     offset = text.index("value_100") + len("value_100 = compute(")
-    await engine.complete(CompletionContext("file:///a.py", text, offset, "python"))
-    request = backend.calls[-1]
+    await engine_with(backend).complete(CompletionContext("file:///a.py", text, offset, "python", manual=manual))
+    return backend.calls[-1]
+
+
+async def test_a_keystroke_with_a_cache_layout_carries_a_cold_prompt_of_the_cursors_surroundings() -> None:
+    request = await asked_with_a_cache_layout(manual=False)
     assert request.cold_prompt.startswith("<|fim_prefix|>")
     assert request.cold_prompt.endswith("<|fim_middle|>value_100 = compute(")
     assert len(request.cold_prompt) < len(request.prompt) / 3
@@ -353,13 +357,7 @@ async def test_a_keystroke_with_a_cache_layout_carries_a_cold_prompt_of_the_curs
 
 
 async def test_a_manual_trigger_carries_no_cold_prompt() -> None:
-    backend = ScriptedBackend("x")
-    backend.cache_layout = CacheLayout(suffix_chars=512, cold_tokens=64)
-    engine = engine_with(backend)
-    text = "".join(f"value_{i:03d} = compute({i})\n" if i != 100 else "value_100 = compute(\n" for i in range(200))
-    offset = text.index("value_100") + len("value_100 = compute(")
-    await engine.complete(CompletionContext("file:///a.py", text, offset, "python", manual=True))
-    assert backend.calls[-1].cold_prompt == ""
+    assert (await asked_with_a_cache_layout(manual=True)).cold_prompt == ""
 
 
 class InSequence(ScriptedBackend):
