@@ -106,15 +106,13 @@ async def draw(
     kept as a sample that ran out of tokens: lines the user may take, never half a line.
     """
     candidates = await read_candidates(stream(request), request.n, ended, first, enough, until)
-    if past(until):
-        return finished_by_deadline(candidates, multiline=ended is not None)
-    if retry and candidates and all(c.finish == "length" for c in candidates):
+    if retry and not past(until) and candidates and all(c.finish == "length" for c in candidates):
         if again is not None:
             again()
         request = replace(request, max_tokens=request.max_tokens * 2)
         candidates = await read_candidates(stream(request), request.n, ended, None, enough, until)
-        if past(until):
-            return finished_by_deadline(candidates, multiline=ended is not None)
+    if past(until):
+        return finished_by_deadline(candidates, multiline=ended is not None)
     return candidates
 
 
