@@ -207,9 +207,16 @@ async def run_server(server: Server, row: str, tasks: list[Task], path: Path) ->
             del server.logs[:]
 
 
-async def implement(server: Server, uri: str, task: Task) -> dict[str, Any]:
-    """*Implement function* on the task's function, the edit applied as an editor applies it."""
-    edits: list[types.TextEdit] = []
+#: The edits each server's client was asked to apply (``workspace/applyEdit``), by ``id(client)``.
+_APPLIED: dict[int, list[types.TextEdit]] = {}
+
+
+def applied_edits(server: Server) -> list[types.TextEdit]:
+    """The list the server's ``workspace/applyEdit`` requests fill (a client takes one handler per method)."""
+    edits = _APPLIED.get(id(server.client))
+    if edits is not None:
+        return edits
+    edits = _APPLIED[id(server.client)] = []
 
     def apply(params: types.ApplyWorkspaceEditParams) -> types.ApplyWorkspaceEditResult:
         for change in params.edit.document_changes or []:
@@ -220,6 +227,13 @@ async def implement(server: Server, uri: str, task: Task) -> dict[str, Any]:
         return types.ApplyWorkspaceEditResult(applied=True)
 
     server.client.feature(types.WORKSPACE_APPLY_EDIT)(apply)
+    return edits
+
+
+async def implement(server: Server, uri: str, task: Task) -> dict[str, Any]:
+    """*Implement function* on the task's function, the edit applied as an editor applies it."""
+    edits = applied_edits(server)
+    edits.clear()
     assert task.row is not None
     line = task.text[: task.text.index(f"def {task.row['entry_point']}(")].count("\n")
     where = {"start": {"line": line, "character": 4}, "end": {"line": line, "character": 4}}
