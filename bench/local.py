@@ -91,7 +91,10 @@ def all_configs(after: str, before: str | None) -> dict[str, Variant]:
     configs["cache layout no warm"] = Variant("cache layout no warm", after, {"cacheLayout": True, "warm": False})
     # The cold prompt's cost in accuracy, with what the cache holds independent of timing as above.
     configs["no warm no coldTokens"] = Variant("no warm no coldTokens", after, {"warm": False, "coldTokens": 0})
-    configs["coldTokens 256"] = Variant("coldTokens 256", after, {"coldTokens": 256})
+    for tokens in (128, 192, 256):
+        configs[f"coldTokens {tokens}"] = Variant(f"coldTokens {tokens}", after, {"coldTokens": tokens})
+        name = f"no warm coldTokens {tokens}"
+        configs[name] = Variant(name, after, {"warm": False, "coldTokens": tokens})
     if before is not None:
         configs["before"] = Variant("before", before, {})
     return configs
