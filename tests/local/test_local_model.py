@@ -276,7 +276,7 @@ async def test_an_unseen_place_answers_from_its_surroundings_until_the_whole_win
     assert cold(client)[-2:] == [True, True]
     assert first[0] <= 400, first  # the surroundings alone: the whole window is about 900 tokens
     assert key[0] - key[1] <= 3, key  # the key typed after it reuses it
-    # The cursor rests: the whole window is evaluated there, the cold prompt kept aside.
+    # The cursor rests: its cold prompt is evaluated there, then the whole window, the cold prompt kept aside.
     here = types.Position(line, len(typed))
     warm = [m.message for m in client.log_messages if "local warm-up ended: finish=warm" in m.message]
     await client.text_document_code_action_async(
@@ -286,7 +286,9 @@ async def test_an_unseen_place_answers_from_its_surroundings_until_the_whole_win
             context=types.CodeActionContext(diagnostics=[]),
         )
     )
-    await until(lambda: sum("local warm-up ended: finish=warm" in m.message for m in client.log_messages) > len(warm))
+    await until(
+        lambda: sum("local warm-up ended: finish=warm" in m.message for m in client.log_messages) > len(warm) + 1
+    )
     type_text(client, uri, 3, line, len(typed), "s")
     typed += "s"
     await inline(client, uri, line, len(typed))

@@ -86,10 +86,10 @@ class Backend(Protocol):
         """Stream the answer; closing the iterator must close the connection."""
         ...
 
-    async def prepare(self, prompt: str = "") -> None:
+    async def prepare(self, *prompts: str) -> None:
         """Get ready ahead of the first request: load what must be loaded and, where the
-        backend keeps a prompt cache, evaluate ``prompt`` when nothing else wants the model.
-        Best effort: failures are for the requests to report."""
+        backend keeps a prompt cache, evaluate ``prompts`` in turn when nothing else wants
+        the model. Best effort: failures are for the requests to report."""
         ...
 
     async def check(self) -> str:

@@ -33,10 +33,10 @@ class CascadeBackend:
     def stream(self, request: GenerationRequest) -> AsyncGenerator[Delta, None]:
         return self.backend_for(request).stream(request)
 
-    async def prepare(self, prompt: str = "") -> None:
+    async def prepare(self, *prompts: str) -> None:
         # The small model only: loading the large one takes the cores for seconds
         # (6.8 s for the 1.5B on 2 cores), which the first keystrokes would wait for.
-        await self.small.prepare(prompt)
+        await self.small.prepare(*prompts)
 
     async def check(self) -> str:
         return f"typing: {await self.small.check()}; the rest: {await self.large.check()}"

@@ -393,7 +393,7 @@ class HttpBackend:
         self.config = config
         self.transport = transport or HttpTransport(config)
 
-    async def prepare(self, prompt: str = "") -> None:
+    async def prepare(self, *prompts: str) -> None:
         """Nothing to load; a server caches prompts itself."""
 
     async def aclose(self) -> None:

@@ -1,13 +1,13 @@
 """Backend ``local``: a GGUF model run in-process by llama.cpp (``llama-cpp-python``).
 
-The model runs in a worker thread, never on the event loop. One model instance
-per file is shared by every request and used by one generation at a time. A
-generation checks a stop flag between prompt batches and between tokens, so a
-cancelled or superseded request frees the model within one batch or token.
+The model runs in a worker thread, never on the event loop. One model instance per
+file is shared by every request and used by one generation at a time. A generation
+checks a stop flag between prompt batches and tokens, so a cancelled or superseded
+request frees the model within one batch or token.
 
-The prompt is tokenized with special tokens parsed (the FIM markers are tokens),
-and the evaluated prompt stays in the KV cache: the next keystroke re-evaluates
-only the tokens after the first one that changed.
+The prompt is tokenized with special tokens parsed (the FIM markers are tokens), and the
+evaluated prompt stays in the KV cache: the next keystroke re-evaluates only the tokens
+after the first one that changed.
 """
 
 from __future__ import annotations
@@ -37,12 +37,9 @@ from .turns import Turns
 log = logging.getLogger(__name__)
 
 #: Prompt tokens evaluated between two looks at the stop flag and at who waits for the
-#: model: a completion waits for an action at most this many tokens' time.
-PROMPT_BATCH = 64
-#: The same for a warm-up, which runs between keystrokes: a completion waits for it at
-#: most this long (0.2 s on the 0.5B on 2 cores, where 64 tokens took 0.8 s); it evaluates
-#: about a fifth slower than in batches of 64, at times nobody else wants the model.
-WARM_BATCH = 16
+#: model: a completion waits for an action at most this many tokens' time, and for a
+#: warm-up (between keys) 16: 0.2 s on the 0.5B on 2 cores, a fifth slower a token.
+PROMPT_BATCH, WARM_BATCH = 64, 16
 
 
 def available_cores() -> int:
@@ -167,9 +164,8 @@ class LoadedModel:
             return GenerationStats()
 
     def warm(self, prompt: str, superseded: Callable[[], bool] = lambda: False) -> GenerationStats:
-        """Evaluate ``prompt`` into the completions' cache while nobody else wants the model;
-        the moment someone does, or a newer warm-up comes, stop (what was evaluated stays).
-        Runs in a worker thread."""
+        """Evaluate ``prompt`` into the completions' cache until someone else wants the model or
+        a newer warm-up comes (what was evaluated stays). Runs in a worker thread."""
         stats = GenerationStats(finish="warm")
 
         def outranked() -> bool:
@@ -178,8 +174,7 @@ class LoadedModel:
         started = time.perf_counter()
         try:
             with self.turn("warm", outranked):
-                tokens = self.llm.tokenize(prompt.encode("utf-8"), add_bos=False, special=True)
-                tokens = tokens[: self.llm.n_ctx() - 8]
+                tokens = self.llm.tokenize(prompt.encode("utf-8"), add_bos=False, special=True)[: self.llm.n_ctx() - 8]
                 stats.prompt_tokens = len(tokens)
                 # evaluate_prompt leaves the last token for the sampler: here there is none.
                 stats.reused_tokens = self.evaluate_prompt([*tokens, 0], outranked, batch=WARM_BATCH)
@@ -353,8 +348,8 @@ class LocalBackend:
             stop.set()
             worker.add_done_callback(_log_generation)
 
-    async def prepare(self, prompt: str = "") -> None:
-        """Load the model (``model.warm``), and evaluate ``prompt`` when nothing else wants it."""
+    async def prepare(self, *prompts: str) -> None:
+        """Load the model (``model.warm``), and evaluate ``prompts`` in turn when nothing else wants it."""
         if not self.config.warm:
             return
         if self._warming is not None:
@@ -362,7 +357,7 @@ class LocalBackend:
         self._warming = superseded = threading.Event()
         try:
             model = await self.load()
-            if prompt:
+            for prompt in filter(None, prompts):
                 stats = await asyncio.to_thread(model.warm, prompt, superseded.is_set)
                 log.info("local warm-up ended: %s", stats)
         except BackendError as exc:

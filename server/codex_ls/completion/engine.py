@@ -142,18 +142,20 @@ class CompletionEngine:
         cold = cold_window(win, int(layout.cold_tokens * c.chars_per_token), c.prefix_ratio)
         return self.prompt_for(cold) if cold is not None else ""
 
-    def warm_prompt(self, text: str, files: tuple[tuple[str, str], ...] = (), offset: int | None = None) -> str:
-        """For a backend with a KV cache, what to evaluate before the next keystroke: the
-        prompt at ``offset`` (where the cursor rests), or else how the prompt at any cursor
-        in the first window of ``text`` starts (the lines above the cursor)."""
+    def warm_prompts(
+        self, text: str, files: tuple[tuple[str, str], ...] = (), offset: int | None = None
+    ) -> tuple[str, ...]:
+        """For a backend with a KV cache, what to evaluate before the next keystroke: at ``offset``
+        (the cursor rests) its cold prompt, then the whole one; else how the prompt at any
+        cursor in the first window of ``text`` starts (the lines above the cursor)."""
         if self.backend.cache_layout is None:
-            return ""
+            return ()
         if offset is not None:
-            return self.prompt_for(self.window_at(text, offset), files)
+            win = self.window_at(text, offset)
+            return tuple(filter(None, (self.cold_prompt(win), self.prompt_for(win, files))))
         c = self.config.completion
-        prefix_budget = int(c.context_tokens * c.chars_per_token * c.prefix_ratio)
-        head = text[: text.rfind("\n", 0, prefix_budget) + 1]
-        return self.template.head(head, files) or ""
+        head = text[: text.rfind("\n", 0, int(c.context_tokens * c.chars_per_token * c.prefix_ratio)) + 1]
+        return tuple(filter(None, (self.template.head(head, files),)))
 
     @staticmethod
     def wants_large(manual: bool, win: Window, multiline: bool) -> bool:

@@ -86,7 +86,7 @@ class CompletionService:
             return
         line = min(len(document.text), QUERY_CHARS) if offset is None else offset
         files = self._snippets(_lines_above(document.text, line), others)
-        await self.engine.backend.prepare(self.engine.warm_prompt(document.text, files, offset))
+        await self.engine.backend.prepare(*self.engine.warm_prompts(document.text, files, offset))
 
     def replace_engine(self, engine: CompletionEngine) -> CompletionEngine:
         """Complete with ``engine`` from now on; the previous engine is returned, its work stopped."""

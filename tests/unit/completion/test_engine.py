@@ -360,6 +360,19 @@ async def test_a_manual_trigger_carries_no_cold_prompt() -> None:
     assert (await asked_with_a_cache_layout(manual=True)).cold_prompt == ""
 
 
+def test_a_cursor_at_rest_warms_the_cold_prompt_a_key_there_takes_then_the_whole_one() -> None:
+    backend = ScriptedBackend()
+    backend.cache_layout = CacheLayout(suffix_chars=512, cold_tokens=64)
+    engine = engine_with(backend)
+    text = "".join(f"value_{i:03d} = compute({i})\n" if i != 100 else "value_100 = compute(\n" for i in range(200))
+    offset = text.index("value_100") + len("value_100 = compute(")
+    cold, whole = engine.warm_prompts(text, (), offset)
+    assert whole == engine.prompt_for(engine.window_at(text, offset))
+    assert len(cold) < len(whole) / 3
+    typed = text[:offset] + "1" + text[offset:]
+    assert engine.cold_prompt(engine.window_at(typed, offset + 1)) == cold + "1"
+
+
 class InSequence(ScriptedBackend):
     """Draws its samples one after another, as the local backend does: each answer in turn."""
 
