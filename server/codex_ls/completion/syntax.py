@@ -146,7 +146,7 @@ def empty_body(prefix: str, suffix: str) -> bool:
     (and docstring), with nothing of the function after it."""
     if prefix.rsplit("\n", 1)[-1].strip() or suffix.split("\n", 1)[0].strip():
         return False
-    above = [line for line in prefix.split("\n")[:-1] if line.strip()][-12:]
+    above = [line for line in prefix.split("\n")[:-1] if line.strip()]  # the window bounds it
     header = _header_above(above)
     if header is None:
         return False

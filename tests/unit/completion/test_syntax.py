@@ -70,6 +70,18 @@ def test_error_count_of_an_unknown_language_is_unknown() -> None:
     [
         pytest.param('def f(xs):\n    """Sum.\n\n    More.\n    """\n    ', "\n", True, id="after-a-docstring"),
         pytest.param('def f(xs):\n    """Sum."""\n    ', "\n\ndef g():\n    pass\n", True, id="one-line-docstring"),
+        pytest.param(
+            "def f(xs):\n    '''Sum.\n" + "    >>> f([1])\n    1\n" * 10 + "    '''\n    ",
+            "\n",
+            True,
+            id="a-long-docstring",
+        ),
+        pytest.param(
+            'def f(xs):\n    import math\n    """Sum.\n\n    More.\n    """\n    ',
+            "\n",
+            False,
+            id="code-before-the-docstring",
+        ),
         pytest.param("def f(xs) -> int:\n    ", "\n", True, id="after-the-signature"),
         pytest.param("def f(\n    xs,\n) -> int:\n    ", "", True, id="signature-over-lines"),
         pytest.param(
