@@ -6,6 +6,7 @@ size of the window, not of the file.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 
@@ -91,10 +92,125 @@ def cached_window(text: str, offset: int, budget_chars: int, prefix_ratio: float
 def cold_window(win: Window, budget_chars: int, prefix_ratio: float = 0.75) -> Window | None:
     """A window of ``budget_chars`` inside ``win``, chosen in ``win``'s text as
     :func:`cached_window` chooses (the keys typed on the line reuse it); ``None`` if it
-    would not be smaller. Its offsets are in ``win``'s text."""
+    would not be smaller. Its offsets are in ``win``'s text.
+
+    Where the lines kept above the cursor do not reach up to the blocks the cursor is
+    in, the lines that open those blocks come first (:func:`scope_head`), so that a
+    small window still shows the function's signature and docstring; the lines near the
+    cursor get what they leave of the prefix's budget. Then ``start`` is where that head
+    starts, and the prefix skips from the head to the lines near the cursor.
+    """
     text = win.prefix + win.suffix
-    cold = cached_window(text, len(win.prefix), budget_chars, prefix_ratio)
-    return None if cold.start == 0 and cold.end == len(text) else cold
+    offset = len(win.prefix)
+    cold = cached_window(text, offset, budget_chars, prefix_ratio)
+    if cold.start == 0 and cold.end == len(text):
+        return None
+    line_start = text.rfind("\n", 0, offset) + 1
+    prefix_budget = int(budget_chars * prefix_ratio)
+    if cold.start == 0 or cold.start >= line_start:
+        return cold
+    head = scope_head(text, line_start, cold.start, prefix_budget // 2)
+    if not head:
+        return cold
+    first, resume, lines = head
+    near_start = max(_prefix_start(text, line_start, prefix_budget - len(lines)), resume)
+    return Window(prefix=lines + text[near_start:offset], suffix=cold.suffix, start=first, end=cold.end)
+
+
+def _indentation(line: str) -> int | None:
+    """Leading blanks of ``line``; ``None`` for a blank line."""
+    body = line.lstrip(" \t")
+    return None if not body.strip() else len(line) - len(body)
+
+
+_DOCSTRING = re.compile(r"""[rRuUbB]{0,2}(\"\"\"|''')""")
+#: Where a docstring's first paragraph ends: a blank line, or the first example.
+_PARAGRAPH_END = re.compile(r"\n[ \t]*(?:\n|>>>)")
+_DEFINITION = re.compile(r"[ \t]*(?:async[ \t]+)?(?:def|class)[ \t]")
+
+
+def scope_head(text: str, line_start: int, cut: int, budget: int) -> tuple[int, int, str] | None:
+    """The lines above ``cut`` that open the blocks the line at ``line_start`` is in (each less
+    indented than every line below it), outermost first, within ``budget`` characters:
+    ``(offset of the first, offset after the last and its docstring, their text)``. The
+    innermost Python definition among them comes with its signature over several lines and
+    its docstring (:func:`_docstring`).
+
+    Where all do not fit, the outer lines are left out first.
+    """
+    opened: list[tuple[int, int]] = []
+    limit: int | None = None
+    pos = line_start
+    while pos > 0 and limit != 0:
+        start = text.rfind("\n", 0, pos - 1) + 1
+        depth = _indentation(text[start:pos])
+        if depth is not None and (limit is None or depth < limit):
+            limit = depth
+            if start < cut:
+                opened.append((start, pos))
+        pos = start
+    kept: list[tuple[int, int]] = []
+    used = 0
+    for start, end in opened:  # innermost first
+        if used + end - start > budget:
+            break
+        kept.append((start, end))
+        used += end - start
+    if not kept:
+        return None
+    for i, (start, end) in enumerate(kept):
+        if _DEFINITION.match(text, start):
+            bound = kept[i - 1][0] if i else line_start
+            signature = _signature_end(text, end, bound)
+            if signature is not None and used + signature - end <= budget:
+                used, end = used + signature - end, signature
+            kept[i] = (start, end)
+            docstring, after = _docstring(text, end, bound, budget - used)
+            break
+    else:
+        docstring, after = "", kept[0][1]
+    pieces = [text[s:e] for s, e in reversed(kept)]
+    pieces[len(kept) - 1 - i] += docstring
+    return kept[-1][0], max(after, kept[0][1]), "".join(pieces)
+
+
+def _signature_end(text: str, pos: int, bound: int, lines: int = 8) -> int | None:
+    """Where a definition whose first line (ending at ``pos``) does not end with ``:`` ends:
+    after the first of the next ``lines`` lines that does, before ``bound``."""
+    if text[text.rfind("\n", 0, pos - 1) + 1 : pos].rstrip().endswith(":"):
+        return None
+    for _ in range(lines):
+        end = text.find("\n", pos, bound)
+        if end < 0:
+            return None
+        if text[pos:end].rstrip().endswith(":"):
+            return end + 1
+        pos = end + 1
+    return None
+
+
+def _docstring(text: str, pos: int, bound: int, budget: int) -> tuple[str, int]:
+    """The docstring that opens the block at ``pos`` and ends before ``bound``, within ``budget``
+    characters: whole, or else its first paragraph (up to a blank line or an example) and its
+    closing line, or else ``""``; and where it ends in ``text`` (``pos`` if there is none)."""
+    body = text[pos:bound]
+    first = body.lstrip()
+    match = _DOCSTRING.match(first)
+    if match is None:
+        return "", pos
+    opening = pos + len(body) - len(first) + match.end()
+    closing = text.find(match.group(1), opening, bound)
+    end = text.find("\n", closing, bound) if closing >= 0 else -1
+    if end < 0:
+        return "", pos
+    if end + 1 - pos <= budget:
+        return text[pos : end + 1], end + 1
+    closing_line = text[text.rfind("\n", 0, closing) + 1 : end + 1]
+    paragraph = _PARAGRAPH_END.search(text, opening, closing)
+    if paragraph is None or closing_line.strip() != match.group(1):
+        return "", end + 1
+    short = text[pos : paragraph.start() + 1] + closing_line
+    return (short if len(short) <= budget else ""), end + 1
 
 
 def split_typed(prefix: str) -> tuple[str, str]:

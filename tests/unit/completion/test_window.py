@@ -110,3 +110,75 @@ def test_no_cold_window_where_the_whole_window_is_as_small() -> None:
     text = "def f():\n    return 1\n\nprint(f())\n"
     win = cached_window(text, text.index("return") + 6, 3584, 0.75, 512)
     assert cold_window(win, 896) is None
+
+
+def method_module(docstring_lines: int = 3) -> str:
+    doc = "".join(f"        Explains step {i}.\n" for i in range(docstring_lines))
+    body = "".join(f"        part_{i:03d} = self.compute({i}, factor={i % 7})\n" for i in range(120))
+    return (
+        "import os\n\n\nclass Wrapper:\n"
+        '    """Wraps text."""\n\n'
+        "    def wrap(self, text,\n             width=70):\n"
+        f'        """Wrap the text to width.\n\n{doc}        """\n'
+        "        lines = []\n"
+        f"{body}        return lines\n\n\ndef other():\n    return 1\n"
+    )
+
+
+def test_a_small_cold_window_keeps_the_signature_and_docstring_of_the_function_it_is_in() -> None:
+    text = method_module()
+    line = text.index("        part_040")
+    typed = "        total = sum(parts)"
+    colds = []
+    for n in range(8, len(typed)):
+        here = text[:line] + typed[:n] + text[line:]
+        win = cached_window(here, line + n, 3584, 0.75, 512)
+        cold = cold_window(win, 896)
+        assert cold is not None
+        head = 'class Wrapper:\n    def wrap(self, text,\n             width=70):\n        """Wrap the text to width.'
+        assert cold.prefix.startswith(head)
+        assert '        """\n        part_' in cold.prefix  # the docstring, then the lines near the cursor
+        assert "lines = []" not in cold.prefix
+        assert "import os" not in cold.prefix
+        assert cold.prefix.endswith("part_039 = self.compute(39, factor=4)\n" + typed[:n])
+        assert win.suffix.startswith(cold.suffix)
+        assert len(cold.prefix) <= int(896 * 0.75) + n
+        colds.append(cold)
+    assert len({split_typed(c.prefix)[0] for c in colds}) == 1
+
+
+def test_of_a_docstring_too_long_for_the_cold_window_its_first_paragraph_stays() -> None:
+    text = method_module(docstring_lines=20)
+    offset = text.index("        part_040")
+    cold = cold_window(cached_window(text, offset, 3584, 0.75, 512), 896)
+    assert cold is not None
+    signature = "class Wrapper:\n    def wrap(self, text,\n             width=70):\n"
+    assert cold.prefix.startswith(signature + '        """Wrap the text to width.\n        """\n        part_')
+    assert "Explains" not in cold.prefix
+    examples = text.replace("\n\n        Explains step 0.", "\n        >>> wrap('a b', 1)\n        Explains step 0.")
+    cold = cold_window(cached_window(examples, examples.index("        part_040"), 3584, 0.75, 512), 896)
+    assert cold is not None
+    assert cold.prefix.startswith(signature + '        """Wrap the text to width.\n        """\n')
+    unclosed = text.replace('Explains step 19.\n        """', 'Explains step 19."""')
+    cold = cold_window(cached_window(unclosed, unclosed.index("        part_040"), 3584, 0.75, 512), 896)
+    assert cold is not None
+    assert cold.prefix.startswith(signature + "        part_")
+
+
+def test_the_cold_window_keeps_the_lines_that_open_blocks_in_a_braced_language() -> None:
+    body = "".join(f"      const part{i} = compute({i});\n" for i in range(100))
+    text = f"export class Wrapper {{\n  wrap(text) {{\n    if (text) {{\n{body}    }}\n  }}\n}}\n"
+    offset = text.index("      const part70")
+    cold = cold_window(cached_window(text, offset, 3584, 0.75, 512), 600)
+    assert cold is not None
+    assert cold.prefix.startswith("export class Wrapper {\n  wrap(text) {\n    if (text) {\n      const part")
+
+
+def test_where_the_cold_window_reaches_the_opening_lines_it_is_one_piece_of_the_text() -> None:
+    text = method_module()
+    offset = text.index("        part_005")
+    win = cached_window(text, offset, 3584, 0.75, 512)
+    cold = cold_window(win, 1200)
+    assert cold is not None
+    assert win.prefix.endswith(cold.prefix)
+    assert (win.prefix + win.suffix)[cold.start : cold.end] == cold.prefix + cold.suffix
