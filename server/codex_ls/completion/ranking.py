@@ -1,6 +1,6 @@
 """Ranking the samples of one completion.
 
-A candidate that stopped by itself beats one cut at ``max_tokens``; one that
+Code beats a placeholder (``pass``); a candidate that stopped by itself beats one cut at ``max_tokens``; one that
 leaves the code with no more syntax errors than before beats one that adds
 errors; then the model's own confidence (mean token log-probability) decides.
 Candidates below the confidence floor are not shown at all.
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .samples import Candidate
+from .samples import Candidate, placeholder
 from .syntax import error_count
 
 
@@ -36,6 +36,6 @@ def rank(
             after = errors(language_id, prefix + text + suffix)
             new_errors = 0 if after is None else max(0, after - base)
         confidence = mean if mean is not None else -99.0
-        scored.append(((candidate.finish != "stop", new_errors, -confidence), text, candidate))
+        scored.append(((placeholder(text), candidate.finish != "stop", new_errors, -confidence), text, candidate))
     scored.sort(key=lambda item: item[0])
     return [(text, candidate) for _, text, candidate in scored]

@@ -12,6 +12,7 @@ deadline answers at the deadline with the samples finished by then.
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections.abc import AsyncGenerator, Callable
 from contextlib import aclosing
 from dataclasses import dataclass, field, replace
@@ -117,13 +118,27 @@ async def draw(
 
 
 def first_stopped(found: list[Candidate]) -> bool:
-    """An ``enough`` for samples drawn one after another: the first that stopped by itself.
+    """An ``enough`` for samples drawn one after another: the first that stopped by itself
+    with code, not a placeholder.
 
     The first is the greedy one; the others, at a higher temperature, are for when it
     ran out of tokens. Where it stopped, ranking three samples chose it on every stdlib
     hole and HumanEval line of bench/results/humaneval.md, for both embedded models,
     and the other two tripled the wait."""
-    return any(c.finish == "stop" for c in found)
+    return any(c.finish == "stop" and not placeholder(c.text) for c in found)
+
+
+#: Statements that stand for code not written yet.
+_PLACEHOLDERS = ("pass", "...", "raise NotImplementedError", "raise NotImplementedError()")
+
+
+def placeholder(text: str) -> bool:
+    """Whether ``text`` writes no code: until it leaves the block (a line at column 0), only
+    ``pass``, ``...`` or ``raise NotImplementedError``, and comments."""
+    lines = text.split("\n")
+    body = lines[:1] + [line for line in itertools.takewhile(lambda line: line[:1] in " \t" or not line, lines[1:])]
+    code = [line.strip() for line in body if line.strip() and not line.strip().startswith("#")]
+    return bool(code) and all(line in _PLACEHOLDERS for line in code)
 
 
 def past(until: float | None) -> bool:

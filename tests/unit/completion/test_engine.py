@@ -405,3 +405,13 @@ async def test_a_first_sample_that_ran_out_of_tokens_is_sampled_again() -> None:
     outcome = await engine_with(backend).complete(at_end("x = ", manual=True))
     assert backend.drawn == 2
     assert outcome.suggestions[0].text == "a - b"  # the one that stopped ranks first
+
+
+async def test_a_first_sample_that_writes_only_pass_in_an_empty_body_is_sampled_again() -> None:
+    backend = InSequence(("pass", "stop"), ("return sorted(xs)", "stop"), ("return xs", "stop"))
+    text = 'def f(xs):\n    """Sorted."""\n    '
+    outcome = await engine_with(backend).complete(
+        CompletionContext("file:///a.py", text, len(text), "python", manual=True)
+    )
+    assert backend.drawn == 2
+    assert outcome.suggestions[0].text == "return sorted(xs)"

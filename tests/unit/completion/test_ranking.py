@@ -26,6 +26,11 @@ def cand(finish: str, logprob: float | None = None) -> Candidate:
         pytest.param(
             [("x + x", cand("stop", -2.0)), ("x * 2", cand("stop", -0.1))], "x * 2", id="confident-beats-doubtful"
         ),
+        pytest.param(
+            [("pass", cand("stop", -0.1)), ("x * 2\n    return y", cand("length", -2.0))],
+            "x * 2\n    return y",
+            id="code-beats-pass",
+        ),
     ],
 )
 def test_best_candidate_first(candidates: list[tuple[str, Candidate]], best: str) -> None:
