@@ -98,8 +98,7 @@ def cold_window(win: Window, budget_chars: int, prefix_ratio: float = 0.75) -> W
     in, the lines that open those blocks come first (:func:`scope_head`), so that a
     small window still shows the function's signature and docstring; the lines near the
     cursor get what they leave of the prefix's budget. Then ``start`` is where that head
-    starts, and the prefix skips from the head to the lines near the cursor. Where those
-    lines would begin inside the docstring, the window is the contiguous one.
+    starts, and the prefix skips from the head to the lines near the cursor.
     """
     text = win.prefix + win.suffix
     offset = len(win.prefix)
@@ -114,11 +113,7 @@ def cold_window(win: Window, budget_chars: int, prefix_ratio: float = 0.75) -> W
     if not head:
         return cold
     first, resume, lines = head
-    near_start = _prefix_start(text, line_start, prefix_budget - len(lines))
-    if near_start < resume:
-        # The lines just above the cursor are the definition's docstring (its examples, say):
-        # they matter more here than its start (HumanEval/109's first line).
-        return cold
+    near_start = max(_prefix_start(text, line_start, prefix_budget - len(lines)), resume)
     return Window(prefix=lines + text[near_start:offset], suffix=cold.suffix, start=first, end=cold.end)
 
 
