@@ -1,8 +1,9 @@
 """Ranking the samples of one completion.
 
-Code beats a placeholder (``pass``); a candidate that stopped by itself beats one cut at ``max_tokens``; one that
-leaves the code with no more syntax errors than before beats one that adds
-errors; then the model's own confidence (mean token log-probability) decides.
+Code beats a placeholder (``pass``); a candidate that stopped by itself beats one
+cut at ``max_tokens``; one that leaves the code with no more syntax errors than
+before beats one that adds errors; then the model's own confidence (mean token
+log-probability) decides.
 Candidates below the confidence floor are not shown at all.
 """
 

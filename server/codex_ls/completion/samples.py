@@ -136,7 +136,7 @@ def placeholder(text: str) -> bool:
     """Whether ``text`` writes no code: until it leaves the block (a line at column 0), only
     ``pass``, ``...`` or ``raise NotImplementedError``, and comments."""
     lines = text.split("\n")
-    body = lines[:1] + [line for line in itertools.takewhile(lambda line: line[:1] in " \t" or not line, lines[1:])]
+    body = lines[:1] + list(itertools.takewhile(lambda line: line[:1] in " \t", lines[1:]))  # "" is in it too
     code = [line.strip() for line in body if line.strip() and not line.strip().startswith("#")]
     return bool(code) and all(line in _PLACEHOLDERS for line in code)
 
