@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from codex_ls.completion.window import cached_window, cold_window, split_typed, window
+from codex_ls.completion.window import Window, cached_window, cold_window, split_typed, window
 
 
 def test_small_file_fits_whole() -> None:
@@ -88,22 +88,27 @@ def test_a_small_file_is_all_in_the_cached_window() -> None:
     assert split_typed(w.prefix) == ("def f():\n    ", "return")
 
 
-def test_the_cold_window_is_the_cursors_surroundings_and_keeps_its_head_while_the_user_types() -> None:
-    text = long_module()
-    line = text.index("    value_0200")
-    typed = "    total = sum(values)"
-    colds = []
-    for n in range(4, len(typed)):
+def typed_on_a_line(text: str, line: int, typed: str, indent: int) -> list[tuple[int, Window, Window]]:
+    """For each key typed after the line's indentation: (keys, the whole window, the cold window of 896)."""
+    found = []
+    for n in range(indent, len(typed)):
         here = text[:line] + typed[:n] + text[line:]
         win = cached_window(here, line + n, 3584, 0.75, 512)
         cold = cold_window(win, 896)
         assert cold is not None
-        assert win.prefix.endswith(cold.prefix)
         assert win.suffix.startswith(cold.suffix)
+        found.append((n, win, cold))
+    assert len({split_typed(cold.prefix)[0] for _, _, cold in found}) == 1
+    return found
+
+
+def test_the_cold_window_is_the_cursors_surroundings_and_keeps_its_head_while_the_user_types() -> None:
+    typed = "    total = sum(values)"
+    found = typed_on_a_line(long_module(), long_module().index("    value_0200"), typed, 4)
+    for _, win, cold in found:
+        assert win.prefix.endswith(cold.prefix)
         assert len(cold.prefix) + len(cold.suffix) <= 896 + len(typed)
-        colds.append(cold)
-    assert len({split_typed(c.prefix)[0] for c in colds}) == 1
-    assert len({c.suffix for c in colds}) == 1
+    assert len({cold.suffix for _, _, cold in found}) == 1
 
 
 def test_no_cold_window_where_the_whole_window_is_as_small() -> None:
@@ -127,24 +132,15 @@ def method_module(docstring_lines: int = 3) -> str:
 
 def test_a_small_cold_window_keeps_the_signature_and_docstring_of_the_function_it_is_in() -> None:
     text = method_module()
-    line = text.index("        part_040")
     typed = "        total = sum(parts)"
-    colds = []
-    for n in range(8, len(typed)):
-        here = text[:line] + typed[:n] + text[line:]
-        win = cached_window(here, line + n, 3584, 0.75, 512)
-        cold = cold_window(win, 896)
-        assert cold is not None
-        head = 'class Wrapper:\n    def wrap(self, text,\n             width=70):\n        """Wrap the text to width.'
+    head = 'class Wrapper:\n    def wrap(self, text,\n             width=70):\n        """Wrap the text to width.'
+    for n, _, cold in typed_on_a_line(text, text.index("        part_040"), typed, 8):
         assert cold.prefix.startswith(head)
         assert '        """\n        part_' in cold.prefix  # the docstring, then the lines near the cursor
         assert "lines = []" not in cold.prefix
         assert "import os" not in cold.prefix
         assert cold.prefix.endswith("part_039 = self.compute(39, factor=4)\n" + typed[:n])
-        assert win.suffix.startswith(cold.suffix)
         assert len(cold.prefix) <= int(896 * 0.75) + n
-        colds.append(cold)
-    assert len({split_typed(c.prefix)[0] for c in colds}) == 1
 
 
 def test_of_a_docstring_too_long_for_the_cold_window_its_first_paragraph_stays() -> None:
