@@ -158,20 +158,18 @@ def scope_head(text: str, line_start: int, cut: int, budget: int) -> tuple[int, 
         used += end - start
     if not kept:
         return None
+    pieces = [text[s:e] for s, e in kept]  # innermost first, as kept
+    after = kept[0][1]
     for i, (start, end) in enumerate(kept):
         if _DEFINITION.match(text, start):
             bound = kept[i - 1][0] if i else line_start
             signature = _signature_end(text, end, bound)
             if signature is not None and used + signature - end <= budget:
                 used, end = used + signature - end, signature
-            kept[i] = (start, end)
             docstring, after = _docstring(text, end, bound, budget - used)
+            pieces[i] = text[start:end] + docstring
             break
-    else:
-        docstring, after = "", kept[0][1]
-    pieces = [text[s:e] for s, e in reversed(kept)]
-    pieces[len(kept) - 1 - i] += docstring
-    return kept[-1][0], max(after, kept[0][1]), "".join(pieces)
+    return kept[-1][0], max(after, kept[0][1]), "".join(reversed(pieces))
 
 
 def _signature_end(text: str, pos: int, bound: int, lines: int = 8) -> int | None:
