@@ -25,7 +25,7 @@ from .flight import InFlight
 from .postprocess import Completion, postprocess
 from .ranking import rank
 from .reuse import Anchor, Generation, LRUCache, TypingRhythm
-from .samples import Candidate, block_ended, draw, first_stopped, past
+from .samples import Candidate, block_ended, draw, first_stopped, past, wrote_code
 from .syntax import before_code, decide_multiline, empty_body, misplaced_line
 from .window import Window, cached_window, cold_window, split_typed, window
 
@@ -165,10 +165,20 @@ class CompletionEngine:
 
     def samples_for(self, multiline: bool, manual: bool) -> int:
         """Several samples where they pay: multi-line insertion and manual triggers. Where samples
-        come one after another, typing does not wait for them: only a manual trigger draws several."""
-        if not (multiline or manual) or (self.backend.samples_in_sequence and not manual):
+        come one after another, typing does not wait for them: an automatic multi-line trigger
+        draws a second only after a placeholder (:func:`enough_for`), a single line never."""
+        if not (multiline or manual):
             return 1
-        return max(1, min(self.config.completion.samples, self.backend.max_samples))
+        most = 2 if self.backend.samples_in_sequence and not manual else self.config.completion.samples
+        return max(1, min(most, self.backend.max_samples))
+
+    def enough_for(self, manual: bool) -> Callable[[list[Candidate]], bool] | None:
+        """When a draw of samples one after another stops: asked, at the first that stopped with
+        code; unasked, at the first with code (:func:`wrote_code`). Samples drawn together are
+        all read."""
+        if not self.backend.samples_in_sequence:
+            return None
+        return first_stopped if manual else wrote_code
 
     async def complete(self, ctx: CompletionContext) -> Outcome:
         c = self.config.completion
@@ -280,7 +290,7 @@ class CompletionEngine:
         if not (multiline or ctx.manual):
             request = replace(request, cold_prompt=self.cold_prompt(win))
         generation = Generation(anchor, multiline=multiline, until=ctx.deadline)
-        work = self._generate(ctx.uri, generation, request, ctx.language_id, win, multiline)
+        work = self._generate(ctx.uri, generation, request, ctx.language_id, win, self.enough_for(ctx.manual))
         return self.flight.start(ctx.uri, generation, work)
 
     def _finished_unwaited(self, uri: str, generation: Generation, answer: tuple[list[Suggestion], float]) -> None:
@@ -311,16 +321,16 @@ class CompletionEngine:
         request: GenerationRequest,
         language_id: str,
         win: Window,
-        multiline: bool,
+        enough: Callable[[list[Candidate]], bool] | None,
     ) -> tuple[list[Suggestion], float]:
-        started = time.perf_counter()
+        started, multiline = time.perf_counter(), generation.multiline
         candidates = await draw(
             lambda r: self.flight.watched(uri, generation, self.backend.stream(r)),
             request,
             ended=block_ended(win.prefix, win.suffix) if multiline else None,
             first=generation.streamed,
-            enough=first_stopped if self.backend.samples_in_sequence else None,
-            retry=request.n > 1,
+            enough=enough,
+            retry=request.n > 1 and enough is not wrote_code,
             until=generation.until,
         )
         suggestions = self._suggestions(win, candidates, language_id, multiline)

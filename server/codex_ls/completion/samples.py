@@ -128,6 +128,14 @@ def first_stopped(found: list[Candidate]) -> bool:
     return any(c.finish == "stop" and not placeholder(c.text) for c in found)
 
 
+def wrote_code(found: list[Candidate]) -> bool:
+    """An ``enough`` for an automatic trigger's samples drawn one after another: the first
+    that finished with code, not a placeholder. The user did not ask and the next keystroke
+    may come, so the greedy sample is the answer wherever it wrote code, even unfinished;
+    a second one is drawn only where the greedy sample wrote ``pass``, which nobody takes."""
+    return any(c.finish is not None and not placeholder(c.text) for c in found)
+
+
 #: Statements that stand for code not written yet.
 _PLACEHOLDERS = ("pass", "...", "raise NotImplementedError", "raise NotImplementedError()")
 

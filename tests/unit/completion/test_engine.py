@@ -415,3 +415,23 @@ async def test_a_first_sample_that_writes_only_pass_in_an_empty_body_is_sampled_
     )
     assert backend.drawn == 2
     assert outcome.suggestions[0].text == "return sorted(xs)"
+
+
+async def test_unasked_in_an_empty_body_a_second_sample_follows_only_a_placeholder() -> None:
+    text = 'def f(xs):\n    """Sorted."""\n    '
+    unasked = CompletionContext("file:///a.py", text, len(text), "python")
+    backend = InSequence(("pass", "stop"), ("return sorted(xs)", "stop"), ("return xs", "stop"))
+    outcome = await engine_with(backend).complete(unasked)
+    assert (backend.calls[0].n, backend.drawn) == (2, 2)
+    assert outcome.suggestions[0].text == "return sorted(xs)"
+
+    backend = InSequence(("return sorted(xs", "length"), ("return sorted(xs)", "stop"))
+    outcome = await engine_with(backend).complete(unasked)
+    assert backend.drawn == 1  # code, though unfinished: the user did not ask, nothing more is drawn
+    assert len(backend.calls) == 1  # and not all again with twice the tokens
+
+
+async def test_unasked_on_one_line_one_sample_is_drawn() -> None:
+    backend = InSequence(("a + b", "stop"), ("a - b", "stop"))
+    await engine_with(backend).complete(at_end("x = "))
+    assert (backend.calls[0].n, backend.drawn) == (1, 1)
