@@ -125,8 +125,9 @@ async def test_a_manual_trigger_asks_for_three_samples_and_typing_for_one(client
     offset = text.index("numbers.append(") + column - len("        ")
     for completion in completions:
         ast.parse(text[:offset] + completion + text[offset:])
-    uri2 = open_document(client, BODY_SOURCE, uri="file:///work/project/even.py")
-    assert texts(await inline(client, uri2, 2, 4))
+    typing = BODY_SOURCE.replace("print(is_even(4))", "print(")
+    uri2 = open_document(client, typing, uri="file:///work/project/even.py")
+    await inline(client, uri2, 5, len("    print("))
     drawn = [m.message for m in client.log_messages if m.message.startswith("completion: ")]
     assert drawn[0].startswith("completion: 3 samples"), drawn
     assert drawn[-1].startswith("completion: 1 samples"), drawn

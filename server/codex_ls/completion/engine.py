@@ -25,7 +25,7 @@ from .flight import InFlight
 from .postprocess import Completion, postprocess
 from .ranking import rank
 from .reuse import Anchor, Generation, LRUCache, TypingRhythm
-from .samples import Candidate, block_ended, draw, first_stopped, past, wrote_code
+from .samples import Candidate, Enough, block_ended, draw, past, plan, wrote_code
 from .syntax import before_code, decide_multiline, empty_body, misplaced_line
 from .window import Window, cached_window, cold_window, split_typed, window
 
@@ -163,23 +163,6 @@ class CompletionEngine:
         body is to be written. Typing elsewhere stays on the small model."""
         return manual or (multiline and empty_body(win.prefix, win.suffix))
 
-    def samples_for(self, multiline: bool, manual: bool) -> int:
-        """Several samples where they pay: multi-line insertion and manual triggers. Where samples
-        come one after another, typing does not wait for them: an automatic multi-line trigger
-        draws a second only after a placeholder (:func:`enough_for`), a single line never."""
-        if not (multiline or manual):
-            return 1
-        most = 2 if self.backend.samples_in_sequence and not manual else self.config.completion.samples
-        return max(1, min(most, self.backend.max_samples))
-
-    def enough_for(self, manual: bool) -> Callable[[list[Candidate]], bool] | None:
-        """When a draw of samples one after another stops: asked, at the first that stopped with
-        code; unasked, at the first with code (:func:`wrote_code`). Samples drawn together are
-        all read."""
-        if not self.backend.samples_in_sequence:
-            return None
-        return first_stopped if manual else wrote_code
-
     async def complete(self, ctx: CompletionContext) -> Outcome:
         c = self.config.completion
         win = self.window_at(ctx.text, ctx.offset)
@@ -284,13 +267,13 @@ class CompletionEngine:
 
     def _start(self, ctx: CompletionContext, anchor: Anchor, win: Window, multiline: bool) -> Generation:
         self.counts["model"] += 1
-        samples = self.samples_for(multiline, ctx.manual)
+        samples, enough = plan(self.backend, self.config.completion.samples, multiline, ctx.manual)
         large = self.wants_large(ctx.manual, win, multiline)
         request = self.request_for(win, multiline, samples, ctx.neighbours, large)
         if not (multiline or ctx.manual):
             request = replace(request, cold_prompt=self.cold_prompt(win))
         generation = Generation(anchor, multiline=multiline, until=ctx.deadline)
-        work = self._generate(ctx.uri, generation, request, ctx.language_id, win, self.enough_for(ctx.manual))
+        work = self._generate(ctx.uri, generation, request, ctx.language_id, win, enough)
         return self.flight.start(ctx.uri, generation, work)
 
     def _finished_unwaited(self, uri: str, generation: Generation, answer: tuple[list[Suggestion], float]) -> None:
@@ -321,7 +304,7 @@ class CompletionEngine:
         request: GenerationRequest,
         language_id: str,
         win: Window,
-        enough: Callable[[list[Candidate]], bool] | None,
+        enough: Enough | None,
     ) -> tuple[list[Suggestion], float]:
         started, multiline = time.perf_counter(), generation.multiline
         candidates = await draw(

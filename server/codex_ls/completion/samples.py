@@ -17,7 +17,7 @@ from collections.abc import AsyncGenerator, Callable
 from contextlib import aclosing
 from dataclasses import dataclass, field, replace
 
-from ..backends.base import Delta, GenerationRequest
+from ..backends.base import Backend, Delta, GenerationRequest
 from .nextline import repeated_next_line
 from .postprocess import trim_block
 
@@ -47,12 +47,16 @@ class Candidate:
             self.scored_tokens += max(delta.tokens, 1)
 
 
+#: Whether the samples found so far are enough to stop a draw one after another.
+Enough = Callable[[list[Candidate]], bool]
+
+
 async def read_candidates(
     deltas: AsyncGenerator[Delta, None],
     n: int,
     ended: Callable[[str], bool] | None = None,
     first: list[str] | None = None,
-    enough: Callable[[list[Candidate]], bool] | None = None,
+    enough: Enough | None = None,
     until: float | None = None,
 ) -> list[Candidate]:
     """Collect ``n`` choices; close the stream once each has finished or ``ended``, or there is ``enough``.
@@ -94,7 +98,7 @@ async def draw(
     *,
     ended: Callable[[str], bool] | None = None,
     first: list[str] | None = None,
-    enough: Callable[[list[Candidate]], bool] | None = None,
+    enough: Enough | None = None,
     retry: bool = True,
     again: Callable[[], None] | None = None,
     until: float | None = None,
@@ -115,6 +119,23 @@ async def draw(
     if past(until):
         return finished_by_deadline(candidates, multiline=ended is not None)
     return candidates
+
+
+def plan(backend: Backend, configured: int, multiline: bool, manual: bool) -> tuple[int, Enough | None]:
+    """How many samples a completion draws, and when a draw one after another has enough.
+
+    Several samples where they pay: multi-line insertion and manual triggers; a single line
+    never. Where samples come one after another, typing does not wait for them: an automatic
+    multi-line trigger draws a second only after a placeholder (:func:`wrote_code`), a manual
+    one stops at the first that stopped with code (:func:`first_stopped`). Samples drawn
+    together are all read."""
+    if not (multiline or manual):
+        return 1, None
+    most = 2 if backend.samples_in_sequence and not manual else configured
+    n = max(1, min(most, backend.max_samples))
+    if not backend.samples_in_sequence:
+        return n, None
+    return n, first_stopped if manual else wrote_code
 
 
 def first_stopped(found: list[Candidate]) -> bool:
