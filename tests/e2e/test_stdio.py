@@ -97,6 +97,35 @@ def test_what_the_loop_can_read(tmp_path: Path) -> None:
     assert not readable_by_the_loop(io.BytesIO())
 
 
+#: What llama-cpp-python does while a model loads, between two messages of the protocol's.
+MUTED_STDOUT = """
+import os, sys
+from codex_ls.lsp.stdio import protocol_stdout
+out = protocol_stdout()
+out.write(b"first ")
+out.flush()
+saved = os.dup(1)
+with open(os.devnull, "w") as null:
+    os.dup2(null.fileno(), 1)
+    out.write(b"while muted ")
+    out.flush()
+    os.write(1, b"native noise")
+    os.dup2(saved, 1)
+print("printed")
+os.write(1, b"native line")
+out.write(b"last")
+out.flush()
+"""
+
+
+def test_the_protocol_has_stdout_to_itself() -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", MUTED_STDOUT], capture_output=True, timeout=60, check=True, cwd=Path(__file__).parent
+    )
+    assert result.stdout == b"first while muted last"
+    assert result.stderr == b"printed\nnative line"
+
+
 @pytest.mark.parametrize("cut", [10, len(request("shutdown", 1)) - 3])
 def test_a_client_gone_mid_message_ends_the_server(cut: int) -> None:
     message = request("shutdown", 1)

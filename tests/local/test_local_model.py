@@ -48,6 +48,23 @@ async def client(lsp_client: LanguageClient) -> Any:
     await lsp_client.shutdown_session()
 
 
+async def test_every_request_sent_while_the_model_loads_is_answered(client: LanguageClient) -> None:
+    # The model loads at initialize, in the background, with stdout pointed at /dev/null
+    # by llama-cpp-python: the answers sent meanwhile must still reach the client.
+    def loaded() -> bool:
+        return any(m.message.startswith("loaded ") for m in client.log_messages)
+
+    sent: list[asyncio.Future[Any]] = []
+    deadline = asyncio.get_running_loop().time() + 120
+    while not loaded():
+        assert asyncio.get_running_loop().time() < deadline, "the model did not load"
+        sent.append(asyncio.ensure_future(client.protocol.send_request_async("codex/stats", None)))
+        await asyncio.sleep(0.025)
+    assert len(sent) >= 3, "the model loaded before the requests could test anything"
+    answers = await asyncio.wait_for(asyncio.gather(*sent), 30)
+    assert all(answer.completions is not None for answer in answers)
+
+
 async def test_single_line_fim_stops_at_the_line_end_and_fits(client: LanguageClient) -> None:
     text = FIB.read_text()
     line = text.split("\n").index("        numbers.append(")

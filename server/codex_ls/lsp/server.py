@@ -169,8 +169,9 @@ class CodexLanguageServer(LanguageServer):
         from . import stdio
 
         stdin = stdin or sys.stdin.buffer
+        stdout = stdout or stdio.protocol_stdout()
         if stdio.readable_by_the_loop(stdin):
-            stdio.serve(self, stdin, stdout or sys.stdout.buffer)
+            stdio.serve(self, stdin, stdout)
         else:
             super().start_io(stdin, stdout)
 

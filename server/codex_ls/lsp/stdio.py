@@ -6,6 +6,8 @@ hand-off to a thread and back, three per message, paid on each keystroke's
 latency benchmark). When stdin is a pipe or a socket, as editors start language
 servers, the event loop reads it directly. Anything else (a file, a terminal,
 Windows) keeps pygls' reader.
+
+Either way the protocol writes to a copy of stdout of its own (:func:`protocol_stdout`).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import io
 import logging
 import os
 import stat
+import sys
 import threading
 from typing import BinaryIO
 
@@ -33,6 +36,26 @@ def readable_by_the_loop(stdin: BinaryIO) -> bool:
     except (OSError, ValueError, io.UnsupportedOperation):
         return False
     return stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)
+
+
+def protocol_stdout() -> BinaryIO:
+    """The process's stdout for the protocol alone; file descriptor 1 then goes to stderr.
+
+    Native code writes to descriptor 1 and redirects it: llama.cpp prints there, and
+    llama-cpp-python points descriptors 1 and 2 at ``/dev/null`` while a model loads.
+    Every message the server sent meanwhile (answers to a user typing while the
+    embedded model loads) was lost, and the client waited for them forever. What
+    anything else prints, ``print`` included, goes to stderr, the server's log.
+    """
+    sys.stdout.flush()
+    own = os.dup(sys.stdout.fileno())
+    try:
+        os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    except (AttributeError, OSError, ValueError):  # no stderr: what is printed goes nowhere
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), sys.stdout.fileno())
+    sys.stdout = sys.stderr
+    return os.fdopen(own, "wb")
 
 
 class PipeReader:
