@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import platform
 import statistics
@@ -103,6 +104,10 @@ async def overhead(
         record = fake.requests[-1]
         if result is None or not result.items:  # type: ignore[union-attr]
             raise SystemExit(f"request {i} got no completion back")
+        # The server may answer from the stream before the fake's thread has noted the
+        # end of what it wrote: wait for that note (the round trip is taken already).
+        if not await asyncio.to_thread(fake.wait_until_finished, record):
+            raise SystemExit(f"request {i}: the fake never finished its answer")
         assert record.finished_at is not None
         serve = record.finished_at - record.received_at
         totals.append(total)
@@ -159,6 +164,7 @@ async def main() -> None:
     args = parser.parse_args()
     with FakeBackend() as fake:
         client = await start_server(fake)
+        told_to_exit = False
         try:
             results = {
                 "command": command(),
@@ -171,7 +177,15 @@ async def main() -> None:
             }
             await client.shutdown_async(None)
             client.exit(None)
+            told_to_exit = True
         finally:
+            # After an error the server was told nothing and would never leave: stop() waits for it.
+            process = client._server
+            if process is not None and process.returncode is None:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(process.wait(), 10 if told_to_exit else 0)
+                if process.returncode is None:
+                    process.kill()
             await client.stop()
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2) + "\n")
