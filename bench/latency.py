@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import platform
 import statistics
@@ -164,7 +163,6 @@ async def main() -> None:
     args = parser.parse_args()
     with FakeBackend() as fake:
         client = await start_server(fake)
-        told_to_exit = False
         try:
             results = {
                 "command": command(),
@@ -177,15 +175,12 @@ async def main() -> None:
             }
             await client.shutdown_async(None)
             client.exit(None)
-            told_to_exit = True
+        except BaseException:
+            # The server was told nothing and would never leave, and stop() waits for it.
+            if client._server is not None:
+                client._server.kill()
+            raise
         finally:
-            # After an error the server was told nothing and would never leave: stop() waits for it.
-            process = client._server
-            if process is not None and process.returncode is None:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(process.wait(), 10 if told_to_exit else 0)
-                if process.returncode is None:
-                    process.kill()
             await client.stop()
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2) + "\n")
