@@ -46,7 +46,8 @@ class BareModel:
         self.template = TEMPLATES["qwen"]
 
     def complete(self, text: str, offset: int, *, multiline: bool) -> BareAnswer:
-        win = window(text, offset, int(SETTINGS.context_tokens * SETTINGS.chars_per_token), SETTINGS.prefix_ratio)
+        budget = int(SETTINGS.context_tokens * SETTINGS.tuning.chars_per_token)
+        win = window(text, offset, budget, SETTINGS.tuning.prefix_ratio)
         prompt = self.template.render(win.prefix, win.suffix)
         stops = self.template.stop if multiline else ("\n", *self.template.stop)
         max_tokens = SETTINGS.multiline_max_tokens if multiline else SETTINGS.max_tokens

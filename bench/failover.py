@@ -3,7 +3,7 @@
 Each scenario runs one real server process over stdio (``backend.kind`` openai,
 ``backend.url`` the primary, ``backend.fallbackUrls`` the secondary, both fakes on
 127.0.0.1 unless the primary is a closed port) and sends N inline completions, each
-after a keystroke, with ``completion.reuse`` and ``debounce`` off so that every
+after a keystroke, with ``completion.tuning.reuse`` and ``debounce`` off so that every
 request goes to a backend. A request succeeds when a suggestion comes back.
 
     python -m bench.failover [--requests 200] [--out bench/results/failover.json]
@@ -62,11 +62,11 @@ async def run_scenario(
             "readTimeout": 2,
             "requestTimeout": 10,
             "maxRetries": 2,
-            "failoverCooldown": cooldown,
+            "tuning": {"failoverCooldown": cooldown},
         }
         if fallback:
             backend["fallbackUrls"] = [second.openai_url]
-        settings = {"backend": backend, "completion": {"reuse": False, "debounce": False}}
+        settings = {"backend": backend, "completion": {"tuning": {"reuse": False, "debounce": False}}}
         client = LanguageClient("bench", "1")
         notices: list[str] = []
 
@@ -140,8 +140,8 @@ def markdown(results: dict[str, Any]) -> str:
         f"`{results['command']}` — {results['date']}, {results['wall_s']} s in all.",
         "",
         f"Machine: {results['machine']}. Each scenario is a new server process over stdio; every request goes "
-        "to a backend (`completion.reuse` and `debounce` off); readTimeout 2 s, maxRetries 2, "
-        "failoverCooldown 30 s unless said.",
+        "to a backend (`completion.tuning.reuse` and `debounce` off); readTimeout 2 s, maxRetries 2, "
+        "tuning.failoverCooldown 30 s unless said.",
         "",
         "| scenario | success | p50 | p99 | max | requests to primary / fallback | notices shown |",
         "|---|---|---|---|---|---|---|",

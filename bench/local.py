@@ -3,7 +3,7 @@
 For each embedded model (``--models``) and each lever configuration (``--configs``),
 one fresh ``python -m codex_ls --stdio`` process is driven over stdio by a pygls
 client that behaves as VS Code does, with initializationOptions
-``{"model": {"name": MODEL, "large": LARGE, **levers}}`` and default settings otherwise
+``{"model": {"name": MODEL, "large": LARGE, "tuning": levers}}`` and default settings otherwise
 (``--large``: ``""`` by default, each model alone as a default install runs it; ``auto``
 for the cascade, where an empty body and the actions go to the 1.5B). In order:
 
@@ -23,7 +23,7 @@ for the cascade, where an empty body and the actions go to the 1.5B). In order:
 
 Configurations: ``after`` (the ``--after`` code, default settings), ``levers off``
 (all of :data:`LEVERS_OFF`), ``no <lever>`` (that one lever off), ``cache layout``
-(``model.cacheLayout`` on, whatever its default; ``cache layout no warm`` with ``model.warm``
+(``model.tuning.cacheLayout`` on, whatever its default; ``cache layout no warm`` with ``model.tuning.warm``
 off too), and ``before`` (the ``--before`` code, default settings). Each runs from a
 frozen copy of its commit's ``server/codex_ls``.
 
@@ -58,7 +58,7 @@ from bench.local_report import markdown
 from bench.local_typing import open_to_first, places, source, typing_section
 
 MODELS = ("qwen2.5-coder-0.5b", "qwen2.5-coder-1.5b")
-#: The server's levers, each switched off (``model`` settings section).
+#: The server's levers, each switched off (``model.tuning`` settings section).
 LEVERS_OFF: dict[str, Any] = {
     "cacheLayout": False,
     "suffixChars": 0,
@@ -74,7 +74,7 @@ CAPABILITIES = types.ClientCapabilities(window=types.WindowClientCapabilities(wo
 
 @dataclass(frozen=True)
 class Variant:
-    """One lever configuration: its name, the git ref whose server runs, the ``model`` settings it adds."""
+    """One lever configuration: its name, the git ref whose server runs, the ``model.tuning`` settings it adds."""
 
     name: str
     ref: str
@@ -137,7 +137,7 @@ async def measure(server: Server, model: str, variant: Variant, args: argparse.N
 async def bench_one(model: str, variant: Variant, env: dict[str, str], args: argparse.Namespace) -> dict[str, Any]:
     out: dict[str, Any] = {"model": model, "config": variant.name, "levers": variant.levers, "cpu": {}}
     args.results["runs"].append(out)
-    settings = {"model": {"name": model, "large": args.large, **variant.levers}}
+    settings = {"model": {"name": model, "large": args.large, "tuning": variant.levers}}
     server = await Server.start(settings, env, capabilities=CAPABILITIES)
     try:
         await measure(server, model, variant, args, out)

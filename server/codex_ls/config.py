@@ -1,41 +1,42 @@
-"""Settings: typed, frozen, camelCase on the wire.
+"""Settings: typed, frozen, camelCase on the wire, and described here and nowhere else.
 
 The same JSON shape arrives from ``initializationOptions``, from
 ``workspace/didChangeConfiguration`` (section ``codexLs``) and from the file named
 by ``CODEX_LS_CONFIG``. Each setting is parsed on its own: an invalid value is
 reported by its dotted name and replaced by its default, so one typo never turns
 the whole configuration off.
+
+Each setting is declared with ``setting``: its one-line description, default,
+bounds and type live on the attrs field, and ``codex_ls.settings_doc`` writes the
+README's tables and the VS Code extension's schema from them. Each section keeps
+the knobs whose defaults were chosen by measurement under its ``tuning`` object,
+which editors do not list among the everyday settings.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal, TypeVar, get_args, get_origin
+from typing import Any, Literal
 
 import attrs
-import cattrs
 from attrs import validators as v
 
-BackendKind = Literal["local", "openai", "openai-chat", "llamacpp", "ollama"]
+from .typed_settings import merge as merge
+from .typed_settings import setting, structure
+from .typed_settings import to_wire as to_wire
+
+BackendKind = Literal["local", "openai", "llamacpp", "ollama"]
 FimMode = Literal["template", "suffix"]
 
 DEFAULT_URLS: dict[str, str] = {
     "openai": "http://127.0.0.1:8080/v1",
-    "openai-chat": "http://127.0.0.1:8080/v1",
     "llamacpp": "http://127.0.0.1:8080",
     "ollama": "http://127.0.0.1:11434",
     "local": "",
 }
-
-
-def _positive(_: object, attribute: attrs.Attribute[Any], value: float | None) -> None:
-    if value is not None and value <= 0:
-        raise ValueError(f"must be greater than 0, got {value!r}")
-
 
 _CREDENTIAL_HEADERS = {"authorization", "proxy-authorization", "api-key", "x-api-key", "cookie"}
 
@@ -48,42 +49,121 @@ def _no_credentials(_: object, attribute: attrs.Attribute[Any], value: Mapping[s
         )
 
 
+_MEASURED_LOCAL = "bench/results/local.md"
+_MEASURED_HUMANEVAL = "bench/results/humaneval.md"
+_MEASURED_FAILOVER = "bench/results/failover.md"
+
+
+@attrs.frozen
+class BackendTuning:
+    """Network knobs of an HTTP backend whose defaults rarely need changing."""
+
+    connect_timeout: float = setting("Seconds allowed to connect to the model server.", 5.0, above=0)
+    max_retry_wait: float = setting(
+        "Longest `Retry-After`, in seconds, worth waiting for; a longer one fails at once.", 8.0, minimum=0
+    )
+    failover_cooldown: float = setting(
+        "Seconds a failed endpoint of `backend.fallbackUrls` is tried last, so that requests do not wait "
+        "on a dead one first.",
+        30.0,
+        minimum=0,
+        measured=_MEASURED_FAILOVER,
+    )
+    max_stop_sequences: int = setting(
+        "Stop sequences sent to the server (OpenAI accepts 4); codex-ls applies the rest itself.", 4, minimum=0
+    )
+
+
 @attrs.frozen
 class BackendConfig:
-    kind: BackendKind = "local"
-    #: Base URL; for the OpenAI kinds it ends in ``/v1`` as in the OpenAI SDK.
-    url: str = attrs.field(default="", validator=v.matches_re(r"^(https?://\S+)?$"))
-    model: str = ""
-    #: FIM template family; ``None`` detects it from the model name.
-    fim_family: str | None = None
-    fim: FimMode = "template"
-    api_key_env: str | None = None
-    #: argv of a command whose stdout is the API key (for secret managers).
-    api_key_command: tuple[str, ...] | None = None
-    #: Endpoints of the same kind that take over, in order, when ``url`` cannot be reached or answers 5xx.
-    fallback_urls: tuple[str, ...] = attrs.field(
-        default=(), validator=v.deep_iterable(v.matches_re(r"^https?://\S+$"), v.instance_of(tuple))
+    kind: BackendKind = setting(  # noqa: RUF009 (a Literal of strings: immutable)
+        "Which kind of model server codex-ls talks to.",
+        "local",
+        refused={
+            # A chat endpoint cannot fill in the middle; kind openai sends code actions to /chat/completions already.
+            "openai-chat": "cannot serve completions, which need a completions endpoint: use 'openai' with the "
+            "same url, whose code actions go to {url}/chat/completions",
+        },
+        choices={
+            "local": "The embedded model, run in-process by llama.cpp (needs the `local` extra).",
+            "openai": "Any OpenAI-compatible completions endpoint: OpenAI, vLLM, llama.cpp server, LM Studio, "
+            "LiteLLM, Ollama's /v1; code actions use its /chat/completions.",
+            "llamacpp": "llama.cpp server's native /infill endpoint.",
+            "ollama": "Ollama's native /api/generate endpoint.",
+        },
     )
-    #: Seconds a failed endpoint is tried last, so that each request does not wait on a dead one first.
-    failover_cooldown: float = attrs.field(default=30.0, validator=v.ge(0))
-    #: PEM file of the CA that signed the backend's certificate (TLS is always verified).
-    ca_bundle: str | None = None
-    #: Proxy URL for the backend; unset, the HTTP(S)_PROXY / ALL_PROXY / NO_PROXY environment applies.
-    proxy: str | None = attrs.field(default=None, validator=v.optional(v.matches_re(r"^(https?|socks5h?)://\S+$")))
-    connect_timeout: float = attrs.field(default=5.0, validator=_positive)
-    #: Longest silence allowed between two chunks of a stream.
-    read_timeout: float = attrs.field(default=30.0, validator=_positive)
-    #: Deadline for a whole request, so that a slow drip cannot hold it forever.
-    request_timeout: float = attrs.field(default=60.0, validator=_positive)
-    max_retries: int = attrs.field(default=2, validator=[v.ge(0), v.le(10)])
-    #: Longest ``Retry-After`` worth waiting for; longer ones fail at once.
-    max_retry_wait: float = attrs.field(default=8.0, validator=v.ge(0))
-    #: OpenAI accepts at most 4 stop sequences; the rest are applied client-side.
-    max_stop_sequences: int = attrs.field(default=4, validator=v.ge(0))
-    #: Header that carries the key: ``authorization`` sends ``Bearer KEY``; any other (Azure's ``api-key``) the key.
-    api_key_header: str = attrs.field(default="authorization", validator=v.matches_re(r"^[A-Za-z0-9-]+$"))
+    url: str = setting(
+        "Base URL of the model server; for `openai` it ends in `/v1`, as the OpenAI SDK's `base_url`. "
+        "Empty: the kind's default (`http://127.0.0.1:8080/v1`, `http://127.0.0.1:8080`, `http://127.0.0.1:11434`).",
+        "",
+        v.matches_re(r"^(https?://\S+)?$"),
+    )
+    model: str = setting("Model name sent to the server; also picks the fill-in-the-middle template.", "")
+    fim_family: str | None = setting(
+        "Fill-in-the-middle template family. Empty: detected from the model name (or the GGUF file).", None
+    )
+    fim: FimMode = setting(  # noqa: RUF009 (a Literal of strings: immutable)
+        "How the code after the cursor reaches the model.",
+        "template",
+        choices={
+            "template": "codex-ls builds the FIM prompt from the model family's template.",
+            "suffix": "The code after the cursor goes in the API's `suffix` field.",
+        },
+    )
+    api_key_env: str | None = setting(
+        "Name of the environment variable holding the API key (e.g. `OPENAI_API_KEY`); the key itself is "
+        "never stored in settings.",
+        None,
+    )
+    api_key_command: tuple[str, ...] | None = setting(
+        'A command whose output is the API key, for secret managers, e.g. `["pass", "show", "openai"]`.',
+        None,
+        machine=True,
+    )
+    api_key_header: str = setting(
+        "Header that carries the key: `authorization` sends `Bearer KEY`; any other name (Azure's `api-key`) "
+        "sends the key as is.",
+        "authorization",
+        v.matches_re(r"^[A-Za-z0-9-]+$"),
+    )
+    fallback_urls: tuple[str, ...] = setting(
+        "Endpoints of the same kind that take over, in order, when `backend.url` cannot be reached, times out "
+        "or answers 5xx.",
+        (),
+        v.deep_iterable(v.matches_re(r"^https?://\S+$"), v.instance_of(tuple)),
+        machine=True,
+    )
+    ca_bundle: str | None = setting(
+        "PEM file of the CA that signed the server's certificate (TLS is always verified). Empty: the system's.",
+        None,
+        machine=True,
+    )
+    proxy: str | None = setting(
+        "Proxy for the backend (`http://`, `https://`, `socks5://`). Empty: `HTTPS_PROXY`, `HTTP_PROXY`, "
+        "`ALL_PROXY` and `NO_PROXY` from the environment.",
+        None,
+        v.optional(v.matches_re(r"^(https?|socks5h?)://\S+$")),
+        machine=True,
+    )
     #: Extra request headers; never credentials, which come only from apiKeyEnv or apiKeyCommand.
-    headers: Mapping[str, str] = attrs.field(factory=dict, validator=_no_credentials)
+    headers: Mapping[str, str] = attrs.field(
+        factory=dict,
+        validator=_no_credentials,
+        metadata={"doc": "Extra HTTP headers sent with every request; a credential header is refused."},
+    )
+    read_timeout: float = setting(
+        "Longest silence, in seconds, allowed between two chunks of an answer.", 30.0, above=0
+    )
+    request_timeout: float = setting(
+        "Seconds allowed for a whole request to the model server, from its start to the last byte, retries "
+        "and their waits included.",
+        60.0,
+        above=0,
+    )
+    max_retries: int = setting(
+        "Retries of 429/5xx answers and timeouts, only before the first token.", 2, minimum=0, maximum=10
+    )
+    tuning: BackendTuning = attrs.field(factory=BackendTuning)
 
     @property
     def base_url(self) -> str:
@@ -97,82 +177,177 @@ class BackendConfig:
 
 
 @attrs.frozen
+class ModelTuning:
+    """How the embedded model's prompt is laid out and shared, chosen by measurement."""
+
+    n_ctx: int = setting("Context size, in tokens, of the local model.", 4096, minimum=512, maximum=131072)
+    cache_layout: bool = setting(
+        "Put the typed part of the cursor line last in the prompt, so that a keystroke within a line evaluates "
+        "only itself; a word the cursor cuts is healed (the answer is held to start with the typed text).",
+        True,
+        measured=_MEASURED_LOCAL,
+    )
+    suffix_chars: int = setting(
+        "Characters of code after the cursor shown to the local model, at most (0: the window's share); "
+        "a new line re-evaluates them.",
+        512,
+        minimum=0,
+        measured=_MEASURED_LOCAL,
+    )
+    cold_tokens: int = setting(
+        "Where the local model has not been, answer from a window of this many tokens around the cursor "
+        "(the lines that open its blocks first, no snippets) until the whole window is evaluated; "
+        "0: always the whole window.",
+        384,
+        minimum=0,
+        maximum=131072,
+        measured=_MEASURED_LOCAL,
+    )
+    warm: bool = setting(
+        "Load the local model when the server starts (with the cascade, the small one), and evaluate a "
+        "file's first lines when it opens.",
+        True,
+        measured=_MEASURED_LOCAL,
+    )
+    completions_first: bool = setting(
+        "A code action on the local model pauses between tokens for a waiting completion.",
+        True,
+        measured=_MEASURED_LOCAL,
+    )
+
+
+@attrs.frozen
 class ModelConfig:
     """The embedded model used by the ``local`` backend."""
 
-    name: str = "qwen2.5-coder-0.5b"
-    #: Any local GGUF file; overrides ``name``.
-    path: str | None = None
-    #: The larger embedded model of the cascade, for manual triggers, whole function bodies and
-    #: code actions while typing stays on ``name``: ``auto`` is the 1.5B model when it is
-    #: installed and verified, ``""`` none.
-    large: str = "auto"
-    n_threads: int | None = attrs.field(default=None, validator=v.optional(v.ge(1)))
-    n_ctx: int = attrs.field(default=4096, validator=[v.ge(512), v.le(131072)])
-    #: The cursor line's typed part after the FIM middle marker, so that a keystroke on a
-    #: line evaluates only itself (0.46 s against 3.06 s for a completion within a line on
-    #: the 0.5B model). A word the cursor cuts is healed (``backends/healing.py``): with it,
-    #: HumanEval infilling pass@1 with the cursor mid-line went from 0.61 to 0.82, and at
-    #: the line start stayed 0.62; see bench/results/local.md.
-    cache_layout: bool = True
-    #: Characters of suffix shown to the model at most (0: the window's share): a new
-    #: line re-evaluates the suffix. Chosen by measurement, see bench/results/local.md.
-    suffix_chars: int = attrs.field(default=512, validator=v.ge(0))
-    #: A place the model has not seen (its whole prompt would evaluate 128 tokens more than
-    #: a short one) is answered from a window of this many tokens (at charsPerToken) around
-    #: the cursor, without other files' snippets; the keys typed on that line reuse it.
-    #: 0: always the whole window. 256 lost 4 of 100 HumanEval lines at the line start;
-    #: see bench/results/local.md.
-    cold_tokens: int = attrs.field(default=384, validator=[v.ge(0), v.le(131072)])
-    #: Load the model when the server starts, and evaluate a document's head when it opens.
-    warm: bool = True
-    #: An action's generation yields the model to a waiting completion between tokens.
-    completions_first: bool = True
+    name: str = setting(
+        "The embedded model used by the `local` backend (`codex-ls model list` shows them).", "qwen2.5-coder-0.5b"
+    )
+    path: str | None = setting(
+        "Any local GGUF file for the `local` backend; overrides `model.name`.", None, machine=True
+    )
+    large: str = setting(
+        "The cascade's larger model, for manual triggers, empty function bodies and code actions while typing "
+        'stays on `model.name`: `auto` is the 1.5B model once installed and verified, `""` none.',
+        "auto",
+        measured=_MEASURED_HUMANEVAL,
+    )
+    n_threads: int | None = setting("llama.cpp threads for the local model. Empty: all cores.", None, minimum=1)
+    tuning: ModelTuning = attrs.field(factory=ModelTuning)
+
+
+@attrs.frozen
+class CompletionTuning:
+    """The completion pipeline's knobs, chosen by measurement; turning reuse or debounce off is for benchmarks."""
+
+    temperature: float = setting(
+        "Sampling temperature of a single suggestion (0: greedy, the model's most likely line).",
+        0.0,
+        minimum=0.0,
+        maximum=2.0,
+    )
+    sample_temperature: float = setting(
+        "Sampling temperature of the further samples of `completion.samples`.",
+        0.4,
+        minimum=0.0,
+        maximum=2.0,
+        measured=_MEASURED_HUMANEVAL,
+    )
+    prefix_ratio: float = setting(
+        "Share of the window taken before the cursor (the rest is after it).", 0.75, minimum=0.0, maximum=1.0
+    )
+    chars_per_token: float = setting(
+        "Characters per token used to turn the token budgets into characters.", 3.5, above=0
+    )
+    context_files_chars: int = setting(
+        "Most characters of other documents' snippets in one prompt.", 2000, minimum=0, maximum=100_000
+    )
+    min_mean_logprob: float | None = setting(
+        "Hide suggestions whose mean token log-probability is below this. Empty: show all.", None, maximum=0.0
+    )
+    reuse: bool = setting(
+        "Serve typing through a suggestion, repeated requests and agreeing generations in flight without a new "
+        "model call.",
+        True,
+        measured="bench/results/replay.md",
+    )
+    debounce: bool = setting(
+        "When keystrokes outrun the model, wait for a pause instead of starting a generation per key "
+        "(an isolated keystroke is never delayed).",
+        True,
+        measured="bench/results/replay.md",
+    )
 
 
 @attrs.frozen
 class CompletionConfig:
-    #: Of a single sample: greedy, the model's most likely line (several samples use ``sample_temperature``).
-    temperature: float = attrs.field(default=0.0, validator=[v.ge(0.0), v.le(2.0)])
-    max_tokens: int = attrs.field(default=128, validator=[v.ge(1), v.le(8192)])
-    multiline_max_tokens: int = attrs.field(default=256, validator=[v.ge(1), v.le(8192)])
-    #: Token budget of the prefix + suffix window.
-    context_tokens: int = attrs.field(default=1024, validator=[v.ge(16), v.le(131072)])
-    prefix_ratio: float = attrs.field(default=0.75, validator=[v.ge(0.0), v.le(1.0)])
-    #: Characters per token used to turn the token budget into characters.
-    chars_per_token: float = attrs.field(default=3.5, validator=_positive)
-    enabled: bool = True
-    #: Serve type-through, repeats and agreeing in-flight streams without a new model call.
-    reuse: bool = True
-    #: Coalesce keystrokes that arrive faster than the model answers.
-    debounce: bool = True
-    #: Samples drawn for multi-line insertion and manual triggers, where the backend allows ``n``.
-    samples: int = attrs.field(default=3, validator=[v.ge(1), v.le(5)])
-    sample_temperature: float = attrs.field(default=0.4, validator=[v.ge(0.0), v.le(2.0)])
-    #: Snippets of other open documents added to the prompt (0: none), and their size limit.
-    context_files: int = attrs.field(default=3, validator=[v.ge(0), v.le(10)])
-    context_files_chars: int = attrs.field(default=2000, validator=[v.ge(0), v.le(100_000)])
-    #: Hide suggestions whose mean token log-probability is below this (``None``: show all).
-    min_mean_logprob: float | None = attrs.field(default=None, validator=v.optional(v.le(0.0)))
-    #: Seconds from the request to its answer; past it the answer is empty. The embedded
-    #: model on 2 cores needs about 17 s for a whole window it has not seen (1,024 tokens at
-    #: 62 a second) and a line; see docs/RELIABILITY.md.
-    timeout: float = attrs.field(default=30.0, validator=_positive)
+    enabled: bool = setting("Suggest completions while typing.", True)
+    max_tokens: int = setting(
+        "Longest single-line suggestion, in tokens; a backend that sends more is cut off there.",
+        128,
+        minimum=1,
+        maximum=8192,
+    )
+    multiline_max_tokens: int = setting("Longest multi-line suggestion, in tokens.", 256, minimum=1, maximum=8192)
+    context_tokens: int = setting(
+        "Size, in tokens, of the window of code around the cursor sent to the model.", 1024, minimum=16, maximum=131072
+    )
+    context_files: int = setting(
+        "Snippets of other open documents (the most like the code at the cursor) added to the prompt; 0: none.",
+        3,
+        minimum=0,
+        maximum=10,
+    )
+    samples: int = setting(
+        "Suggestions drawn for multi-line insertion and manual triggers, then ranked (stopped, then no new "
+        "syntax error, then mean log-probability); the embedded model draws them one after another and stops "
+        "at the first that ends by itself.",
+        3,
+        minimum=1,
+        maximum=5,
+        measured=_MEASURED_HUMANEVAL,
+    )
+    timeout: float = setting(
+        "Seconds a suggestion may take, from the request to its answer: just before it, the samples finished "
+        "by then are the answer; with none, it is empty and `codex/status` says why.",
+        30.0,
+        above=0,
+        measured="bench/results/hang.md",
+    )
+    tuning: CompletionTuning = attrs.field(factory=CompletionTuning)
+
+
+@attrs.frozen
+class ActionsTuning:
+    """Sampling and context of the code actions, chosen by measurement."""
+
+    samples: int = setting(
+        "Candidates *Implement* samples per round before the best is chosen.", 4, minimum=1, maximum=8
+    )
+    sample_temperature: float = setting(
+        "Sampling temperature of *Implement*'s candidates.", 0.4, minimum=0.0, maximum=2.0
+    )
+    implement_max_tokens: int = setting(
+        "Longest body written by *Implement*, in tokens; doubled once if every candidate was cut off.",
+        256,
+        minimum=256,
+        maximum=8192,
+    )
+    context_chars: int = setting(
+        "Characters of the surrounding code sent with the selection.", 6000, minimum=0, maximum=200000
+    )
 
 
 @attrs.frozen
 class ActionsConfig:
     """Code actions (explain, tests, edit, implement…): chat answers and FIM samples."""
 
-    temperature: float = attrs.field(default=0.2, validator=[v.ge(0.0), v.le(2.0)])
-    max_tokens: int = attrs.field(default=1024, validator=[v.ge(16), v.le(8192)])
-    #: Resamples for *Implement function* (FIM), at ``sample_temperature``.
-    samples: int = attrs.field(default=4, validator=[v.ge(1), v.le(8)])
-    sample_temperature: float = attrs.field(default=0.4, validator=[v.ge(0.0), v.le(2.0)])
-    implement_max_tokens: int = attrs.field(default=256, validator=[v.ge(256), v.le(8192)])
-    #: Characters of surrounding code shown with the selection.
-    context_chars: int = attrs.field(default=6000, validator=[v.ge(0), v.le(200000)])
-    enabled: bool = True
+    enabled: bool = setting("Offer the code actions (Explain, Edit with instruction, Implement, …).", True)
+    temperature: float = setting(
+        "Sampling temperature of the code actions' chat answers.", 0.2, minimum=0.0, maximum=2.0
+    )
+    max_tokens: int = setting("Longest chat answer of a code action, in tokens.", 1024, minimum=16, maximum=8192)
+    tuning: ActionsTuning = attrs.field(factory=ActionsTuning)
 
 
 @attrs.frozen
@@ -183,74 +358,12 @@ class Config:
     actions: ActionsConfig = attrs.field(factory=ActionsConfig)
 
 
-_converter = cattrs.Converter(forbid_extra_keys=True)
-_C = TypeVar("_C")
-
-
-def camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part.title() for part in rest)
-
-
-def snake(name: str) -> str:
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
-
-
-def _structure_leaf(value: Any, annotation: Any) -> Any:
-    """Structure one value strictly: no silent str→float or float→int coercion."""
-    origin = get_origin(annotation)
-    if annotation is bool and not isinstance(value, bool):
-        raise TypeError(f"expected true or false, got {value!r}")
-    if annotation in (int, float) and (isinstance(value, bool) or not isinstance(value, (int, float))):
-        raise TypeError(f"expected a number, got {value!r}")
-    if annotation is int and isinstance(value, float) and not value.is_integer():
-        raise TypeError(f"expected a whole number, got {value!r}")
-    if annotation is str and not isinstance(value, str):
-        raise TypeError(f"expected a string, got {value!r}")
-    if origin is Literal and value not in get_args(annotation):
-        choices = ", ".join(repr(c) for c in get_args(annotation))
-        raise ValueError(f"expected one of {choices}, got {value!r}")
-    return _converter.structure(value, annotation)
-
-
-def _structure(cls: type[_C], raw: Any, path: str, errors: list[str]) -> _C:
-    if not isinstance(raw, Mapping):
-        errors.append(f"{path}: expected an object, got {raw!r}")
-        return cls()
-    fields = {camel(f.name): f for f in attrs.fields(cls)}  # type: ignore[arg-type]
-    hints = attrs.resolve_types(cls)  # type: ignore[type-var]
-    values: dict[str, Any] = {}
-    for key, value in raw.items():
-        name = f"{path}.{key}"
-        field = fields.get(key) or fields.get(camel(snake(str(key))))
-        if field is None:
-            errors.append(f"{name}: unknown setting, ignored")
-            continue
-        annotation: Any = attrs.fields_dict(hints)[field.name].type  # type: ignore[arg-type]
-        try:
-            if attrs.has(annotation):
-                values[field.name] = _structure(annotation, value, name, errors)
-                continue
-            values[field.name] = _structure_leaf(value, annotation)
-            cls(**{field.name: values[field.name]})  # run the field's validator alone
-        except (TypeError, ValueError, cattrs.BaseValidationError) as exc:
-            values.pop(field.name, None)
-            errors.append(f"{name}: {_describe(exc)}; using the default")
-    return cls(**values)
-
-
-def _describe(exc: Exception) -> str:
-    if isinstance(exc, cattrs.BaseValidationError):
-        return "; ".join(str(e) for e in exc.exceptions) or str(exc)
-    return str(exc)
-
-
 def parse_config(raw: Any, path: str = "codexLs") -> tuple[Config, list[str]]:
     """Parse settings; return the config and one message per rejected setting."""
     errors: list[str] = []
     if raw is None:
         return Config(), errors
-    return _structure(Config, raw, path, errors), errors
+    return structure(Config, raw, path, errors), errors
 
 
 def load_env_config(environ: Mapping[str, str] = os.environ) -> tuple[Any, list[str]]:
@@ -264,35 +377,9 @@ def load_env_config(environ: Mapping[str, str] = os.environ) -> tuple[Any, list[
         return None, [f"CODEX_LS_CONFIG={name}: cannot read it ({exc}); using the defaults"]
 
 
-def merge(base: Any, override: Any) -> Any:
-    """Deep-merge two raw settings objects; ``override`` wins."""
-    if isinstance(base, Mapping) and isinstance(override, Mapping):
-        merged = dict(base)
-        for key, value in override.items():
-            merged[key] = merge(base.get(key), value)
-        return merged
-    return base if override is None else override
-
-
 def load_settings(editor: Any, environ: Mapping[str, str] = os.environ) -> tuple[Config, list[str]]:
     """The settings: the ``CODEX_LS_CONFIG`` file's, overridden by the editor's (or the command
     line's) where both set a value; with one message per problem, the file's included."""
     file_settings, errors = load_env_config(environ)
     config, more = parse_config(merge(file_settings, editor))
     return config, errors + more
-
-
-def to_wire(config: Config) -> dict[str, Any]:
-    """The camelCase JSON form of a config (for logs, docs and ``doctor``)."""
-
-    def convert(value: Any) -> Any:
-        if attrs.has(type(value)):
-            return {camel(f.name): convert(getattr(value, f.name)) for f in attrs.fields(type(value))}
-        if isinstance(value, Mapping):
-            return {k: convert(x) for k, x in value.items()}
-        if isinstance(value, tuple):
-            return [convert(x) for x in value]
-        return value
-
-    result: dict[str, Any] = convert(config)
-    return result

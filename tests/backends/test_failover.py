@@ -8,7 +8,7 @@ import pytest
 
 from codex_ls.backends.http import HttpTransport
 from codex_ls.backends.openai import OpenAIBackend
-from codex_ls.config import BackendConfig, parse_config
+from codex_ls.config import BackendConfig, BackendTuning, parse_config
 from codex_ls.errors import AuthenticationError, RateLimitError, ServerError, StreamProtocolError
 from tests.fakes.backends import REQUEST, Sleeps, collect, dead_url, joined
 from tests.fakes.fake_backend import FakeBackend, Reply
@@ -55,7 +55,7 @@ async def test_a_failed_endpoint_is_tried_last_until_its_cooldown_ends(fake: Fak
     fake.default = Reply(status=500)
     second.default = Reply(chunks=["ok"])
     clock = Clock()
-    b = backend([fake.openai_url, second.openai_url], clock=clock, failover_cooldown=30.0)
+    b = backend([fake.openai_url, second.openai_url], clock=clock, tuning=BackendTuning(failover_cooldown=30.0))
     try:
         for _ in range(3):
             assert joined([d async for d in b.stream(REQUEST)]) == ("ok", "stop")
@@ -109,10 +109,16 @@ async def test_a_stream_that_broke_after_its_first_token_is_not_repeated_elsewhe
 
 def test_fallback_urls_are_checked_one_by_one() -> None:
     config, errors = parse_config(
-        {"backend": {"kind": "openai", "fallbackUrls": ["http://127.0.0.1:9/v1", "not a url"], "failoverCooldown": 5}}
+        {
+            "backend": {
+                "kind": "openai",
+                "fallbackUrls": ["http://127.0.0.1:9/v1", "not a url"],
+                "tuning": {"failoverCooldown": 5},
+            }
+        }
     )
     assert config.backend.fallback_urls == ()
-    assert config.backend.failover_cooldown == 5
+    assert config.backend.tuning.failover_cooldown == 5
     assert len(errors) == 1
     assert errors[0].startswith("codexLs.backend.fallbackUrls:")
     good, errors = parse_config({"backend": {"kind": "openai", "fallbackUrls": ["http://127.0.0.1:9/v1/"]}})

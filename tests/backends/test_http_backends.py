@@ -12,7 +12,7 @@ from codex_ls.backends.base import CHARS_PER_TOKEN_CAP, GenerationRequest
 from codex_ls.backends.http import DRAIN_SECONDS, HttpTransport
 from codex_ls.backends.http_errors import retry_after_seconds
 from codex_ls.backends.openai import OpenAIBackend
-from codex_ls.config import BackendConfig
+from codex_ls.config import BackendConfig, BackendTuning
 from codex_ls.errors import (
     AuthenticationError,
     BackendError,
@@ -44,7 +44,7 @@ async def test_length_finish_is_reported(kind: str, fake: FakeBackend) -> None:
 
 
 async def test_openai_body(fake: FakeBackend) -> None:
-    await collect(make("openai", fake, max_stop_sequences=1))
+    await collect(make("openai", fake, tuning=BackendTuning(max_stop_sequences=1)))
     body = fake.requests[0].body or {}
     assert body == {
         "model": "m",
@@ -356,7 +356,16 @@ async def test_no_retry_is_made_that_could_not_start_before_the_deadline(fake: F
     fake.default = Reply(status=503, headers={"Retry-After": "0.4"})
     started = time.monotonic()
     with pytest.raises(ServerError, match="HTTP 503"):
-        await collect(make("openai", fake, request_timeout=1.0, max_retries=5, max_retry_wait=5.0, sleep=asyncio.sleep))
+        await collect(
+            make(
+                "openai",
+                fake,
+                request_timeout=1.0,
+                max_retries=5,
+                tuning=BackendTuning(max_retry_wait=5.0),
+                sleep=asyncio.sleep,
+            )
+        )
     # Answers at 0, 0.4 and 0.8 s (later on a busy machine); the next would start past the
     # deadline, so the 503 is the answer, at once, rather than a wait that ends in a timeout.
     assert 2 <= len(fake.requests) <= 3

@@ -47,7 +47,7 @@ def _cache() -> Iterator[None]:
 @pytest_lsp.fixture(config=server_config(CODEX_LS_CACHE_DIR=str(CACHE)))
 async def client(lsp_client: LanguageClient, fake: FakeBackend, tmp_path: Path) -> Any:
     settings = openai_settings(fake)
-    settings["actions"] = {"samples": 3}
+    settings["actions"] = {"tuning": {"samples": 3}}
     await start_editor(lsp_client, settings, tmp_path)
     yield
     await lsp_client.shutdown_session()

@@ -16,7 +16,7 @@ SOURCE = "def add(a, b):\n    return \n"
 
 @pytest_lsp.fixture(config=server_config())
 async def client(lsp_client: LanguageClient, fake: FakeBackend) -> Any:
-    settings = openai_settings(fake, reuse=False, debounce=False)
+    settings = openai_settings(fake, tuning={"reuse": False, "debounce": False})
     settings["backend"] |= {"url": dead_url(), "fallbackUrls": [fake.openai_url]}
     await start(lsp_client, settings)
     yield

@@ -31,12 +31,17 @@ from tests.fakes.fake_backend import FakeBackend, Reply
 SOURCE = "def add(a, b):\n    return \n"
 GOOD = Reply(chunks=["a + b"])
 #: Small limits so that the slow rows take seconds: a silence of 1 s, 3 s for a whole answer.
-LIMITS = {"maxRetries": 1, "maxRetryWait": 2.0, "connectTimeout": 1.0, "readTimeout": 1.0, "requestTimeout": 3.0}
+LIMITS = {
+    "maxRetries": 1,
+    "readTimeout": 1.0,
+    "requestTimeout": 3.0,
+    "tuning": {"maxRetryWait": 2.0, "connectTimeout": 1.0},
+}
 
 
 def settings_for(url: str, **backend: Any) -> dict[str, Any]:
     """One request per completion (no reuse, no debounce), with small time limits."""
-    settings = openai_settings(url, reuse=False, debounce=False)
+    settings = openai_settings(url, tuning={"reuse": False, "debounce": False})
     settings["backend"] |= LIMITS | backend
     return settings
 

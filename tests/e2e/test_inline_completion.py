@@ -154,11 +154,11 @@ async def test_position_past_the_end_gets_an_empty_answer(client: LanguageClient
 
 
 async def test_settings_change_takes_effect_and_bad_values_are_named(client: LanguageClient, fake: FakeBackend) -> None:
-    settings = openai_settings(fake, temperature="warm", maxTokens=17)
+    settings = openai_settings(fake, maxTokens=17, tuning={"temperature": "warm"})
     client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings={"codexLs": settings}))
     await client.wait_for_notification(types.WINDOW_SHOW_MESSAGE)
     (message,) = client.messages
-    assert "codexLs.completion.temperature" in message.message
+    assert "codexLs.completion.tuning.temperature" in message.message
     fake.push(Reply(chunks=["a"]))
     uri = open_document(client, SOURCE)
     assert texts(await inline(client, uri, 1, 11)) == ["a"]

@@ -142,7 +142,7 @@ def op_strategy() -> st.SearchStrategy[Op]:
 
 
 BAD_SETTINGS: list[Any] = [
-    {"completion": {"maxTokens": -5, "temperature": "hot"}},
+    {"completion": {"maxTokens": -5, "tuning": {"temperature": "hot"}}},
     {"backend": {"kind": "telepathy", "readTimeout": None}},
     {"completion": "everything"},
     ["not", "an", "object"],
@@ -155,7 +155,7 @@ def good_settings(fake: FakeBackend) -> dict[str, Any]:
     return {
         "backend": {"kind": "openai", "url": fake.openai_url, "model": MODEL, "readTimeout": 5, "maxRetries": 0},
         # The whole document in every prompt, one request per completion, no other files.
-        "completion": {"contextTokens": 100_000, "reuse": False, "debounce": False, "contextFiles": 0},
+        "completion": {"contextTokens": 100_000, "contextFiles": 0, "tuning": {"reuse": False, "debounce": False}},
     }
 
 

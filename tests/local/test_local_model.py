@@ -170,7 +170,11 @@ async def until(check: Any, seconds: float = 300.0) -> None:
 async def every_key(lsp_client: LanguageClient) -> Any:
     """A model call for every keystroke: nothing is served from what was shown."""
     await start(
-        lsp_client, {"completion": {"timeout": 600.0, "reuse": False}, "model": {"cacheLayout": True, "large": ""}}
+        lsp_client,
+        {
+            "completion": {"timeout": 600.0, "tuning": {"reuse": False}},
+            "model": {"large": "", "tuning": {"cacheLayout": True}},
+        },
     )
     yield
     await lsp_client.shutdown_session()
@@ -255,7 +259,9 @@ def raw_samples(client: LanguageClient, since: int) -> list[str]:
 
 async def test_the_first_of_several_samples_is_the_greedy_answer(client: LanguageClient) -> None:
     client.workspace_did_change_configuration(
-        types.DidChangeConfigurationParams({"codexLs": {**SETTINGS, "completion": {"timeout": 600.0, "reuse": False}}})
+        types.DidChangeConfigurationParams(
+            {"codexLs": {**SETTINGS, "completion": {"timeout": 600.0, "tuning": {"reuse": False}}}}
+        )
     )
     await asyncio.sleep(0.5)
     text = FIB.read_text()

@@ -1,5 +1,5 @@
 """Token healing on the embedded 0.5B model: a cursor inside a word, with the typed part
-of the line after the FIM middle marker (``model.cacheLayout``), through the real server.
+of the line after the FIM middle marker (``model.tuning.cacheLayout``), through the real server.
 
 Without healing, the prompt ends with the token of the word's start (`` e``) and the
 model goes on as if a new token began there: ``for i, n in e`` + ``enumerate(nums):``.
@@ -35,7 +35,7 @@ def depth(tree):
 
 @pytest_lsp.fixture(config=server_config())
 async def client(lsp_client: LanguageClient) -> Any:
-    await start(lsp_client, {"completion": {"timeout": 600.0}, "model": {"cacheLayout": True}})
+    await start(lsp_client, {"completion": {"timeout": 600.0}, "model": {"tuning": {"cacheLayout": True}}})
     yield
     await lsp_client.shutdown_session()
 

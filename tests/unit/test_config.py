@@ -20,7 +20,7 @@ def test_example_settings_from_the_docs_parse_without_errors() -> None:
             "fim": "template",
             "apiKeyEnv": "OPENAI_API_KEY",
         },
-        "completion": {"temperature": 0.1, "maxTokens": 128},
+        "completion": {"maxTokens": 128, "tuning": {"temperature": 0.1}},
     }
     config, errors = parse_config(raw)
     assert errors == []
@@ -29,6 +29,7 @@ def test_example_settings_from_the_docs_parse_without_errors() -> None:
     assert config.backend.fim_family == "qwen"
     assert config.backend.api_key_env == "OPENAI_API_KEY"
     assert config.completion.max_tokens == 128
+    assert config.completion.tuning.temperature == 0.1
 
 
 def test_no_settings_means_the_local_backend() -> None:
@@ -41,8 +42,8 @@ def test_no_settings_means_the_local_backend() -> None:
 @pytest.mark.parametrize(
     ("raw", "setting", "field"),
     [
-        pytest.param({"completion": {"temperature": "hot"}}, "codexLs.completion.temperature", "temperature", id="str"),
-        pytest.param({"completion": {"temperature": 7}}, "codexLs.completion.temperature", "temperature", id="range"),
+        pytest.param({"actions": {"temperature": "hot"}}, "codexLs.actions.temperature", "temperature", id="str"),
+        pytest.param({"actions": {"temperature": 7}}, "codexLs.actions.temperature", "temperature", id="range"),
         pytest.param({"completion": {"maxTokens": 1.5}}, "codexLs.completion.maxTokens", "max_tokens", id="fraction"),
         pytest.param({"completion": {"maxTokens": True}}, "codexLs.completion.maxTokens", "max_tokens", id="bool"),
         pytest.param({"backend": {"kind": "gpt"}}, "codexLs.backend.kind", "kind", id="literal"),
@@ -55,13 +56,13 @@ def test_an_invalid_setting_is_named_and_falls_back_to_its_default(raw: dict, se
     assert len(errors) == 1
     assert errors[0].startswith(setting)
     assert "using the default" in errors[0]
-    section = config.completion if "completion" in raw else config.backend
-    default = Config().completion if "completion" in raw else Config().backend
+    (name,) = raw
+    section, default = getattr(config, name), getattr(Config(), name)
     assert getattr(section, field) == getattr(default, field)
 
 
 def test_valid_settings_next_to_an_invalid_one_are_kept() -> None:
-    config, errors = parse_config({"completion": {"temperature": "x", "maxTokens": 64}})
+    config, errors = parse_config({"completion": {"timeout": "x", "maxTokens": 64}})
     assert len(errors) == 1
     assert config.completion.max_tokens == 64
 
@@ -120,11 +121,60 @@ def test_merge_lets_the_editor_override_the_file() -> None:
 def test_settings_are_the_files_under_the_editors_with_the_problems_of_both(tmp_path: Path) -> None:
     path = tmp_path / "codex.json"
     path.write_text('{"backend": {"kind": "openai", "model": "a"}, "completion": {"maxTokens": 64}}')
-    editor = {"backend": {"model": "b"}, "completion": {"temperature": "warm"}}
+    editor = {"backend": {"model": "b"}, "completion": {"timeout": "warm"}}
     config, errors = load_settings(editor, {"CODEX_LS_CONFIG": str(path)})
     assert (config.backend.kind, config.backend.model, config.completion.max_tokens) == ("openai", "b", 64)
     (error,) = errors
-    assert error.startswith("codexLs.completion.temperature: ")
+    assert error.startswith("codexLs.completion.timeout: ")
     _, errors = load_settings(None, {"CODEX_LS_CONFIG": str(tmp_path / "missing.json")})
     assert len(errors) == 1
     assert "CODEX_LS_CONFIG" in errors[0]
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        pytest.param(
+            {"model": {"cacheLayout": False}},
+            "codexLs.model.cacheLayout: unknown setting, ignored; it is codexLs.model.tuning.cacheLayout",
+            id="model",
+        ),
+        pytest.param(
+            {"backend": {"max_stop_sequences": 1}},
+            "codexLs.backend.max_stop_sequences: unknown setting, ignored; "
+            "it is codexLs.backend.tuning.maxStopSequences",
+            id="snake-case",
+        ),
+        pytest.param(
+            {"completion": {"reuse": False}},
+            "codexLs.completion.reuse: unknown setting, ignored; it is codexLs.completion.tuning.reuse",
+            id="completion",
+        ),
+    ],
+)
+def test_a_tuning_knob_at_its_old_place_is_named_with_its_new_one(raw: dict, message: str) -> None:
+    config, errors = parse_config(raw)
+    assert errors == [message]
+    assert config == Config()
+
+
+def test_tuning_knobs_parse_in_their_sections_tuning_object() -> None:
+    raw = {
+        "model": {"name": "m", "tuning": {"cacheLayout": False, "coldTokens": 0}},
+        "actions": {"tuning": {"samples": 2}},
+    }
+    config, errors = parse_config(raw)
+    assert errors == []
+    assert (config.model.name, config.model.tuning.cache_layout, config.model.tuning.cold_tokens) == ("m", False, 0)
+    assert config.actions.tuning.samples == 2
+    _, errors = parse_config({"model": {"tuning": {"coldTokens": -1}}})
+    assert len(errors) == 1
+    assert errors[0].startswith("codexLs.model.tuning.coldTokens: ")
+
+
+def test_openai_chat_is_refused_with_what_to_use_instead() -> None:
+    config, errors = parse_config({"backend": {"kind": "openai-chat", "url": "http://127.0.0.1:8080/v1"}})
+    (error,) = errors
+    assert error.startswith("codexLs.backend.kind: 'openai-chat' cannot serve completions")
+    assert "use 'openai' with the same url" in error
+    assert (config.backend.kind, config.backend.url) == ("local", "http://127.0.0.1:8080/v1")

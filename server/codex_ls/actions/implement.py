@@ -168,7 +168,7 @@ async def _rounds(job: Job, hole: Hole) -> list[Body]:
     otherwise it samples at a higher temperature, to get away from the answer
     the model keeps giving.
     """
-    max_tokens, temperature = job.config.implement_max_tokens, job.config.sample_temperature
+    max_tokens, temperature = job.config.tuning.implement_max_tokens, job.config.tuning.sample_temperature
     widened: list[bool] = []
 
     def again() -> None:
@@ -218,7 +218,7 @@ def shown_suffix(hole: Hole) -> str:
 
 def request_for(job: Job, hole: Hole, max_tokens: int, n: int, temperature: float) -> GenerationRequest:
     template = job.completer.template
-    prefix = _clip_prefix(hole.text[: hole.start] + "\n" + hole.indent, job.config.context_chars)
+    prefix = _clip_prefix(hole.text[: hole.start] + "\n" + hole.indent, job.config.tuning.context_chars)
     suffix = shown_suffix(hole)
     stops = template.stop + (_PYTHON_STOPS if hole.python else ())
     return GenerationRequest(
@@ -247,7 +247,7 @@ async def sample(
 ) -> list[Body]:
     """The round's samples as bodies; with ``again``, cut samples are drawn again with twice the budget."""
     backend = job.completer.backend
-    n = max(1, min(job.config.samples, backend.max_samples))
+    n = max(1, min(job.config.tuning.samples, backend.max_samples))
     job.report(f"drawing {n} samples")
     request = request_for(job, hole, max_tokens, n, temperature)
 

@@ -25,7 +25,7 @@ def require_target(job: Job) -> Target:
 def prompt_input(job: Job, where: Target, *, context: bool = True, **more: str) -> PromptInput:
     """The prompt's data: the code in question and, if asked, whole lines around it within the budget."""
     text = job.snapshot.text
-    budget = job.config.context_chars if context else 0
+    budget = job.config.tuning.context_chars if context else 0
     before = text[max(0, where.start - budget * 3 // 4) : where.start]
     before = before[before.find("\n") + 1 :] if where.start > budget * 3 // 4 else before
     after = text[where.end : where.end + budget // 4]

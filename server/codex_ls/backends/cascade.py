@@ -3,7 +3,7 @@
 Requests marked ``large`` (manual triggers, a function body to write, *Implement
 function*) go to the larger model, which is right more often and about twice as
 slow; every other request (typing) stays on the small one. The small one is loaded
-ahead of the first request (``model.warm``), the large one on its first request;
+ahead of the first request (``model.tuning.warm``), the large one on its first request;
 both stay loaded, and take their turns at the cores from one queue (``turns.py``).
 """
 

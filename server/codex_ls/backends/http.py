@@ -2,7 +2,7 @@
 
 A request is retried (429, 5xx, timeouts, refused connections) only before its
 first byte of answer: once text has been shown, a retry would show different
-text. ``Retry-After`` is honoured up to ``backend.maxRetryWait``; otherwise the
+text. ``Retry-After`` is honoured up to ``backend.tuning.maxRetryWait``; otherwise the
 wait is 0.5·2ⁿ s with jitter, capped at 8 s. The response is always closed in a
 ``finally``: a consumer that is cancelled closes the connection at once (the
 backend stops generating); one that stopped reading because the answer was
@@ -15,7 +15,7 @@ of the body is cut off at the deadline, and a retry that could not start before
 it is not made.
 
 With ``backend.fallbackUrls``, an endpoint that cannot be reached, times out or
-answers 5xx is set aside for ``backend.failoverCooldown`` seconds and the next
+answers 5xx is set aside for ``backend.tuning.failoverCooldown`` seconds and the next
 one takes the same request at once, without a wait; the wait comes only when
 every endpoint has failed. Requests go to the first endpoint in the configured
 order that is not set aside, so the primary takes over again after its cooldown.
@@ -87,7 +87,7 @@ def _new_client(config: BackendConfig) -> httpx.AsyncClient:
     """
     c = config
     return httpx.AsyncClient(
-        timeout=httpx.Timeout(c.read_timeout, connect=c.connect_timeout),
+        timeout=httpx.Timeout(c.read_timeout, connect=c.tuning.connect_timeout),
         verify=ssl.create_default_context(cafile=c.ca_bundle) if c.ca_bundle else True,
         # Without backend.proxy, HTTP(S)_PROXY, ALL_PROXY and NO_PROXY apply.
         proxy=c.proxy,
@@ -126,7 +126,7 @@ class HttpTransport:
 
     def _set_aside_now(self, url: str, exc: BackendError) -> None:
         if len(self.config.base_urls) > 1:
-            self._set_aside[url] = self._clock() + self.config.failover_cooldown
+            self._set_aside[url] = self._clock() + self.config.tuning.failover_cooldown
             log.warning("%s failed (%s); other endpoints first for a while", display_url(url), type(exc).__name__)
 
     async def _get_client(self) -> httpx.AsyncClient:
@@ -194,7 +194,7 @@ class HttpTransport:
                 if attempt >= self.config.max_retries:
                     raise
                 retry_after = exc.retry_after if isinstance(exc, BackendStatusError) else None
-                if retry_after is not None and retry_after > self.config.max_retry_wait:
+                if retry_after is not None and retry_after > self.config.tuning.max_retry_wait:
                     raise
                 delay = backoff(attempt, retry_after)
                 if time.monotonic() + delay >= deadline:
@@ -291,7 +291,7 @@ class HttpTransport:
             raise self._deadline_error()
         c = self.config
         read = min(c.read_timeout, left)
-        return httpx.Timeout(read, connect=min(c.connect_timeout, left), write=read, pool=left)
+        return httpx.Timeout(read, connect=min(c.tuning.connect_timeout, left), write=read, pool=left)
 
     def _failure(self, exc: httpx.HTTPError, base: str, deadline: float, *, mid_stream: bool = False) -> BackendError:
         if isinstance(exc, httpx.TimeoutException) and time.monotonic() >= deadline - _LATE:

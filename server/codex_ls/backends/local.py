@@ -199,7 +199,7 @@ class LoadedModel:
         if room < 8:
             raise BackendError(
                 f"the prompt ({len(tokens)} tokens) does not fit the model context ({llm.n_ctx()}); "
-                "lower completion.contextTokens or raise model.nCtx"
+                "lower completion.contextTokens or raise model.tuning.nCtx"
             )
         removed = b""
         vocabulary, middle = self.healing
@@ -299,16 +299,15 @@ class LocalBackend:
 
     @property
     def cache_layout(self) -> CacheLayout | None:
-        return CacheLayout(
-            self.config.suffix_chars, typed_last=self.config.cache_layout, cold_tokens=self.config.cold_tokens
-        )
+        tuning = self.config.tuning
+        return CacheLayout(tuning.suffix_chars, typed_last=tuning.cache_layout, cold_tokens=tuning.cold_tokens)
 
     async def load(self) -> LoadedModel:
         if self._model is None:
             path = await asyncio.to_thread(self._resolve_path, self.config)
             threads = self.config.n_threads or available_cores()
-            self._model = await asyncio.to_thread(LoadedModel.get, path, self.config.n_ctx, threads)
-        self._model.turns.completions_first = self.config.completions_first
+            self._model = await asyncio.to_thread(LoadedModel.get, path, self.config.tuning.n_ctx, threads)
+        self._model.turns.completions_first = self.config.tuning.completions_first
         return self._model
 
     def stream(self, request: GenerationRequest) -> AsyncGenerator[Delta, None]:
@@ -349,8 +348,8 @@ class LocalBackend:
             worker.add_done_callback(_log_generation)
 
     async def prepare(self, *prompts: str) -> None:
-        """Load the model (``model.warm``), and evaluate ``prompts`` in turn when nothing else wants it."""
-        if not self.config.warm:
+        """Load the model (``model.tuning.warm``), and evaluate ``prompts`` in turn when nothing else wants it."""
+        if not self.config.tuning.warm:
             return
         if self._warming is not None:
             self._warming.set()  # one warm-up at a time: the newest place is the one wanted

@@ -53,8 +53,8 @@ class OpenAIBackend(HttpBackend):
         }
         if self.config.fim == "suffix":
             body["prompt"], body["suffix"] = request.prefix, request.suffix
-        if request.stop and self.config.max_stop_sequences:
-            body["stop"] = list(request.stop[: self.config.max_stop_sequences])
+        if request.stop and self.config.tuning.max_stop_sequences:
+            body["stop"] = list(request.stop[: self.config.tuning.max_stop_sequences])
         if request.n > 1:
             body["n"] = request.n
         if request.logprobs:

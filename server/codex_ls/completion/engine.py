@@ -111,18 +111,18 @@ class CompletionEngine:
             extra=files,
             stop=stop,
             max_tokens=c.multiline_max_tokens if multiline else c.max_tokens,
-            temperature=c.sample_temperature if samples > 1 else c.temperature,
+            temperature=c.tuning.sample_temperature if samples > 1 else c.tuning.temperature,
             n=samples,
-            logprobs=samples > 1 or c.min_mean_logprob is not None,
+            logprobs=samples > 1 or c.tuning.min_mean_logprob is not None,
             large=large,
         )
 
     def window_at(self, text: str, offset: int) -> Window:
         c = self.config.completion
-        budget = int(c.context_tokens * c.chars_per_token)
+        budget = int(c.context_tokens * c.tuning.chars_per_token)
         if (layout := self.backend.cache_layout) is None:
-            return window(text, offset, budget, c.prefix_ratio)
-        return cached_window(text, offset, budget, c.prefix_ratio, layout.suffix_chars)
+            return window(text, offset, budget, c.tuning.prefix_ratio)
+        return cached_window(text, offset, budget, c.tuning.prefix_ratio, layout.suffix_chars)
 
     def prompt_for(self, win: Window, files: tuple[tuple[str, str], ...] = ()) -> str:
         """The FIM prompt; for a backend with a KV cache, the cursor line's typed part goes last,
@@ -135,11 +135,11 @@ class CompletionEngine:
 
     def cold_prompt(self, win: Window) -> str:
         """For a backend with a KV cache, the prompt of the cursor's surroundings alone
-        (``model.coldTokens``, no snippets), to answer from where the model has not been."""
+        (``model.tuning.coldTokens``, no snippets), to answer from where the model has not been."""
         layout, c = self.backend.cache_layout, self.config.completion
         if layout is None or not layout.cold_tokens:
             return ""
-        cold = cold_window(win, int(layout.cold_tokens * c.chars_per_token), c.prefix_ratio)
+        cold = cold_window(win, int(layout.cold_tokens * c.tuning.chars_per_token), c.tuning.prefix_ratio)
         return self.prompt_for(cold) if cold is not None else ""
 
     def warm_prompts(
@@ -154,7 +154,7 @@ class CompletionEngine:
             win = self.window_at(text, offset)
             return tuple(filter(None, (self.cold_prompt(win), self.prompt_for(win, files))))
         c = self.config.completion
-        head = text[: text.rfind("\n", 0, int(c.context_tokens * c.chars_per_token * c.prefix_ratio)) + 1]
+        head = text[: text.rfind("\n", 0, int(c.context_tokens * c.tuning.chars_per_token * c.tuning.prefix_ratio)) + 1]
         return tuple(filter(None, (self.template.head(head, files),)))
 
     @staticmethod
@@ -179,7 +179,7 @@ class CompletionEngine:
             log.debug("completion at %d: mid-word, nothing", ctx.offset)
             return Outcome([], win, False)
         place = Place(ctx.uri, win, anchor, multiline)
-        reuse = c.reuse and not ctx.manual
+        reuse = c.tuning.reuse and not ctx.manual
         if reuse and (served := self._serve_without_model(place)) is not None:
             self.flight.keep_if_it_serves(ctx.uri, anchor)
             log.debug("completion at %d: served without a model call", ctx.offset)
@@ -187,7 +187,7 @@ class CompletionEngine:
         if reuse and (generation := self.flight.reusable(ctx.uri, anchor)) is not None:
             if (outcome := await self._adopt(place, generation)) is not None:
                 return outcome
-        elif (self.flight.drop(ctx.uri) or outran) and c.debounce and not ctx.manual:
+        elif (self.flight.drop(ctx.uri) or outran) and c.tuning.debounce and not ctx.manual:
             # Typing faster than the model answers: wait for a pause in the typing
             # (a newer keystroke cancels this wait) instead of starting a
             # generation per keystroke.
@@ -346,7 +346,7 @@ class CompletionEngine:
             language_id,
             win.prefix,
             win.suffix,
-            self.config.completion.min_mean_logprob,
+            self.config.completion.tuning.min_mean_logprob,
         )
         return [Suggestion(text, processed[text][0].replace_suffix, candidate.finish) for text, candidate in ranked]
 

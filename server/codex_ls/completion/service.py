@@ -73,7 +73,7 @@ class CompletionService:
         if c.context_files == 0:
             return ()
         documents = ((d.uri, d.path, d.version, d.text) for d in others)
-        found = self.neighbours.best(query, documents, limit=c.context_files, budget_chars=c.context_files_chars)
+        found = self.neighbours.best(query, documents, limit=c.context_files, budget_chars=c.tuning.context_files_chars)
         return tuple((s.path, s.text) for s in found)
 
     async def warm(
