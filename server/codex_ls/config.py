@@ -283,7 +283,8 @@ class CompletionTuning:
 class CompletionConfig:
     enabled: bool = setting("Suggest completions while typing.", True)
     max_tokens: int = setting(
-        "Longest single-line suggestion, in tokens; a backend that sends more is cut off there.",
+        "Longest single-line suggestion, in tokens; a backend that sends more is cut off there (by its own token "
+        "counts where it reports them, else at 8 characters a token).",
         128,
         minimum=1,
         maximum=8192,
@@ -308,8 +309,8 @@ class CompletionConfig:
         measured=_MEASURED_HUMANEVAL,
     )
     timeout: float = setting(
-        "Seconds a suggestion may take, from the request to its answer: just before it, the samples finished "
-        "by then are the answer; with none, it is empty and `codex/status` says why.",
+        "Seconds a suggestion may take, from the request to its answer: just before it (a tenth of it, at most 0.5 s) "
+        "the samples finished by then are the answer; with none, it is empty and `codex/status` says why.",
         30.0,
         above=0,
         measured="bench/results/hang.md",
@@ -322,10 +323,17 @@ class ActionsTuning:
     """Sampling and context of the code actions, chosen by measurement."""
 
     samples: int = setting(
-        "Candidates *Implement* samples per round before the best is chosen.", 4, minimum=1, maximum=8
+        "Candidates *Implement* samples per round (`n` in one request for `openai`, else one request each) before "
+        "the best is chosen.",
+        4,
+        minimum=1,
+        maximum=8,
     )
     sample_temperature: float = setting(
-        "Sampling temperature of *Implement*'s candidates.", 0.4, minimum=0.0, maximum=2.0
+        "Sampling temperature of *Implement*'s candidates; a second round, if the first gave nothing usable, adds 0.4.",
+        0.4,
+        minimum=0.0,
+        maximum=2.0,
     )
     implement_max_tokens: int = setting(
         "Longest body written by *Implement*, in tokens; doubled once if every candidate was cut off.",
@@ -346,7 +354,13 @@ class ActionsConfig:
     temperature: float = setting(
         "Sampling temperature of the code actions' chat answers.", 0.2, minimum=0.0, maximum=2.0
     )
-    max_tokens: int = setting("Longest chat answer of a code action, in tokens.", 1024, minimum=16, maximum=8192)
+    max_tokens: int = setting(
+        "Longest chat answer of a code action, in tokens (*Find bugs* stops at 320, or where the model repeats "
+        "itself).",
+        1024,
+        minimum=16,
+        maximum=8192,
+    )
     tuning: ActionsTuning = attrs.field(factory=ActionsTuning)
 
 
