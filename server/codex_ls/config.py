@@ -178,7 +178,7 @@ class BackendConfig:
 
 @attrs.frozen
 class ModelTuning:
-    """How the embedded model's prompt is laid out and shared, chosen by measurement."""
+    """The embedded model's context, prompt layout and sharing, chosen by measurement."""
 
     n_ctx: int = setting("Context size, in tokens, of the local model.", 4096, minimum=512, maximum=131072)
     cache_layout: bool = setting(
