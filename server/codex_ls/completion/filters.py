@@ -3,8 +3,9 @@
 A fill-in-the-middle model sees the text before and after the cursor and writes what
 goes between. What it writes often runs past the useful part: leaked special tokens,
 Markdown fences, the next function, brackets or lines the suffix already has, endless
-repetition. Each filter takes the text and the :class:`~.cursor.CursorContext` and
-returns the text it keeps, or ``None`` to drop the suggestion.
+repetition. Each filter takes the text and the :class:`~.cursor.CursorContext`, both
+with ``"\\n"`` line breaks, and returns the text it keeps, or ``None`` to drop the
+suggestion.
 
 Filters run in two stages. The first cleans what the model wrote, against the
 document as typed. Then :func:`auto_closed` decides which auto-closed characters
