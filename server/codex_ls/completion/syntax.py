@@ -13,7 +13,7 @@ import logging
 import re
 from typing import Any
 
-from .lines import indentation, line_start_indent
+from .lines import indent_width, indentation, line_start_indent
 
 log = logging.getLogger(__name__)
 
@@ -155,7 +155,7 @@ def empty_body(prefix: str, suffix: str) -> bool:
         return True
     if header.rstrip().endswith("{"):
         return below.strip().startswith("}")
-    return _indent(below) <= _indent(header)
+    return indent_width(below) <= indent_width(header)
 
 
 def _header_above(above: list[str]) -> str | None:
@@ -182,10 +182,6 @@ def _header_above(above: list[str]) -> str | None:
     return None
 
 
-def _indent(line: str) -> int:
-    return len(line) - len(line.lstrip(" \t"))
-
-
 def misplaced_line(language_id: str, prefix: str, suffix: str, text: str) -> str | None:
     """The indentation the lines written at column 0 should start at, when the one the model
     gave them does not compile there and a statement at that indentation would.
@@ -195,7 +191,7 @@ def misplaced_line(language_id: str, prefix: str, suffix: str, text: str) -> str
     indent = line_start_indent(prefix, suffix)
     if language_id != "python" or indent is None or indentation(text) == indent:
         return None
-    if empty_body(prefix, suffix) and len(indentation(text)) < len(indent):
+    if empty_body(prefix, suffix) and indent_width(text) < indent_width(indent):
         return indent  # code after a stub at its own level would leave the stub empty: it compiles, but is not its body
     line = text if text.endswith("\n") else text + "\n"
     if _compiles(prefix + line + suffix) or not _compiles(prefix + indent + "pass\n" + suffix):
