@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 
 from codex_ls.backends.base import CHARS_PER_TOKEN_CAP, GenerationRequest
-from codex_ls.backends.http import DRAIN_SECONDS, HttpTransport
+from codex_ls.backends.http import HttpTransport
 from codex_ls.backends.http_errors import retry_after_seconds
+from codex_ls.backends.http_exchange import DRAIN_SECONDS
 from codex_ls.backends.openai import OpenAIBackend
 from codex_ls.config import BackendConfig, BackendTuning
 from codex_ls.errors import (
@@ -260,7 +261,7 @@ async def test_requests_cancelled_at_any_moment_leave_no_connection_behind(fake:
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
         for _ in range(100):
-            pool = transport._client._transport._pool  # type: ignore[union-attr]
+            pool = transport.client._client._transport._pool  # type: ignore[union-attr]
             if not pool.connections and fake.active_streams == 0:
                 break
             await asyncio.sleep(0.05)
@@ -420,7 +421,7 @@ async def test_streams_cut_at_the_deadline_as_they_end_leave_no_connection_behin
 
 
 async def assert_pool_empty(transport: HttpTransport, fake: FakeBackend) -> None:
-    pool = transport._client._transport._pool  # type: ignore[union-attr]
+    pool = transport.client._client._transport._pool  # type: ignore[union-attr]
     for _ in range(100):
         if not pool.connections and fake.active_streams == 0:
             break

@@ -1,25 +1,27 @@
 """Chat on the embedded model: the GGUF's chat template, run as any other generation.
 
-The same :class:`~codex_ls.backends.local.LoadedModel` that serves completions
+The same :class:`~codex_ls.backends.local_model.LoadedModel` that serves completions
 answers chat requests, so only one copy of the model is ever in memory. A chat
-generation takes the model's turns in the ``action`` lane, in a worker thread:
-it pauses between tokens for a waiting completion, and checks a stop flag
-between tokens, so closing the stream frees the model within one token.
+generation takes the model's turns in the ``action`` lane, in a worker thread
+(``worker_stream.py``): it pauses between tokens for a waiting completion, and
+checks a stop flag between tokens, so closing the stream, or cancelling its
+reader, frees the model within one token.
 """
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
+import functools
 import logging
-import threading
 from collections.abc import AsyncGenerator, Callable, Sequence
 from typing import Any
 
-from ..config import ModelConfig
 from ..errors import BackendError
 from .base import Delta, GenerationRequest
 from .chat import Message, chat_messages
-from .local import LoadedModel, LocalBackend
+from .local import LocalBackend
+from .local_model import GenerationStats, LoadedModel
+from .worker_stream import worker_stream
 
 log = logging.getLogger(__name__)
 
@@ -52,9 +54,9 @@ def run_chat(
     temperature: float,
     emit: Callable[[Delta], None],
     stopped: Callable[[], bool],
-) -> str:
+) -> GenerationStats:
     """One streamed chat generation on the completions' path (turns, pauses, stop flag);
-    runs in a worker thread; returns the finish reason."""
+    runs in a worker thread."""
     prompt, stops = chat_prompt(model.llm, messages)
     request = GenerationRequest(
         prefix="",
@@ -66,18 +68,16 @@ def run_chat(
         lane="action",
     )
     try:
-        stats = model.generate(request, emit, stopped)
+        return model.generate(request, emit, stopped)
     except BackendError as exc:
         raise BackendError(f"{exc}; or select less code") from None
-    log.info("local chat ended: %s", stats)
-    return stats.finish
 
 
 class LocalChatBackend:
     name = "local-chat"
 
-    def __init__(self, config: ModelConfig, local: LocalBackend | None = None) -> None:
-        self.local = local or LocalBackend(config)
+    def __init__(self, local: LocalBackend) -> None:
+        self.local = local
 
     def chat(self, messages: Sequence[Message], *, max_tokens: int, temperature: float) -> AsyncGenerator[Delta, None]:
         return self._chat(tuple(messages), max_tokens, temperature)
@@ -86,37 +86,14 @@ class LocalChatBackend:
         self, messages: Sequence[Message], max_tokens: int, temperature: float
     ) -> AsyncGenerator[Delta, None]:
         model = await self.local.load()
-        loop = asyncio.get_running_loop()
-        queue: asyncio.Queue[Delta | BaseException | None] = asyncio.Queue()
-        stop = threading.Event()
-
-        def emit(item: Delta | BaseException | None) -> None:
-            loop.call_soon_threadsafe(queue.put_nowait, item)
-
-        def work() -> None:
-            try:
-                run_chat(model, messages, max_tokens, temperature, emit, stop.is_set)
-            except BaseException as exc:
-                emit(exc)
-            finally:
-                emit(None)
-
-        worker = loop.run_in_executor(None, work)
-        try:
-            while (item := await queue.get()) is not None:
-                if isinstance(item, BackendError):
-                    raise item
-                if isinstance(item, BaseException):
-                    raise BackendError(f"the local model failed: {item!r}") from item
-                yield item
-        finally:
-            stop.set()  # the worker sees it within one token and releases the model
-            worker.add_done_callback(_log_failure)
+        work = functools.partial(run_chat, model, messages, max_tokens, temperature)
+        async with contextlib.aclosing(worker_stream(work, _log_chat)) as deltas:
+            async for delta in deltas:
+                yield delta
 
     async def aclose(self) -> None:
         await self.local.aclose()
 
 
-def _log_failure(future: asyncio.Future[None]) -> None:
-    if not future.cancelled() and (exc := future.exception()) is not None:
-        log.error("local chat failed: %r", exc)
+def _log_chat(stats: GenerationStats) -> None:
+    log.info("local chat ended: %s", stats)

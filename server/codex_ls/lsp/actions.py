@@ -51,8 +51,6 @@ from .server import CodexLanguageServer, relative_path
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-STATUS = "codex/status"
-
 
 class Feedback:
     """Progress and status for one running action."""
@@ -66,7 +64,7 @@ class Feedback:
 
     async def start(self, on_cancel: Callable[[], None]) -> None:
         self.ls.actions.running += 1
-        self.status("busy", self.title)
+        self.ls.send_status("busy", self.title)
         if not self._supports_progress():
             return
         token = f"codex-{uuid.uuid4().hex}"
@@ -100,18 +98,11 @@ class Feedback:
         if self.token is not None and not self.ls.closing:
             self.ls.work_done_progress.end(self.token, types.WorkDoneProgressEnd(message=message))
             self.ls.work_done_progress.tokens.pop(self.token, None)
+        # The server's one sender of codex/status, which redacts every message.
         if failed:
-            self.status("error", message)
+            self.ls.send_status("error", message)
         else:
-            self.status("busy" if self.ls.actions.running else "idle", message)
-
-    def status(self, state: str, message: str | None = None) -> None:
-        if self.ls.closing:
-            return
-        params: dict[str, str] = {"state": state}
-        if message:
-            params["message"] = message
-        self.ls.protocol.notify(STATUS, params)
+            self.ls.send_status("busy" if self.ls.actions.running else "idle", message)
 
 
 class ActionRunner:

@@ -5,8 +5,8 @@
   inside its read loop: a request then never gets a response, and the client waits
   forever. Here such a request is answered at once with ``InvalidParams`` naming
   what was wrong, and such a notification is logged and dropped.
-* Incremental ``didChange`` edits are applied by the LSP's rules (``context.window
-  .splice``): a column past a line's end means its end, not a place beyond its line
+* Incremental ``didChange`` edits are applied by the LSP's rules (``positions.splice``):
+  a column past a line's end means its end, not a place beyond its line
   break, and only ``\r\n``, ``\n`` and ``\r`` end lines. pygls' own code counts
   the line break as part of the line and splits lines as ``str.splitlines`` does,
   so the server's text would drift away from the editor's.

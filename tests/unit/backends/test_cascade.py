@@ -11,8 +11,9 @@ import pytest
 from codex_ls.backends import registry
 from codex_ls.backends.base import CacheLayout, Delta, GenerationRequest
 from codex_ls.backends.cascade import CascadeBackend
-from codex_ls.backends.local import LoadedModel, LocalBackend
+from codex_ls.backends.local import LocalBackend, LocalModels
 from codex_ls.backends.local_chat import LocalChatBackend
+from codex_ls.backends.local_model import LoadedModel
 from codex_ls.config import Config, ModelConfig
 from tests.fakes.backends import REQUEST
 
@@ -67,12 +68,46 @@ async def test_the_prompt_is_laid_out_and_warmed_for_typing_on_the_small_model()
     assert large.prepared == []
 
 
-def test_every_loaded_model_takes_its_turns_from_one_queue() -> None:
+def loaded(path: Path, n_ctx: int, n_threads: int) -> object:
+    """A stand-in for loading a ``llama_cpp.Llama``: nothing is loaded."""
+    return object()
+
+
+@pytest.fixture
+def no_vocabulary(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Token healing's vocabulary, read with each load, skipped: the stand-in has none."""
+    monkeypatch.setattr(LoadedModel, "healing", None)
+
+
+@pytest.mark.usefixtures("no_vocabulary")
+def test_every_model_a_registry_loads_takes_its_turns_from_the_registrys_one_queue() -> None:
     # Two models computing at once would halve the cores for each; a completion on the
     # small one must be able to make an action on the large one pause.
-    small, large = LoadedModel(object(), Path("small.gguf")), LoadedModel(object(), Path("large.gguf"))
-    assert small.turns is large.turns
-    assert small.seat.turns is large.seat.turns
+    models = LocalModels(loaded)
+    small, large = models.get(Path("small.gguf"), 4096, 2), models.get(Path("large.gguf"), 4096, 2)
+    assert small is not large
+    assert small.seat.turns is large.seat.turns is models.turns
+    assert models.get(Path("small.gguf"), 4096, 2) is small  # loaded once
+
+
+@pytest.mark.usefixtures("no_vocabulary")
+def test_two_registries_share_neither_their_models_nor_their_turns(installed: set[str]) -> None:
+    installed.add("qwen2.5-coder-1.5b")
+    first, second = registry.Registry(LocalModels(loaded)), registry.Registry(LocalModels(loaded))
+    cascade = first.make_backend(Config())
+    chat = first.make_chat_backend(Config())
+    assert isinstance(cascade, CascadeBackend)
+    assert isinstance(cascade.small, LocalBackend)
+    assert isinstance(cascade.large, LocalBackend)
+    assert isinstance(chat, LocalChatBackend)
+    assert cascade.small.models is cascade.large.models is chat.local.models is first.models
+    assert first.models.turns is not second.models.turns
+    path = Path("large.gguf")
+    assert first.models.get(path, 4096, 2) is not second.models.get(path, 4096, 2)
+    # Each registry's settings set its own queue, and nobody else's.
+    second.make_backend(Config(model=ModelConfig(completions_first=False)))
+    assert not second.models.turns.completions_first
+    assert first.models.turns.completions_first
 
 
 @pytest.fixture

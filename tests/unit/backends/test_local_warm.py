@@ -7,7 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from codex_ls.backends.local import PROMPT_BATCH, WARM_BATCH, LoadedModel
+from codex_ls.backends.local_model import PROMPT_BATCH, WARM_BATCH, LoadedModel
+from codex_ls.backends.turns import Turns
 
 
 class Context:
@@ -38,7 +39,7 @@ class Model:
 
 def test_a_warm_up_yields_after_one_small_batch_where_a_completion_evaluates_in_larger_ones() -> None:
     llm = Model()
-    model = LoadedModel(llm, Path("model.gguf"))
+    model = LoadedModel(llm, Path("model.gguf"), Turns())
     wanted = iter([False, True])  # someone asks for the model after the first batch
     stats = model.warm("x" * 600, lambda: next(wanted, True))
     assert llm.batches == [WARM_BATCH]
