@@ -14,7 +14,7 @@ from codex_ls.backends.cascade import CascadeBackend
 from codex_ls.backends.local import LocalBackend, LocalModels
 from codex_ls.backends.local_chat import LocalChatBackend
 from codex_ls.backends.local_model import LoadedModel
-from codex_ls.config import Config, ModelConfig
+from codex_ls.config import Config, ModelConfig, ModelTuning
 from tests.fakes.backends import REQUEST
 
 
@@ -105,7 +105,7 @@ def test_two_registries_share_neither_their_models_nor_their_turns(installed: se
     path = Path("large.gguf")
     assert first.models.get(path, 4096, 2) is not second.models.get(path, 4096, 2)
     # Each registry's settings set its own queue, and nobody else's.
-    second.make_backend(Config(model=ModelConfig(completions_first=False)))
+    second.make_backend(Config(model=ModelConfig(tuning=ModelTuning(completions_first=False))))
     assert not second.models.turns.completions_first
     assert first.models.turns.completions_first
 
