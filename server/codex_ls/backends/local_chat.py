@@ -17,7 +17,7 @@ from typing import Any
 
 from ..config import ModelConfig
 from ..errors import BackendError
-from .base import Delta, GenerationRequest
+from .base import Delta, GenerationRequest, Lane
 from .chat import Message, chat_messages
 from .local import LoadedModel, LocalBackend
 
@@ -63,7 +63,7 @@ def run_chat(
         stop=stops,
         max_tokens=max_tokens,
         temperature=temperature,
-        lane="action",
+        lane=Lane.ACTION,
     )
     try:
         stats = model.generate(request, emit, stopped)
