@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..backends.base import GenerationRequest
-from ..completion.samples import Candidate, draw
+from ..completion.samples import Sample, draw
 from .braces import matching_brace
 from .edits import replace
 from .functions import PYTHON, function_at
@@ -69,7 +69,7 @@ class Body:
         return self.finish == "stop" and self.flaw is None and bool(self.text.strip())
 
 
-def body_of(hole: Hole, sample: Candidate) -> Body:
+def body_of(hole: Hole, sample: Sample) -> Body:
     text, finish = sample.text, sample.finish or "length"
     if "\n" in text and (cut := block_end(text, hole.indent)) is not None:
         text, finish = text[:cut], "stop"
@@ -254,7 +254,7 @@ async def sample(
     def ended(text: str) -> bool:
         return block_end(text, hole.indent) is not None
 
-    def enough(found: list[Candidate]) -> bool:
+    def enough(found: list[Sample]) -> bool:
         # Without log-probabilities there is nothing to rank usable samples by: where
         # samples come one after another, the first usable one is kept.
         finished = [body_of(hole, c) for c in found if c.finish is not None]

@@ -12,9 +12,27 @@ import asyncio
 from collections.abc import AsyncGenerator, Callable, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass, replace
+from enum import StrEnum
 from typing import Protocol
 
 from ..tasks import cancel_once
+
+
+class Lane(StrEnum):
+    """Who waits for a generation, where one model serves several: typing goes first,
+    then actions, then warming (evaluating a prompt ahead of time)."""
+
+    TYPING = "typing"
+    ACTION = "action"
+    WARM = "warm"
+
+
+class Finish(StrEnum):
+    """Why a sample ended, as the client side decides it: a stop (the model's own, a stop
+    sequence, the end of its block) or its token budget."""
+
+    STOP = "stop"
+    LENGTH = "length"
 
 
 @dataclass(frozen=True)
@@ -30,9 +48,8 @@ class GenerationRequest:
     #: Other files as ``(path, text)``, for backends that take them separately.
     extra: tuple[tuple[str, str], ...] = ()
     logprobs: bool = False
-    #: Who waits for it: ``"typing"`` (an inline completion) goes before ``"action"`` where
-    #: one model serves both, and ``"warm"`` (evaluating a prompt ahead of time) after both.
-    lane: str = "typing"
+    #: Who waits for it, where one model serves completions and actions.
+    lane: Lane = Lane.TYPING
     #: Worth the larger model where there is one (``model.large``): the user waits for the
     #: answer, or the small model is wrong most often here. Backends with one model ignore it.
     large: bool = False
@@ -183,13 +200,13 @@ async def with_stops(
             text = matcher.feed(delta.text)
             if matcher.stopped:
                 finished.add(delta.index)
-                yield Delta(text, delta.index, "stop", delta.logprob, delta.tokens)
+                yield Delta(text, delta.index, Finish.STOP, delta.logprob, delta.tokens)
             elif delta.finish_reason is not None:
                 finished.add(delta.index)
                 yield Delta(text + matcher.flush(), delta.index, delta.finish_reason, delta.logprob, delta.tokens)
             elif caps[delta.index].spend(delta):
                 finished.add(delta.index)
-                yield Delta(text + matcher.flush(), delta.index, "length", delta.logprob, delta.tokens)
+                yield Delta(text + matcher.flush(), delta.index, Finish.LENGTH, delta.logprob, delta.tokens)
             elif text or delta.tokens:
                 yield Delta(text, delta.index, None, delta.logprob, delta.tokens)
             if len(finished) == n:
@@ -198,7 +215,7 @@ async def with_stops(
             if index not in finished:
                 # The stream ended without saying why: treat it like a length cut
                 # so the caller does not mistake a truncated answer for a complete one.
-                yield Delta(matchers[index].flush(), index, "length")
+                yield Delta(matchers[index].flush(), index, Finish.LENGTH)
     finally:
         aclose = getattr(deltas, "aclose", None)
         if aclose is not None:

@@ -17,7 +17,7 @@ from collections.abc import AsyncGenerator, Callable, Sequence
 from typing import Any
 
 from ..errors import BackendError
-from .base import Delta, GenerationRequest
+from .base import Delta, GenerationRequest, Lane
 from .chat import Message, chat_messages
 from .local import LocalBackend
 from .local_model import GenerationStats, LoadedModel
@@ -65,7 +65,7 @@ def run_chat(
         stop=stops,
         max_tokens=max_tokens,
         temperature=temperature,
-        lane="action",
+        lane=Lane.ACTION,
     )
     try:
         return model.generate(request, emit, stopped)

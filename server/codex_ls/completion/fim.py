@@ -10,6 +10,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+#: Other files for the prompt, as ``(path, text)``.
+Files = tuple[tuple[str, str], ...]
+
 _SLOTS = re.compile(r"\{prefix\}|\{suffix\}")
 
 

@@ -1,4 +1,4 @@
-"""Generations in flight, one per document: who waits for them, and when they are closed.
+"""The generation in flight for one document: who waits for it, its grace, what closes it.
 
 A generation outlives the request that started it. When that request is
 cancelled (``$/cancelRequest``) or superseded by a newer keystroke, the
@@ -7,6 +7,8 @@ request can take it over if what it streams agrees with the typing. It is closed
 as soon as a request comes that it cannot serve, an edit or its own output
 contradicts the typing, the document closes, or the grace runs out; the backend
 then sees its connection close. Closing goes through ``tasks.cancel_once``.
+
+Only this module changes a :class:`Generation`.
 """
 
 from __future__ import annotations
@@ -16,11 +18,15 @@ import logging
 from collections import Counter
 from collections.abc import AsyncGenerator, Callable, Coroutine
 from contextlib import aclosing
+from dataclasses import dataclass, field
 from typing import Any
 
-from ..backends.base import Delta
+from ..backends.base import Delta, GenerationRequest
 from ..tasks import cancel_once
-from .reuse import CONTEXT, Anchor, Generation, TypingRhythm
+from .debounce import Debouncer
+from .reuse import CONTEXT, Anchor
+from .samples import Enough, Sample, Stream, draw
+from .suggestions import Suggestion
 
 log = logging.getLogger(__name__)
 
@@ -29,89 +35,173 @@ log = logging.getLogger(__name__)
 #: its debounce), and a busy server reads it later still: the floor covers both.
 GRACE_MIN = 0.15
 GRACE_MAX = 0.3
-#: A generation closed unanswered this recently (s) makes the next request wait for a pause.
-OUTRAN_WINDOW = 1.0
 
-#: What a generation's task returns: the suggestions and the seconds the backend took.
-Answer = tuple[list[Any], float]
+
+@dataclass(frozen=True)
+class Finished:
+    """The generation's answer: its suggestions at the place it began."""
+
+    suggestions: list[Suggestion]
+
+
+@dataclass(frozen=True)
+class EarlyLines:
+    """Whole lines the stream holds past what was typed, before it finished."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Closed:
+    """The generation was closed before it had an answer."""
+
+
+Waited = Finished | EarlyLines | Closed
+
+
+@dataclass(eq=False)
+class Generation:
+    """A model call in flight for one document."""
+
+    anchor: Anchor
+    #: Raw text of the first sample streamed so far, for deciding whether the typing agrees with it.
+    streamed: list[str] = field(default_factory=list)
+    task: asyncio.Task[Finished] = field(init=False)
+    #: The requests' tasks awaiting it now; with none it is an orphan, kept only for its grace.
+    waiters: set[asyncio.Task[Any]] = field(default_factory=set)
+    #: What the user has typed since ``anchor``, as far as the server knows;
+    #: ``None`` once an edit went anywhere else.
+    typed: str | None = ""
+    #: Closes it when no request has taken it over in time.
+    grace: asyncio.TimerHandle | None = None
+    #: A request whose own request was cancelled or superseded left it at least once.
+    orphaned: bool = False
+    #: Asked for a whole block rather than one line.
+    multiline: bool = False
+    #: When (event loop time) its samples are due: the answer then holds those finished.
+    until: float | None = None
+    #: Resolved when the next piece of the stream arrives.
+    _next: asyncio.Future[None] | None = None
+
+    def lines_beyond(self, typed: str) -> str | None:
+        """The whole lines streamed past what was typed, if any."""
+        streamed = "".join(self.streamed)
+        if not streamed.startswith(typed):
+            return None
+        rest = streamed[len(typed) :]
+        end = rest.rfind("\n")
+        return rest[:end] if end > 0 and rest[:end].strip() else None
+
+    def agrees_with(self, typed: str | None) -> bool:
+        """Nothing the stream produced so far contradicts what was typed since it began.
+
+        A stream that has produced nothing yet is kept: while keys arrive faster
+        than the model answers, restarting would never let an answer arrive.
+        """
+        if typed is None:
+            return False
+        so_far = "".join(self.streamed)
+        return so_far.startswith(typed) or typed.startswith(so_far)
+
+    @property
+    def abandoned(self) -> bool:
+        """Every request that awaited it was cancelled or superseded."""
+        return self.orphaned or (bool(self.waiters) and all(t.cancelling() for t in self.waiters))
+
+    def next_delta(self) -> asyncio.Future[None]:
+        """A future resolved when the stream says more."""
+        if self._next is None or self._next.done():
+            self._next = asyncio.get_running_loop().create_future()
+        return self._next
+
+    def delta_arrived(self) -> None:
+        if self._next is not None and not self._next.done():
+            self._next.set_result(None)
+
+    def end_grace(self) -> None:
+        if self.grace is not None:
+            self.grace.cancel()
+            self.grace = None
 
 
 class InFlight:
+    """The document's generation in flight, if any, from its start to its answer or its close."""
+
     def __init__(
-        self,
-        rhythm: TypingRhythm,
-        counts: Counter[str],
-        finished: Callable[[str, Generation, Answer], None],
+        self, counts: Counter[str], debouncer: Debouncer, finished: Callable[[Generation, Finished], None]
     ) -> None:
-        self.rhythm = rhythm
         self.counts = counts
+        #: The document's typing rhythm (the grace) and where a close unanswered is noted.
+        self.debouncer = debouncer
         #: Told of a generation that finished with nobody waiting for it.
         self._finished = finished
-        self.generations: dict[str, Generation] = {}
-        #: When a generation of each document was last closed unanswered.
-        self.outran: dict[str, float] = {}
+        self.generation: Generation | None = None
 
-    def start(self, uri: str, generation: Generation, work: Coroutine[Any, Any, Answer]) -> Generation:
+    def start(self, generation: Generation, work: Coroutine[Any, Any, Finished]) -> Generation:
         generation.task = asyncio.ensure_future(work)
-        self.generations[uri] = generation
-        generation.task.add_done_callback(lambda task: self._ended(uri, generation, task))
+        self.generation = generation
+        generation.task.add_done_callback(lambda task: self._ended(generation, task))
         return generation
 
-    def _ended(self, uri: str, generation: Generation, task: asyncio.Task[Answer]) -> None:
+    def _ended(self, generation: Generation, task: asyncio.Task[Finished]) -> None:
         generation.end_grace()
-        if self.generations.get(uri) is generation:
-            del self.generations[uri]
+        if self.generation is generation:
+            self.generation = None
         if not generation.waiters and not task.cancelled() and task.exception() is None:
-            self._finished(uri, generation, task.result())
+            self._finished(generation, task.result())
 
-    def reusable(self, uri: str, anchor: Anchor) -> Generation | None:
-        """The document's generation in flight, if what it streamed agrees with the typing since it began."""
-        generation = self.generations.get(uri)
+    def reusable(self, anchor: Anchor) -> Generation | None:
+        """The generation in flight, if what it streamed agrees with the typing since it began."""
+        generation = self.generation
         if generation is None or generation.task.done():
             return None
         typed = generation.anchor.typed_since(anchor)
         return generation if typed is not None and generation.agrees_with(typed) else None
 
-    def keep_if_it_serves(self, uri: str, anchor: Anchor) -> None:
+    def adopt(self, generation: Generation, anchor: Anchor) -> str:
+        """A request at ``anchor`` takes ``generation`` over: what was typed since it began."""
+        typed = generation.anchor.typed_since(anchor) or ""
+        generation.typed = typed
+        return typed
+
+    def keep_if_it_serves(self, anchor: Anchor) -> None:
         """After an answer without a model call: keep the generation in flight only if it
         still agrees with the typing, for the keystrokes after this one."""
-        generation = self.reusable(uri, anchor)
+        generation = self.reusable(anchor)
         if generation is None:
-            self.drop(uri)
+            self.drop()
         elif not generation.waiters:
             generation.typed = generation.anchor.typed_since(anchor)
             generation.end_grace()
-            self._orphan(uri, generation)
+            self._orphan(generation)
 
-    def drop(self, uri: str) -> bool:
-        """Close the document's generation in flight; True if there was one."""
-        generation = self.generations.get(uri)
+    def drop(self) -> bool:
+        """Close the generation in flight; True if there was one."""
+        generation = self.generation
         if generation is None or generation.task.done():
             return False
-        self.close(uri, generation, "superseded")
+        self.close(generation, "superseded")
         return True
 
-    def close(self, uri: str, generation: Generation, reason: str) -> None:
+    def close(self, generation: Generation, reason: str) -> None:
         """Stop ``generation`` unanswered: the backend sees the connection close."""
         generation.end_grace()
-        if self.generations.get(uri) is generation:
-            del self.generations[uri]
+        if self.generation is generation:
+            self.generation = None
         if not generation.task.done():
             log.debug("stream closed: %s", reason)
             self.counts[f"closed_{reason}"] += 1
-            self.outran[uri] = self.rhythm.now()
+            self.debouncer.outran()
             cancel_once(generation.task)
 
-    def take_outran(self, uri: str) -> bool:
-        """Whether a generation of ``uri`` was closed unanswered just before this request."""
-        closed = self.outran.pop(uri, None)
-        return closed is not None and self.rhythm.now() - closed < OUTRAN_WINDOW
+    def close_current(self, reason: str) -> None:
+        """Close the generation in flight, if any (the document closed, or shutdown)."""
+        if self.generation is not None:
+            self.close(self.generation, reason)
 
-    async def wait(
-        self, uri: str, generation: Generation, early: Callable[[], str | None] | None = None
-    ) -> Answer | str | None:
-        """The generation's answer; what ``early`` returns as soon as it returns
-        something; ``None`` if it was closed before it had an answer.
+    async def wait(self, generation: Generation, early_after: str | None = None) -> Waited:
+        """The generation's answer; with ``early_after``, its whole lines past that typing as
+        soon as there are some; :class:`Closed` if it was closed before it had an answer.
 
         When this request is cancelled or superseded, the generation is left to
         its grace rather than closed: the next keystroke may take it over.
@@ -121,67 +211,79 @@ class InFlight:
         generation.waiters.add(current)
         generation.end_grace()
         try:
-            while early is not None and not generation.task.done():
-                if (lines := early()) is not None:
-                    return lines
-                await asyncio.wait({generation.task, generation.next_delta()}, return_when=asyncio.FIRST_COMPLETED)
-            result: Answer = await asyncio.shield(generation.task)
-            return result
+            while early_after is not None and not generation.task.done():
+                if (lines := generation.lines_beyond(early_after)) is not None:
+                    return EarlyLines(lines)
+                either: set[asyncio.Future[Any]] = {generation.task, generation.next_delta()}
+                await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
+            return await asyncio.shield(generation.task)
         except asyncio.CancelledError:
             if generation.task.cancelled() and not current.cancelling():
-                return None
+                return Closed()
             raise
         finally:
             generation.waiters.discard(current)
             if not generation.waiters and not generation.task.done():
-                self._orphan(uri, generation)
+                self._orphan(generation)
 
-    def _orphan(self, uri: str, generation: Generation) -> None:
-        if self.generations.get(uri) is not generation:
+    def _orphan(self, generation: Generation) -> None:
+        if self.generation is not generation:
             return
         generation.orphaned = True
         if not generation.agrees_with(generation.typed):
-            self.close(uri, generation, "contradicted")
+            self.close(generation, "contradicted")
             return
-        grace = min(GRACE_MAX, max(GRACE_MIN, 2 * self.rhythm.interval(uri)))
-        generation.grace = asyncio.get_running_loop().call_later(grace, self._expire, uri, generation)
+        grace = min(GRACE_MAX, max(GRACE_MIN, 2 * self.debouncer.interval))
+        generation.grace = asyncio.get_running_loop().call_later(grace, self._expire, generation)
 
-    def _expire(self, uri: str, generation: Generation) -> None:
+    def _expire(self, generation: Generation) -> None:
         generation.grace = None
         if not generation.waiters:
-            self.close(uri, generation, "grace")
+            self.close(generation, "grace")
 
-    def watching(self, uri: str) -> bool:
-        """Whether an edit of ``uri`` matters to a generation in flight."""
-        return uri in self.generations
+    @property
+    def watching(self) -> bool:
+        """Whether an edit of the document matters to a generation in flight."""
+        return self.generation is not None
 
-    def edited(self, uri: str, text: str, offset: int) -> None:
+    def edited(self, text: str, offset: int) -> None:
         """The document changed and the cursor is now at ``offset``: close what the typing contradicts."""
-        generation = self.generations.get(uri)
+        generation = self.generation
         if generation is None or generation.task.done():
             return
         later = Anchor(offset, text[max(0, offset - CONTEXT) : offset], text[offset : offset + CONTEXT])
         generation.typed = generation.anchor.typed_since(later)
         if not generation.agrees_with(generation.typed):
-            self.close(uri, generation, "contradicted")
+            self.close(generation, "contradicted")
 
-    def forget(self, uri: str) -> None:
-        generation = self.generations.get(uri)
-        if generation is not None:
-            self.close(uri, generation, "document_closed")
-        self.outran.pop(uri, None)
+    async def draw(
+        self,
+        generation: Generation,
+        stream: Stream,
+        request: GenerationRequest,
+        *,
+        ended: Callable[[str], bool] | None,
+        enough: Enough | None = None,
+        retry: bool,
+        first: bool,
+    ) -> list[Sample]:
+        """``samples.draw`` for ``generation``, its streams watched; with ``first``, the first
+        sample's text is what the generation has streamed, for the typing to agree with."""
+        return await draw(
+            lambda r: self.watched(generation, stream(r)),
+            request,
+            ended=ended,
+            first=generation.streamed if first else None,
+            enough=enough,
+            retry=retry,
+            until=generation.until,
+        )
 
-    def close_all(self) -> None:
-        for uri, generation in list(self.generations.items()):
-            self.close(uri, generation, "shutdown")
-
-    async def watched(
-        self, uri: str, generation: Generation, deltas: AsyncGenerator[Delta, None]
-    ) -> AsyncGenerator[Delta, None]:
+    async def watched(self, generation: Generation, deltas: AsyncGenerator[Delta, None]) -> AsyncGenerator[Delta, None]:
         """``deltas``, closed as soon as what they say contradicts the latest typing."""
         async with aclosing(deltas):
             async for delta in deltas:
                 yield delta
                 if not generation.agrees_with(generation.typed):
-                    self.close(uri, generation, "contradicted")
+                    self.close(generation, "contradicted")
                 generation.delta_arrived()

@@ -17,7 +17,7 @@ from collections.abc import AsyncGenerator, Callable
 from contextlib import aclosing
 from dataclasses import dataclass, field, replace
 
-from ..backends.base import Backend, Delta, GenerationRequest
+from ..backends.base import Backend, Delta, Finish, GenerationRequest
 from .nextline import repeated_next_line
 from .postprocess import trim_block
 
@@ -25,7 +25,9 @@ Stream = Callable[[GenerationRequest], AsyncGenerator[Delta, None]]
 
 
 @dataclass
-class Candidate:
+class Sample:
+    """One sample of a draw as it streamed: its text, why it ended, how confident the model was."""
+
     parts: list[str] = field(default_factory=list)
     finish: str | None = None
     logprob: float = 0.0
@@ -48,17 +50,17 @@ class Candidate:
 
 
 #: Whether the samples found so far are enough to stop a draw one after another.
-Enough = Callable[[list[Candidate]], bool]
+Enough = Callable[[list[Sample]], bool]
 
 
-async def read_candidates(
+async def read_samples(
     deltas: AsyncGenerator[Delta, None],
     n: int,
     ended: Callable[[str], bool] | None = None,
     first: list[str] | None = None,
     enough: Enough | None = None,
     until: float | None = None,
-) -> list[Candidate]:
+) -> list[Sample]:
     """Collect ``n`` choices; close the stream once each has finished or ``ended``, or there is ``enough``.
 
     ``ended`` says from a sample's text, once it holds a line break, that its block is over.
@@ -66,7 +68,7 @@ async def read_candidates(
     At ``until`` (event loop time) the stream is closed and the samples still open are
     left without a ``finish``.
     """
-    candidates = [Candidate(parts=first if (i == 0 and first is not None) else []) for i in range(n)]
+    samples = [Sample(parts=first if (i == 0 and first is not None) else []) for i in range(n)]
     open_choices = set(range(n))
     async with aclosing(deltas):
         try:
@@ -74,22 +76,22 @@ async def read_candidates(
                 async for delta in deltas:
                     if delta.index not in open_choices:
                         continue
-                    candidate = candidates[delta.index]
-                    candidate.add(delta)
+                    sample = samples[delta.index]
+                    sample.add(delta)
                     if delta.finish_reason is not None:
-                        candidate.finish = delta.finish_reason
-                    elif ended is not None and "\n" in candidate.text and ended(candidate.text):
+                        sample.finish = delta.finish_reason
+                    elif ended is not None and "\n" in sample.text and ended(sample.text):
                         # Asked at every piece once a line is complete: a line still arriving
                         # shows by its indentation that the block is over.
-                        candidate.finish = "stop"
-                    if candidate.finish is not None:
+                        sample.finish = Finish.STOP
+                    if sample.finish is not None:
                         open_choices.discard(delta.index)
-                        if not open_choices or (enough is not None and enough(candidates)):
+                        if not open_choices or (enough is not None and enough(samples)):
                             break
         except TimeoutError:
             if until is None or asyncio.get_running_loop().time() < until:
                 raise  # a timeout of the backend's own, not the deadline
-    return candidates
+    return samples
 
 
 async def draw(
@@ -102,7 +104,7 @@ async def draw(
     retry: bool = True,
     again: Callable[[], None] | None = None,
     until: float | None = None,
-) -> list[Candidate]:
+) -> list[Sample]:
     """``request.n`` samples; with ``retry``, if every one ran out of tokens, all again with twice
     ``max_tokens`` (``again`` is told first).
 
@@ -110,15 +112,15 @@ async def draw(
     none has, and ``ended`` marks a multi-line draw, the first sample's complete lines are
     kept as a sample that ran out of tokens: lines the user may take, never half a line.
     """
-    candidates = await read_candidates(stream(request), request.n, ended, first, enough, until)
-    if retry and not past(until) and candidates and all(c.finish == "length" for c in candidates):
+    samples = await read_samples(stream(request), request.n, ended, first, enough, until)
+    if retry and not past(until) and samples and all(s.finish == Finish.LENGTH for s in samples):
         if again is not None:
             again()
         request = replace(request, max_tokens=request.max_tokens * 2)
-        candidates = await read_candidates(stream(request), request.n, ended, None, enough, until)
+        samples = await read_samples(stream(request), request.n, ended, None, enough, until)
     if past(until):
-        return finished_by_deadline(candidates, multiline=ended is not None)
-    return candidates
+        return finished_by_deadline(samples, multiline=ended is not None)
+    return samples
 
 
 def plan(backend: Backend, configured: int, multiline: bool, manual: bool) -> tuple[int, Enough | None]:
@@ -138,7 +140,7 @@ def plan(backend: Backend, configured: int, multiline: bool, manual: bool) -> tu
     return n, first_stopped if manual else wrote_code
 
 
-def first_stopped(found: list[Candidate]) -> bool:
+def first_stopped(found: list[Sample]) -> bool:
     """An ``enough`` for samples drawn one after another: the first that stopped by itself
     with code, not a placeholder.
 
@@ -146,10 +148,10 @@ def first_stopped(found: list[Candidate]) -> bool:
     ran out of tokens. Where it stopped, ranking three samples chose it on every stdlib
     hole and HumanEval line of bench/results/humaneval.md, for both embedded models,
     and the other two tripled the wait."""
-    return any(c.finish == "stop" and not placeholder(c.text) for c in found)
+    return any(c.finish == Finish.STOP and not placeholder(c.text) for c in found)
 
 
-def wrote_code(found: list[Candidate]) -> bool:
+def wrote_code(found: list[Sample]) -> bool:
     """An ``enough`` for an automatic trigger's samples drawn one after another: the first
     that finished with code, not a placeholder. The user did not ask and the next keystroke
     may come, so the greedy sample is the answer wherever it wrote code, even unfinished;
@@ -175,17 +177,17 @@ def past(until: float | None) -> bool:
     return until is not None and asyncio.get_running_loop().time() >= until
 
 
-def finished_by_deadline(candidates: list[Candidate], *, multiline: bool) -> list[Candidate]:
+def finished_by_deadline(samples: list[Sample], *, multiline: bool) -> list[Sample]:
     """The samples that finished; else the first one's whole lines (multi-line only)."""
-    finished = [c for c in candidates if c.finish is not None]
-    if finished or not multiline or not candidates:
+    finished = [s for s in samples if s.finish is not None]
+    if finished or not multiline or not samples:
         return finished
-    first = candidates[0]
+    first = samples[0]
     text = first.text
     lines = text[: text.rfind("\n")] if "\n" in text else ""
     if not lines.strip():
         return []
-    return [Candidate([lines], "length", first.logprob, first.tokens, first.scored_tokens)]
+    return [Sample([lines], Finish.LENGTH, first.logprob, first.tokens, first.scored_tokens)]
 
 
 def block_closed(prefix: str) -> Callable[[str], bool]:

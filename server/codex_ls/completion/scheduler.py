@@ -1,4 +1,4 @@
-"""Per-document scheduling: the latest request wins.
+"""One document's scheduling: the latest request wins.
 
 A newer completion request for a document cancels the older one's work; the
 cancellation reaches the backend stream, which closes its connection. The
@@ -21,31 +21,25 @@ SUPERSEDED = "superseded"
 
 
 class LatestWins:
-    def __init__(self) -> None:
-        self._running: dict[str, asyncio.Task[Any]] = {}
+    """The one job of a document: a new one supersedes it."""
 
-    def cancel(self, key: str) -> None:
-        task = self._running.pop(key, None)
+    def __init__(self) -> None:
+        self._running: asyncio.Task[Any] | None = None
+
+    def cancel(self) -> None:
+        task, self._running = self._running, None
         if task is not None:
             cancel_once(task, SUPERSEDED)
 
-    def cancel_all(self) -> None:
-        for key in list(self._running):
-            self.cancel(key)
-
-    @property
-    def running(self) -> int:
-        return sum(not t.done() for t in self._running.values())
-
-    async def run(self, key: str, work: Coroutine[Any, Any, T]) -> T | None:
-        """Run ``work`` as the only job for ``key``; ``None`` if a newer job superseded it.
+    async def run(self, work: Coroutine[Any, Any, T]) -> T | None:
+        """Run ``work`` as the only job; ``None`` if a newer job superseded it.
 
         If the caller itself is cancelled (``$/cancelRequest``), the work is
         cancelled with it and the cancellation propagates.
         """
-        self.cancel(key)
+        self.cancel()
         task = asyncio.ensure_future(work)
-        self._running[key] = task
+        self._running = task
         try:
             return await join(task)
         except asyncio.CancelledError:
@@ -54,5 +48,5 @@ class LatestWins:
                 raise
             return None
         finally:
-            if self._running.get(key) is task:
-                del self._running[key]
+            if self._running is task:
+                self._running = None

@@ -1,10 +1,11 @@
-"""Completions for the editor's open documents: one job per document at a time, snippets of the others.
+"""Completions for the editor's open documents: one session per document, snippets of the others.
 
 The service sees documents as plain views (URI, workspace-relative path, version,
 text, language) and the cursor as an offset into the text; making those from the
 LSP's documents and positions is the LSP face's business (``lsp/server.py``).
-A newer request for a document supersedes the older one (``LatestWins``); the
-engine decides whether the older one's generation serves the newer request.
+Each open document has one ``DocumentSession``: a newer request supersedes the
+older one there (latest wins), and the engine decides whether the older one's
+generation serves the newer request.
 """
 
 from __future__ import annotations
@@ -12,10 +13,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from ..backends.base import Backend
 from ..config import CompletionConfig
-from .engine import CompletionContext, CompletionEngine, Outcome
+from .engine import CompletionEngine
+from .fim import FimTemplate
 from .neighbours import NeighbourIndex
-from .scheduler import LatestWins
+from .request import Answer, CompletionContext
+from .session import DocumentSession
 
 #: How much of the text above the cursor line is compared with the other documents.
 #: The cursor line is left out, so the snippets (the first thing in the prompt) stay
@@ -36,8 +40,31 @@ class OpenDocument:
 class CompletionService:
     def __init__(self, engine: CompletionEngine) -> None:
         self.engine = engine
-        self.scheduler = LatestWins()
+        self.sessions: dict[str, DocumentSession] = {}
         self.neighbours = NeighbourIndex()
+
+    @property
+    def backend(self) -> Backend:
+        return self.engine.backend
+
+    @property
+    def template(self) -> FimTemplate:
+        return self.engine.template
+
+    @property
+    def warms(self) -> bool:
+        """Whether evaluating the prompt where the cursor rests pays (the backend keeps a prompt cache)."""
+        return self.engine.prompting.warms
+
+    def stats(self) -> dict[str, int]:
+        """How the requests so far were answered, and why streams were closed."""
+        return dict(self.engine.counts)
+
+    def session(self, uri: str) -> DocumentSession:
+        session = self.sessions.get(uri)
+        if session is None:
+            session = self.sessions[uri] = self.engine.session(uri)
+        return session
 
     async def complete(
         self,
@@ -47,7 +74,7 @@ class CompletionService:
         manual: bool,
         others: Iterable[OpenDocument] = (),
         deadline: float | None = None,
-    ) -> Outcome | None:
+    ) -> Answer | None:
         """The suggestions at ``offset``; ``None`` if a newer request for the document superseded this one.
 
         ``others`` are the other open documents, read only when snippets are wanted.
@@ -65,7 +92,8 @@ class CompletionService:
             neighbours=self._snippets(_lines_above(document.text, offset), others),
             deadline=deadline,
         )
-        return await self.scheduler.run(document.uri, self.engine.complete(context))
+        session = self.session(document.uri)
+        return await session.job.run(self.engine.complete(context, session))
 
     def _snippets(self, query: str, others: Iterable[OpenDocument]) -> tuple[tuple[str, str], ...]:
         """Snippets of the other open documents most like the code before the cursor."""
@@ -76,41 +104,56 @@ class CompletionService:
         found = self.neighbours.best(query, documents, limit=c.context_files, budget_chars=c.tuning.context_files_chars)
         return tuple((s.path, s.text) for s in found)
 
+    async def prepare(self) -> None:
+        """Have the backend load what it needs before the first request."""
+        await self.engine.backend.prepare()
+
     async def warm(
         self, document: OpenDocument, others: Iterable[OpenDocument] = (), offset: int | None = None
     ) -> None:
         """Have the backend ready before the next keystroke, its prompt cache holding the
         prompt at ``offset`` (the cursor rests there), or the document's first lines (it opened)."""
-        if self.engine.backend.cache_layout is None:  # nothing to evaluate ahead: no snippets to find
+        if not self.warms:  # nothing to evaluate ahead: no snippets to find
             await self.engine.backend.prepare()
             return
         line = min(len(document.text), QUERY_CHARS) if offset is None else offset
         files = self._snippets(_lines_above(document.text, line), others)
-        await self.engine.backend.prepare(*self.engine.warm_prompts(document.text, files, offset))
+        await self.engine.backend.prepare(*self.engine.prompting.warm_prompts(document.text, files, offset))
 
     def replace_engine(self, engine: CompletionEngine) -> CompletionEngine:
-        """Complete with ``engine`` from now on; the previous engine is returned, its work stopped."""
+        """Complete with ``engine`` from now on; the previous engine is returned, its work stopped
+        and what was kept for the documents dropped."""
         old, self.engine = self.engine, engine
         self.stop()
-        old.close_all()
+        self.sessions.clear()
         return old
 
+    async def aclose(self) -> None:
+        await self.engine.aclose()
+
     def watching(self, uri: str) -> bool:
-        return self.engine.watching(uri)
+        """Whether an edit of ``uri`` matters to a generation in flight."""
+        session = self.sessions.get(uri)
+        return session is not None and session.flight.watching
 
     def edited(self, uri: str, text: str, cursor: int) -> None:
-        """The document changed and its cursor is now at ``cursor``."""
-        self.engine.edited(uri, text, cursor)
+        """The document changed and its cursor is now at ``cursor``: close what the typing contradicts."""
+        session = self.sessions.get(uri)
+        if session is not None:
+            session.flight.edited(text, cursor)
 
     def closed(self, uri: str) -> None:
         """The document closed: its work stops and what was kept for it goes."""
-        self.engine.forget(uri)
-        self.scheduler.cancel(uri)
+        session = self.sessions.pop(uri, None)
+        if session is not None:
+            session.close()
 
     def stop(self) -> None:
         """Stop every job and close every stream (settings changed, or shutdown)."""
-        self.scheduler.cancel_all()
-        self.engine.close_all()
+        for session in self.sessions.values():
+            session.job.cancel()
+        for session in self.sessions.values():
+            session.flight.close_current("shutdown")
 
 
 def _lines_above(text: str, offset: int) -> str:

@@ -63,7 +63,7 @@ def cached_window(text: str, offset: int, budget_chars: int, prefix_ratio: float
     """The window for a model that keeps its evaluated prompt (a KV cache), such as the embedded one.
 
     The prompt is laid out as head, suffix, then the cursor line's typed part
-    (:func:`cached_prompt`), so what comes before the typed part must not move while
+    (``prompting.CachedPrompting.prompt``), so what comes before the typed part must not move while
     the user types:
 
     * the head is measured from the cursor line's start, not from the cursor, and

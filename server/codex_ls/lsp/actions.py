@@ -215,7 +215,7 @@ class ActionRunner:
             snapshot=self.snapshot(args.uri),
             config=ls.config.actions,
             chat=chat,
-            completer=Completer(ls.engine.backend, ls.engine.template),
+            completer=Completer(ls.completion.backend, ls.completion.template),
             cache_dir=cache_dir(),
             report=feedback.report,
             can_create_files=self._can_create_files(),

@@ -1,4 +1,4 @@
-"""The language server object: settings, backend, engine, action state, messages to the user.
+"""The language server object: settings, the completion service, action state, messages to the user.
 
 ``lsp/app.py`` builds it and registers the handlers of ``lsp/handlers/``, which
 import it; this module imports none of them.
@@ -25,8 +25,9 @@ from ..backends.base import Backend
 from ..backends.chat import ChatBackend
 from ..backends.http_errors import display_url
 from ..backends.registry import make_backend, make_chat_backend
-from ..completion.engine import CompletionEngine, Outcome
+from ..completion.engine import CompletionEngine
 from ..completion.fim import TEMPLATES, template_for
+from ..completion.request import Answer
 from ..completion.service import CompletionService, OpenDocument
 from ..config import Config, load_settings
 from ..errors import AuthenticationError, BackendTimeoutError, CodexError, ConfigError, redact, user_message
@@ -92,10 +93,10 @@ class Notifier:
 
 
 @dataclass(frozen=True)
-class Answer:
-    """The completion service's outcome at a cursor, with the text it was computed on."""
+class Reply:
+    """The completion service's answer at a cursor, with the text it was computed on."""
 
-    outcome: Outcome
+    answer: Answer
     cursor: int
     text: str
     encoding: str | None
@@ -161,10 +162,6 @@ class CodexLanguageServer(LanguageServer):
         self.closing = False
         self._reporting = False
 
-    @property
-    def engine(self) -> CompletionEngine:
-        return self.completion.engine
-
     def start_io(self, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> None:
         from . import stdio
 
@@ -208,10 +205,10 @@ class CodexLanguageServer(LanguageServer):
             return
         old = self.completion.replace_engine(engine)
         self.config = config
-        self.run_task(old.backend.aclose())
+        self.run_task(old.aclose())
         log.info("settings applied: backend %s %s", config.backend.kind, display_url(config.backend.base_url))
 
-    async def complete_at(self, uri: str, position: types.Position, *, manual: bool) -> Answer | None:
+    async def complete_at(self, uri: str, position: types.Position, *, manual: bool) -> Reply | None:
         """The completion service's answer at a client position; ``None`` when there is nothing.
 
         Failures are reported (rate-limited) and answered with nothing: a
@@ -233,7 +230,7 @@ class CodexLanguageServer(LanguageServer):
         try:
             async with deadline:
                 samples_until = end - min(ANSWER_MARGIN, timeout / 10)
-                outcome = await self.completion.complete(
+                answer = await self.completion.complete(
                     here, offset, manual=manual, others=others, deadline=samples_until
                 )
         except (CodexError, ValueError, OSError) as exc:
@@ -242,13 +239,13 @@ class CodexLanguageServer(LanguageServer):
             else:
                 self.report_backend_error(exc)
             return None
-        if outcome is None:
+        if answer is None:
             return None
-        if not outcome.suggestions and asyncio.get_running_loop().time() >= samples_until:
+        if not answer.suggestions and asyncio.get_running_loop().time() >= samples_until:
             self.late_completions.late(timeout)  # nothing had finished by the deadline
             return None
         self.late_completions.in_time()
-        return Answer(outcome, offset, text, encoding)
+        return Reply(answer, offset, text, encoding)
 
     def documents(self, uri: str) -> tuple[OpenDocument, Iterator[OpenDocument]]:
         """The document ``uri`` as the completion service sees it, and the other open ones."""

@@ -14,8 +14,9 @@ from dataclasses import replace
 import pytest
 
 from codex_ls.backends.base import Delta, GenerationRequest, fan_out
-from codex_ls.completion.engine import CompletionContext, CompletionEngine
+from codex_ls.completion.engine import CompletionEngine
 from codex_ls.completion.fim import TEMPLATES
+from codex_ls.completion.request import CompletionContext
 from codex_ls.completion.scheduler import LatestWins
 from codex_ls.config import Config
 
@@ -81,12 +82,13 @@ async def closes_of(backend: SlowToClose, cancelled: asyncio.Task[object]) -> li
 async def test_cancel_request_then_a_keystroke_close_the_completion_stream(between: int) -> None:
     backend = SlowToClose()
     engine = CompletionEngine(Config(), backend, TEMPLATES["qwen"])
-    request = asyncio.ensure_future(engine.complete(CompletionContext("file:///a.py", "x = \n", 4)))
+    session = engine.session("file:///a.py")
+    request = asyncio.ensure_future(engine.complete(CompletionContext("file:///a.py", "x = \n", 4), session))
     await backend.streaming.wait()
     request.cancel()  # $/cancelRequest
     await turns(between)
     # A keystroke that lands mid-word: no new generation, the one in flight is dropped.
-    assert not (await engine.complete(CompletionContext("file:///a.py", "x = foo\n", 6))).suggestions
+    assert not (await engine.complete(CompletionContext("file:///a.py", "x = foo\n", 6), session)).suggestions
     assert await closes_of(backend, request) == ["closed"]
 
 
@@ -99,11 +101,11 @@ async def test_cancel_request_then_a_newer_request_close_the_scheduled_work(betw
         async for _ in backend.stream(REQUEST):
             pass
 
-    request = asyncio.ensure_future(scheduler.run("doc", read()))
+    request = asyncio.ensure_future(scheduler.run(read()))
     await backend.streaming.wait()
     request.cancel()
     await turns(between)
-    scheduler.cancel("doc")
+    scheduler.cancel()
     assert await closes_of(backend, request) == ["closed"]
 
 

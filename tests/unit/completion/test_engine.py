@@ -8,8 +8,10 @@ from collections.abc import AsyncGenerator
 import pytest
 
 from codex_ls.backends.base import CacheLayout, Delta, GenerationRequest
-from codex_ls.completion.engine import CompletionContext, CompletionEngine
+from codex_ls.completion.engine import CompletionEngine
 from codex_ls.completion.fim import TEMPLATES
+from codex_ls.completion.prompting import CachedPrompting
+from codex_ls.completion.request import Answer, CompletionContext
 from codex_ls.completion.reuse import Anchor
 from codex_ls.config import Config
 
@@ -61,8 +63,20 @@ class ScriptedBackend:
         return None
 
 
-def engine_with(backend: ScriptedBackend) -> CompletionEngine:
-    return CompletionEngine(Config(), backend, TEMPLATES["qwen"])
+class Typist:
+    """The engine, and the session of the one document the tests type in."""
+
+    def __init__(self, backend: ScriptedBackend) -> None:
+        self.engine = CompletionEngine(Config(), backend, TEMPLATES["qwen"])
+        self.session = self.engine.session("file:///a.py")
+        self.counts = self.engine.counts
+
+    async def complete(self, ctx: CompletionContext) -> Answer:
+        return await self.engine.complete(ctx, self.session)
+
+
+def engine_with(backend: ScriptedBackend) -> Typist:
+    return Typist(backend)
 
 
 def at_end(text: str, *, manual: bool = False) -> CompletionContext:
@@ -160,7 +174,7 @@ async def test_a_manual_trigger_is_not_debounced() -> None:
     first.cancel()
 
 
-async def cancelled_at(engine: CompletionEngine, text: str, after: float) -> None:
+async def cancelled_at(engine: Typist, text: str, after: float) -> None:
     """A request at the end of ``text`` that the client cancels after ``after`` seconds."""
     request = asyncio.ensure_future(engine.complete(at_end(text)))
     await asyncio.sleep(after)
@@ -188,22 +202,22 @@ async def test_an_edit_that_agrees_keeps_the_stream_and_one_that_contradicts_clo
     request.cancel()
     with pytest.raises(asyncio.CancelledError):
         await request
-    engine.edited("file:///a.py", "x = v\n", 5)
+    engine.session.flight.edited("x = v\n", 5)
     await asyncio.sleep(0)
     assert backend.closed_early == 0
-    engine.edited("file:///a.py", "x = vo\n", 6)
+    engine.session.flight.edited("x = vo\n", 6)
     for _ in range(5):
         await asyncio.sleep(0)
     assert backend.closed_early == 1
     assert engine.counts["closed_contradicted"] == 1
-    assert not engine.watching("file:///a.py")
+    assert not engine.session.flight.watching
 
 
 async def test_a_stream_is_closed_by_its_own_output_when_it_contradicts_the_typing() -> None:
     backend = ScriptedBackend("value + 1", delay=0.05)
     engine = engine_with(backend)
     await cancelled_at(engine, "x = ", 0.01)  # nothing streamed yet
-    engine.edited("file:///a.py", "x = w\n", 5)
+    engine.session.flight.edited("x = w\n", 5)
     await asyncio.sleep(0.15)  # "v" arrives: it contradicts "w"
     assert backend.closed_early == 1
     assert engine.counts["closed_contradicted"] == 1
@@ -242,7 +256,7 @@ async def test_forgetting_a_document_closes_its_stream() -> None:
     engine = engine_with(backend)
     request = asyncio.ensure_future(engine.complete(at_end("x = ")))
     await asyncio.sleep(0.06)
-    engine.forget("file:///a.py")
+    engine.session.close()
     assert (await request).suggestions == []
     assert backend.closed_early == 1
     assert engine.counts["closed_document_closed"] == 1
@@ -289,7 +303,7 @@ async def test_a_request_that_began_the_block_waits_for_all_of_it() -> None:
     assert engine.counts["early_lines"] == 0
 
 
-async def cancelled_at_place(engine: CompletionEngine, ctx: CompletionContext, after: float) -> None:
+async def cancelled_at_place(engine: Typist, ctx: CompletionContext, after: float) -> None:
     request = asyncio.ensure_future(engine.complete(ctx))
     await asyncio.sleep(after)
     request.cancel()
@@ -311,7 +325,7 @@ async def test_a_stream_with_nothing_for_its_place_does_not_answer_for_a_later_o
 def test_a_cache_layout_puts_the_typed_part_of_the_line_last_so_each_key_only_appends() -> None:
     backend = ScriptedBackend()
     backend.cache_layout = CacheLayout(suffix_chars=512)
-    engine = engine_with(backend)
+    prompting = engine_with(backend).engine.prompting
     above, line, below = (
         "import os\n\n\ndef walk(root):\n",
         "    for name in os.listdir(root):",
@@ -320,19 +334,17 @@ def test_a_cache_layout_puts_the_typed_part_of_the_line_last_so_each_key_only_ap
     prompts = []
     for n in range(4, len(line)):
         text = above + line[:n] + below
-        prompts.append(engine.prompt_for(engine.window_at(text, len(above) + n)))
+        prompts.append(prompting.prompt(prompting.window(text, len(above) + n)))
     for before, after, typed in zip(prompts, prompts[1:], line[4:], strict=False):
         assert after == before + typed
     assert prompts[0] == "<|fim_prefix|>" + above + "    <|fim_suffix|>" + below + "<|fim_middle|>"
 
 
 def test_without_a_cache_the_prompt_is_the_templates() -> None:
-    engine = engine_with(ScriptedBackend())
+    prompting = engine_with(ScriptedBackend()).engine.prompting
     text = "def walk(root):\n    for name in root:\n"
-    win = engine.window_at(text, text.index(" in root"))
-    assert (
-        engine.prompt_for(win) == "<|fim_prefix|>def walk(root):\n    for name<|fim_suffix|> in root:\n<|fim_middle|>"
-    )
+    win = prompting.window(text, text.index(" in root"))
+    assert prompting.prompt(win) == "<|fim_prefix|>def walk(root):\n    for name<|fim_suffix|> in root:\n<|fim_middle|>"
 
 
 async def asked_with_a_cache_layout(*, manual: bool) -> GenerationRequest:
@@ -363,14 +375,15 @@ async def test_a_manual_trigger_carries_no_cold_prompt() -> None:
 def test_a_cursor_at_rest_warms_the_cold_prompt_a_key_there_takes_then_the_whole_one() -> None:
     backend = ScriptedBackend()
     backend.cache_layout = CacheLayout(suffix_chars=512, cold_tokens=64)
-    engine = engine_with(backend)
+    prompting = engine_with(backend).engine.prompting
+    assert isinstance(prompting, CachedPrompting)
     text = "".join(f"value_{i:03d} = compute({i})\n" if i != 100 else "value_100 = compute(\n" for i in range(200))
     offset = text.index("value_100") + len("value_100 = compute(")
-    cold, whole = engine.warm_prompts(text, (), offset)
-    assert whole == engine.prompt_for(engine.window_at(text, offset))
+    cold, whole = prompting.warm_prompts(text, (), offset)
+    assert whole == prompting.prompt(prompting.window(text, offset))
     assert len(cold) < len(whole) / 3
     typed = text[:offset] + "1" + text[offset:]
-    assert engine.cold_prompt(engine.window_at(typed, offset + 1)) == cold + "1"
+    assert prompting.cold_prompt(prompting.window(typed, offset + 1)) == cold + "1"
 
 
 class InSequence(ScriptedBackend):

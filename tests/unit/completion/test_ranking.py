@@ -5,14 +5,14 @@ from __future__ import annotations
 import pytest
 
 from codex_ls.completion.ranking import rank
-from codex_ls.completion.samples import Candidate
+from codex_ls.completion.samples import Sample
 
 PREFIX = "def double(x):\n    return "
 SUFFIX = "\n\nprint(double(2))\n"
 
 
-def cand(finish: str, logprob: float | None = None) -> Candidate:
-    c = Candidate(finish=finish)
+def cand(finish: str, logprob: float | None = None) -> Sample:
+    c = Sample(finish=finish)
     if logprob is not None:
         c.logprob, c.scored_tokens = logprob, 1
     return c
@@ -33,7 +33,7 @@ def cand(finish: str, logprob: float | None = None) -> Candidate:
         ),
     ],
 )
-def test_best_candidate_first(candidates: list[tuple[str, Candidate]], best: str) -> None:
+def test_best_candidate_first(candidates: list[tuple[str, Sample]], best: str) -> None:
     assert rank(candidates, "python", PREFIX, SUFFIX)[0][0] == best
 
 

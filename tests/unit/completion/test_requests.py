@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from codex_ls.completion.engine import CompletionContext
+from codex_ls.completion.request import CompletionContext
 
 from .test_engine import ScriptedBackend, engine_with
 

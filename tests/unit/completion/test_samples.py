@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import AsyncGenerator
 
 from codex_ls.backends.base import Delta, GenerationRequest
-from codex_ls.completion.samples import draw, read_candidates
+from codex_ls.completion.samples import draw, read_samples
 
 
 async def interleaved(closed: list[bool]) -> AsyncGenerator[Delta, None]:
@@ -25,7 +25,7 @@ async def interleaved(closed: list[bool]) -> AsyncGenerator[Delta, None]:
 async def test_choices_are_collected_apart_and_the_stream_closed_when_all_finish() -> None:
     closed: list[bool] = []
     first: list[str] = []
-    candidates = await read_candidates(interleaved(closed), 3, first=first)
+    candidates = await read_samples(interleaved(closed), 3, first=first)
     assert [c.text for c in candidates] == ["a0b0c0", "a1b1c1", "a2b2c2"]
     assert [c.finish for c in candidates] == ["stop", "length", "stop"]
     assert candidates[0].mean_logprob == -0.5

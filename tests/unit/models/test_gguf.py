@@ -167,4 +167,4 @@ def test_a_users_gguf_chooses_the_servers_fim_template(tmp_path: Path) -> None:
     _write_gguf(path, [("general.architecture", 8, "starcoder2"), ("general.name", 8, "StarCoder2 3B")])
     config, errors = parse_config({"model": {"path": str(path)}})
     assert errors == []
-    assert create_server(config).engine.template.family == "starcoder"
+    assert create_server(config).completion.template.family == "starcoder"

@@ -51,7 +51,7 @@ def _warm_at_the_cursor(ls: CodexLanguageServer, params: types.CodeActionParams)
     if params.range.start != params.range.end or not ls.config.completion.enabled:
         return
     uri = params.text_document.uri
-    if uri not in ls.workspace.text_documents or ls.engine.backend.cache_layout is None:
+    if uri not in ls.workspace.text_documents or not ls.completion.warms:
         return
     document = ls.workspace.get_text_document(uri)
     try:

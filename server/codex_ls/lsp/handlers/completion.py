@@ -23,15 +23,15 @@ _WORD_END = re.compile(r"\w+$")
 
 async def completion(ls: CodexLanguageServer, params: types.CompletionParams) -> types.CompletionList:
     manual = params.context is not None and params.context.trigger_kind == types.CompletionTriggerKind.Invoked
-    answer = await ls.complete_at(params.text_document.uri, params.position, manual=manual)
-    if answer is None:
+    reply = await ls.complete_at(params.text_document.uri, params.position, manual=manual)
+    if reply is None:
         return types.CompletionList(is_incomplete=True, items=[])
     # Clients filter items by the word before the cursor: the edit starts at that
     # word and repeats it, or a suggestion after "retu" would be filtered away.
-    word = _word_before(answer.outcome.window.prefix)
+    word = _word_before(reply.answer.window.prefix)
     items = []
-    for rank, suggestion in enumerate(answer.outcome.suggestions):
-        where = answer.range(answer.cursor - len(word), answer.cursor + suggestion.replace_suffix)
+    for rank, suggestion in enumerate(reply.answer.suggestions):
+        where = reply.range(reply.cursor - len(word), reply.cursor + suggestion.replace_suffix)
         text = word + suggestion.text
         first_line = text.strip().split("\n", 1)[0]
         items.append(

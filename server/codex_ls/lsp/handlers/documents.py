@@ -1,9 +1,9 @@
-"""``textDocument/didOpen``, ``didChange`` and ``didClose``: the completion engine follows the documents.
+"""``textDocument/didOpen``, ``didChange`` and ``didClose``: the completion service follows the documents.
 
 pygls keeps the documents themselves in sync before these handlers run. Here, an
 open loads the document's grammar in a worker thread and has the backend
 evaluate the document's first lines (where it keeps a prompt cache); a change tells the
-completion engine where the cursor went, so that a generation the typing
+completion service where the cursor went, so that a generation the typing
 contradicts is closed at once, and clears *Find bugs* diagnostics of the
 document; a close ends the document's generation and forgets its state.
 """
@@ -30,7 +30,7 @@ def _clear_findings(ls: CodexLanguageServer, uri: str) -> None:
 
 
 def _follow_the_cursor(ls: CodexLanguageServer, params: types.DidChangeTextDocumentParams) -> None:
-    """Tell the engine where an edit left the cursor: at the end of the last change's text."""
+    """Tell the completion service where an edit left the cursor: at the end of the last change's text."""
     uri = params.text_document.uri
     if not ls.completion.watching(uri) or not params.content_changes:
         return

@@ -18,22 +18,22 @@ async def inline_completion(
     ls: CodexLanguageServer, params: types.InlineCompletionParams
 ) -> types.InlineCompletionList | None:
     manual = params.context.trigger_kind == types.InlineCompletionTriggerKind.Invoked
-    answer = await ls.complete_at(params.text_document.uri, params.position, manual=manual)
-    if answer is None:
+    reply = await ls.complete_at(params.text_document.uri, params.position, manual=manual)
+    if reply is None:
         return types.InlineCompletionList(items=[])
     return types.InlineCompletionList(
         items=[
             types.InlineCompletionItem(
-                insert_text=s.text, range=answer.range(answer.cursor, answer.cursor + s.replace_suffix)
+                insert_text=s.text, range=reply.range(reply.cursor, reply.cursor + s.replace_suffix)
             )
-            for s in answer.outcome.suggestions
+            for s in reply.answer.suggestions
         ]
     )
 
 
 def stats(ls: CodexLanguageServer, params: object) -> dict[str, dict[str, int]]:
     """``codex/stats``: how the completion requests so far were answered, and how streams ended."""
-    return {"completions": dict(ls.engine.counts)}
+    return {"completions": ls.completion.stats()}
 
 
 def register(server: CodexLanguageServer) -> None:

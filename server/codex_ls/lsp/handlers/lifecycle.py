@@ -18,7 +18,7 @@ def initialize(ls: CodexLanguageServer, params: types.InitializeParams) -> None:
         options = options["codexLs"]
     ls.apply_settings(options)
     # The embedded model loads now, in the background, so the first keystroke does not wait for it.
-    ls.run_task(ls.engine.backend.prepare())
+    ls.run_task(ls.completion.prepare())
     # pygls computes the capabilities after this handler: a provider left out here is not offered.
     inline_only = completion.withdraw_for_inline_clients(ls, params.capabilities)
     client = params.client_info.name if params.client_info else "unknown client"
@@ -28,7 +28,7 @@ def initialize(ls: CodexLanguageServer, params: types.InitializeParams) -> None:
 async def shutdown(ls: CodexLanguageServer, params: None) -> None:
     ls.closing = True
     ls.completion.stop()
-    await ls.engine.backend.aclose()
+    await ls.completion.aclose()
 
 
 def register(server: CodexLanguageServer) -> None:

@@ -1,0 +1,58 @@
+"""One completion request: what it comes with, where it asks, and the answer it gets."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .fim import Files
+from .reuse import Anchor
+from .suggestions import Suggestion
+from .window import Window
+
+
+@dataclass(frozen=True)
+class CompletionContext:
+    uri: str
+    text: str
+    offset: int
+    language_id: str = ""
+    path: str = ""
+    version: int | None = None
+    manual: bool = False
+    #: Snippets of other open documents as ``(relative path, text)``.
+    neighbours: Files = ()
+    #: When (event loop time) the samples must be in: the answer then holds those finished.
+    deadline: float | None = None
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The suggestions at a cursor, and the window they were computed in."""
+
+    suggestions: list[Suggestion]
+    window: Window
+    multiline: bool
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where one request asks: its window, the anchor of its cursor, single or multi-line,
+    and what its keystroke says about the typing."""
+
+    ctx: CompletionContext
+    win: Window
+    anchor: Anchor
+    multiline: bool
+    #: The document's recent time between keystrokes (s).
+    interval: float
+    #: A generation was closed unanswered just before this request.
+    outran: bool
+    #: Answers without a new generation may serve it (not a manual trigger).
+    reuse: bool
+
+    @property
+    def key(self) -> tuple[str, str, bool]:
+        return (self.win.prefix, self.win.suffix, self.multiline)
+
+    def answer(self, found: list[Suggestion]) -> Answer:
+        return Answer(found, self.win, self.multiline)
