@@ -63,6 +63,17 @@ class Found:
     grammar: str
 
 
+#: LSP language ids whose grammar is not named by the file's extension alone.
+_LANGUAGE_GRAMMARS = {"typescriptreact": "tsx", "javascriptreact": "javascript"}
+
+
+def grammar_for(language_id: str, path: str) -> str:
+    """The tree-sitter grammar of a document: by its language id, else by its extension; ``""`` if none."""
+    if language_id in _LANGUAGE_GRAMMARS or language_id in EXTENSIONS.values():
+        return _LANGUAGE_GRAMMARS.get(language_id, language_id)
+    return grammar_of(path) or ""
+
+
 def grammar_of(name: str) -> str | None:
     if _GENERATED_NAME.search(name):
         return None
