@@ -13,6 +13,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ..config import CompletionConfig
+from ..workspace.context import LineContext
+from ..workspace.files import grammar_for
+from ..workspace.index import WorkspaceIndex
 from .engine import CompletionContext, CompletionEngine, Outcome
 from .neighbours import NeighbourIndex
 from .scheduler import LatestWins
@@ -21,6 +24,8 @@ from .scheduler import LatestWins
 #: The cursor line is left out, so the snippets (the first thing in the prompt) stay
 #: the same while the user types on one line, and a prompt cache keeps them.
 QUERY_CHARS = 1500
+#: The repository context's share of the prompt (outlines of what the code at the cursor uses).
+REPOSITORY_CHARS = 1500
 
 
 @dataclass(frozen=True)
@@ -38,6 +43,9 @@ class CompletionService:
         self.engine = engine
         self.scheduler = LatestWins()
         self.neighbours = NeighbourIndex()
+        #: The workspace folders' index, once the client has named them.
+        self.workspace: WorkspaceIndex | None = None
+        self.repository = LineContext()
 
     async def complete(
         self,
@@ -62,7 +70,7 @@ class CompletionService:
             path=document.path,
             version=document.version,
             manual=manual,
-            neighbours=self._snippets(_lines_above(document.text, offset), others),
+            neighbours=self._snippets(_lines_above(document.text, offset), others) + self._repository(document, offset),
             deadline=deadline,
         )
         return await self.scheduler.run(document.uri, self.engine.complete(context))
@@ -76,6 +84,17 @@ class CompletionService:
         found = self.neighbours.best(query, documents, limit=c.context_files, budget_chars=c.context_files_chars)
         return tuple((s.path, s.text) for s in found)
 
+    def _repository(self, document: OpenDocument, offset: int) -> tuple[tuple[str, str], ...]:
+        """Outlines from the workspace of what the code at ``offset`` uses, the best last (nearest the
+        code); the same for every request on one line."""
+        if self.workspace is None:
+            return ()
+        grammar = grammar_for(document.language_id, document.path)
+        found = self.repository.at(
+            self.workspace, document.path, grammar, document.text, offset, budget_chars=REPOSITORY_CHARS
+        )
+        return tuple(reversed(found))
+
     async def warm(
         self, document: OpenDocument, others: Iterable[OpenDocument] = (), offset: int | None = None
     ) -> None:
@@ -85,7 +104,7 @@ class CompletionService:
             await self.engine.backend.prepare()
             return
         line = min(len(document.text), QUERY_CHARS) if offset is None else offset
-        files = self._snippets(_lines_above(document.text, line), others)
+        files = self._snippets(_lines_above(document.text, line), others) + self._repository(document, line)
         await self.engine.backend.prepare(*self.engine.warm_prompts(document.text, files, offset))
 
     def replace_engine(self, engine: CompletionEngine) -> CompletionEngine:
