@@ -226,6 +226,15 @@ def records_file(folder: Path, model: str, row: str) -> Path:
     return folder / f"{model}-{row}.jsonl"
 
 
+def row_settings(model: str, cold_tokens: int | None) -> dict[str, Any]:
+    """The server's settings for ``model``; ``cold_tokens`` sets ``model.coldTokens`` (0: every
+    answer from the whole prompt, the repository context included)."""
+    settings = SETTINGS[model]
+    if cold_tokens is None:
+        return settings
+    return {**settings, "model": {**settings["model"], "coldTokens": cold_tokens}}
+
+
 def recorded(path: Path) -> dict[str, dict[str, Any]]:
     if not path.exists():
         return {}
@@ -275,6 +284,11 @@ async def run_server(server: Any, tasks: list[Task], tree: Path, path: Path) -> 
             finally:
                 server.close(uri)
             record = {"task_id": task.task_id, "completion": answer.text, "seconds": round(answer.seconds, 3)}
+            ended = [line for line in server.logs if "local generation ended" in line]
+            # Which prompt answered: the cold one carries no context (``engine.cold_prompt``).
+            record |= {"cold": "cold prompt" in ended[-1] if ended else None}
+            if answer.generation is not None:
+                record |= {"prompt_tokens": answer.generation.prompt, "reused": answer.generation.reused}
             out.write(json.dumps(record | {"error": answer.error} | judge(task, answer.text)) + "\n")
             out.flush()
             del server.logs[:]
@@ -305,12 +319,14 @@ async def collect(args: argparse.Namespace) -> None:
     if "bare" in args.rows:
         await asyncio.to_thread(run_bare, args.model, tasks, records_file(args.records, args.model, "bare"))
     env = dict(os.environ)
-    settings = SETTINGS[args.model]
+    settings = row_settings(args.model, args.cold_tokens)
     if "server" in args.rows:
         server = await start_server(settings, env, None)
         try:
             for name, chosen in sets.items():
-                await run_server(server, chosen, trees[name], records_file(args.records, args.model, "server"))
+                await run_server(
+                    server, chosen, trees[name], records_file(args.records, args.model, "server" + args.label)
+                )
         finally:
             await server.stop()
     if "repo" in args.rows:
@@ -318,7 +334,9 @@ async def collect(args: argparse.Namespace) -> None:
             server = await start_server(settings, env, trees[name])
             try:
                 print(f"repo {name}: {await wait_for_index(server)}", file=sys.stderr)
-                await run_server(server, chosen, trees[name], records_file(args.records, args.model, "repo"))
+                await run_server(
+                    server, chosen, trees[name], records_file(args.records, args.model, "repo" + args.label)
+                )
             finally:
                 await server.stop()
 
@@ -336,9 +354,15 @@ def summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def _row_order(row: str) -> tuple[int, str]:
+    base = row.split("-", 1)[0]
+    return (ROWS.index(base) if base in ROWS else len(ROWS), row)
+
+
 def report(folder: Path, model: str, tasks: list[Task]) -> str:
     """Every row on the tasks all recorded rows answered, per package and in all."""
-    paths = {row: p for row in ROWS if (p := records_file(folder, model, row)).exists()}
+    names = sorted({p.stem.split("-", 1)[1] for p in folder.glob(f"{model}-*.jsonl")}, key=_row_order)
+    paths = {row: records_file(folder, model, row) for row in names}
     if not paths:
         return "nothing recorded\n"
     found = {row: recorded(p) for row, p in paths.items()}
@@ -361,6 +385,8 @@ def main() -> None:
     parser.add_argument("--packages", default=",".join(PACKAGES), type=lambda s: s.split(","))
     parser.add_argument("--per-package", type=int, default=50)
     parser.add_argument("--cache", type=Path, default=CACHE)
+    parser.add_argument("--cold-tokens", type=int, help="the servers' model.coldTokens (default: the install's)")
+    parser.add_argument("--label", default="", help="appended to the server rows' names (e.g. -whole)")
     parser.add_argument("--records", type=Path, default=RESULTS / "crossfile-records")
     parser.add_argument("--report", action="store_true", help="only print the table of what is recorded")
     parser.add_argument("--list", action="store_true", help="print the tasks as JSON lines and stop")
