@@ -378,6 +378,51 @@ def report(folder: Path, model: str, tasks: list[Task]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def rss_kib() -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def measure_index(tree: Path) -> dict[str, Any]:
+    """Indexing ``tree`` as the server does (a worker thread): the time, the extra RSS, the files,
+    and how long one file takes to index again once saved (the median of 20 saves)."""
+    import gc
+
+    from codex_ls.workspace.index import WorkspaceIndex
+    from codex_ls.workspace.outline import outline
+
+    outline("python", "x = 1\n")  # the grammar loaded before the baseline is taken
+    gc.collect()
+    before = rss_kib()
+    index = WorkspaceIndex([tree])
+    started = time.perf_counter()
+    asyncio.run(index.build())
+    seconds = time.perf_counter() - started
+    gc.collect()
+    after = rss_kib()
+    saved = max((f for f in index.files if f.endswith(".py")), key=lambda f: len(index.files[f].outline.definitions))
+    path = index.folders.roots[0] / saved
+    text = path.read_text(encoding="utf-8")
+    times = []
+    for _ in range(20):
+        start = time.perf_counter()
+        index.update_now(path, text)
+        times.append(time.perf_counter() - start)
+    return {
+        "tree": str(tree),
+        "files": len(index.files),
+        "full": index.full,
+        "build_s": round(seconds, 2),
+        "extra_rss_mib": round((after - before) / 1024, 1),
+        "reindex_file": saved,
+        "reindex_file_bytes": len(text.encode("utf-8")),
+        "reindex_ms_p50": round(percentile(times, 50) * 1000, 1),
+        "load": os.getloadavg(),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", choices=sorted(SETTINGS), default="0.5b")
@@ -390,7 +435,11 @@ def main() -> None:
     parser.add_argument("--records", type=Path, default=RESULTS / "crossfile-records")
     parser.add_argument("--report", action="store_true", help="only print the table of what is recorded")
     parser.add_argument("--list", action="store_true", help="print the tasks as JSON lines and stop")
+    parser.add_argument("--measure-index", type=Path, metavar="TREE", help="index TREE and report time and memory")
     args = parser.parse_args()
+    if args.measure_index:
+        print(json.dumps(measure_index(args.measure_index), indent=2))
+        return
     if args.list:
         for chosen in all_tasks(args).values():
             for task in chosen:
