@@ -359,9 +359,10 @@ def _row_order(row: str) -> tuple[int, str]:
     return (ROWS.index(base) if base in ROWS else len(ROWS), row)
 
 
-def report(folder: Path, model: str, tasks: list[Task]) -> str:
-    """Every row on the tasks all recorded rows answered, per package and in all."""
+def report(folder: Path, model: str, tasks: list[Task], rows: list[str] | None = None) -> str:
+    """The rows (every recorded one by default) on the tasks all of them answered, per package and in all."""
     names = sorted({p.stem.split("-", 1)[1] for p in folder.glob(f"{model}-*.jsonl")}, key=_row_order)
+    names = [n for n in names if rows is None or n in rows]
     paths = {row: records_file(folder, model, row) for row in names}
     if not paths:
         return "nothing recorded\n"
@@ -376,6 +377,42 @@ def report(folder: Path, model: str, tasks: list[Task]) -> str:
                 cells = [package, row, s["tasks"], f"{s['em']:.3f}", f"{s['es']:.1f}", s["empty"], f"{s['p50_s']} s"]
                 lines.append("| " + " | ".join(map(str, cells)) + " |")
     return "\n".join(lines) + "\n"
+
+
+def context_recall(sets: dict[str, list[Task]], trees: dict[str, Path], budget: int) -> dict[str, Any]:
+    """Without a model: how often the repository context chosen at the cursor holds the answer's
+    first identifier (a keyword argument, a member's name), and what choosing it costs."""
+    import re
+
+    from codex_ls.workspace.context import repository_context
+    from codex_ls.workspace.index import WorkspaceIndex
+
+    held = total = 0
+    seconds: list[float] = []
+    sizes: list[float] = []
+    for name, tasks in sets.items():
+        index = WorkspaceIndex([trees[name]])
+        index.build_now()
+        for task in tasks:
+            word = re.search(r"[A-Za-z_]\w{2,}", task.answer)
+            if word is None:
+                continue
+            started = time.perf_counter()
+            found = repository_context(index, task.path, "python", task.text, len(task.prefix), budget_chars=budget)
+            seconds.append(time.perf_counter() - started)
+            context = "\n".join(text for _, text in found)
+            sizes.append(float(len(context)))
+            total += 1
+            held += re.search(rf"\b{re.escape(word.group(0))}\b", context) is not None
+    return {
+        "tasks_with_an_identifier": total,
+        "context_holds_it": held,
+        "share": round(held / total, 3) if total else None,
+        "budget_chars": budget,
+        "context_chars_p50": percentile(sizes, 50) if sizes else None,
+        "choose_ms_p50": round(percentile(seconds, 50) * 1000, 2) if seconds else None,
+        "choose_ms_max": round(max(seconds) * 1000, 2) if seconds else None,
+    }
 
 
 def rss_kib() -> int:
@@ -434,9 +471,14 @@ def main() -> None:
     parser.add_argument("--label", default="", help="appended to the server rows' names (e.g. -whole)")
     parser.add_argument("--records", type=Path, default=RESULTS / "crossfile-records")
     parser.add_argument("--report", action="store_true", help="only print the table of what is recorded")
+    parser.add_argument("--report-rows", type=lambda s: s.split(","), help="the rows in the table (default: all)")
     parser.add_argument("--list", action="store_true", help="print the tasks as JSON lines and stop")
+    parser.add_argument("--recall", type=int, metavar="CHARS", help="how often the context holds the answer's word")
     parser.add_argument("--measure-index", type=Path, metavar="TREE", help="index TREE and report time and memory")
     args = parser.parse_args()
+    if args.recall is not None:
+        print(json.dumps(context_recall(all_tasks(args), fetch(args.cache), args.recall), indent=2))
+        return
     if args.measure_index:
         print(json.dumps(measure_index(args.measure_index), indent=2))
         return
@@ -450,7 +492,7 @@ def main() -> None:
         asyncio.run(collect(args))
         print(f"{command()}: {time.perf_counter() - started:.0f} s, load {os.getloadavg()}", file=sys.stderr)
     tasks = [t for chosen in all_tasks(args).values() for t in chosen]
-    print(report(args.records, args.model, tasks))
+    print(report(args.records, args.model, tasks, args.report_rows))
 
 
 if __name__ == "__main__":

@@ -29,6 +29,22 @@ log = logging.getLogger(__name__)
 #: Re-exports followed from a package to the module that defines a name.
 MAX_HOPS = 4
 _GO_MODULE = re.compile(r"^module\s+(\S+)", re.M)
+#: How the lines that can change what a file imports start, stripped (import statements in
+#: every language, Go's quoted paths); names listed one per line in parentheses count too.
+_IMPORT_STARTS = ("import ", "import(", "from ", "use ", "mod ", "export ", "package ", "pub ", '"')
+
+
+def _import_line(line: str) -> bool:
+    if line.startswith(_IMPORT_STARTS):
+        return True
+    if line.endswith('"'):
+        return line.count('"') == 2
+    return line.rstrip(",").replace(" as ", "_").isidentifier()
+
+
+def import_digest(text: str) -> int:
+    """What the imports of ``text`` depend on, hashed: equal digests, equal imports."""
+    return hash("\n".join(line for raw in text.split("\n") if _import_line(line := raw.strip())))
 
 
 @dataclass(frozen=True)
@@ -38,14 +54,14 @@ class Entry:
     outline: Outline
     #: What the file's own names stand for: local name → import.
     bindings: dict[str, Import]
-    #: ``hash`` of the text it was read from.
+    #: ``import_digest`` of the text it was read from.
     digest: int
 
 
 def _entry(found: Found, text: str) -> Entry:
     result = outline(found.grammar, text)
     bindings = {imp.local: imp for imp in result.imports if imp.local != "*"}
-    return Entry(found.relative, found.grammar, result, bindings, hash(text))
+    return Entry(found.relative, found.grammar, result, bindings, import_digest(text))
 
 
 class WorkspaceIndex:
@@ -146,9 +162,10 @@ class WorkspaceIndex:
                     self.modules.go_packages[folder] = (*files, found.relative)
 
     def bindings(self, relative: str, grammar: str, text: str) -> dict[str, Import]:
-        """What the names of the document ``relative`` stand for, in ``text``: from the index when it
-        holds this text, else parsed (a few milliseconds) and kept for the next request on the same text."""
-        digest = hash(text)
+        """What the names of the document ``relative`` stand for, in ``text``: from the index when the
+        file's import lines are those it read, else parsed (milliseconds to tens of them, for a long
+        file) and kept for the next request with the same import lines."""
+        digest = import_digest(text)
         entry = self.files.get(relative)
         if entry is not None and entry.digest == digest:
             return entry.bindings
