@@ -132,8 +132,10 @@ class Server:
         env: dict[str, str],
         *args: str,
         capabilities: types.ClientCapabilities | None = None,
+        workspace: Path | None = None,
     ) -> Server:
-        """A new server process, initialized; ``capabilities`` are the client's (none by default)."""
+        """A new server process, initialized; ``capabilities`` are the client's (none by default),
+        ``workspace`` its workspace folder (by default none, and a root URI that is no folder)."""
         client = LanguageClient("bench-local", "1")
         spawned = time.perf_counter()
         await client.start_io(sys.executable, "-m", "codex_ls", "--stdio", *args, env=env)
@@ -172,7 +174,10 @@ class Server:
             client.initialize_async(
                 types.InitializeParams(
                     capabilities=capabilities or types.ClientCapabilities(),
-                    root_uri="file:///bench",
+                    root_uri=workspace.as_uri() if workspace else "file:///bench",
+                    workspace_folders=[types.WorkspaceFolder(workspace.as_uri(), workspace.name)]
+                    if workspace
+                    else None,
                     initialization_options=measured(settings),
                 )
             ),

@@ -14,7 +14,18 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[2] / "server" / "codex_ls"
 #: The domain and the leaves it stands on: none of these may know the LSP face or pygls.
-DOMAIN = ("completion", "actions", "backends", "models", "config", "errors", "tasks", "positions", "languages")
+DOMAIN = (
+    "completion",
+    "actions",
+    "backends",
+    "models",
+    "workspace",
+    "config",
+    "errors",
+    "tasks",
+    "positions",
+    "languages",
+)
 MAX_MODULE_LINES = 400
 MAX_FUNCTION_LINES = 50
 

@@ -58,7 +58,13 @@ class Generator:
         samples, enough = plan(self.backend, self.config.samples, multiline, ctx.manual)
         large = self.wants_large(ctx.manual, win, multiline)
         request = self.prompting.request(
-            win, multiline, samples=samples, files=ctx.neighbours, large=large, typing=not (multiline or ctx.manual)
+            win,
+            multiline,
+            samples=samples,
+            files=ctx.neighbours,
+            repository=ctx.repository,
+            large=large,
+            typing=not (multiline or ctx.manual),
         )
         generation = Generation(place.anchor, multiline=multiline, until=ctx.deadline)
         return flight.start(generation, self._generate(place, flight, generation, request, enough))
@@ -113,7 +119,7 @@ class Generator:
         samples = await flight.draw(
             generation,
             self.backend.stream,
-            self.prompting.again(request, moved),
+            self.prompting.again(request, moved, place.ctx.repository),
             ended=block_ended(moved.prefix, win.suffix) if place.multiline else None,
             retry=False,
             first=False,

@@ -21,6 +21,8 @@ class CompletionContext:
     manual: bool = False
     #: Snippets of other open documents as ``(relative path, text)``.
     neighbours: Files = ()
+    #: Outlines from the workspace of what the code at the cursor uses, the best last.
+    repository: Files = ()
     #: When (event loop time) the samples must be in: the answer then holds those finished.
     deadline: float | None = None
 

@@ -15,6 +15,9 @@ from dataclasses import dataclass
 
 from ..backends.base import Backend
 from ..config import CompletionConfig
+from ..workspace.context import LineContext
+from ..workspace.files import grammar_for
+from ..workspace.index import WorkspaceIndex
 from .engine import CompletionEngine
 from .fim import FimTemplate
 from .neighbours import NeighbourIndex
@@ -25,6 +28,8 @@ from .session import DocumentSession
 #: The cursor line is left out, so the snippets (the first thing in the prompt) stay
 #: the same while the user types on one line, and a prompt cache keeps them.
 QUERY_CHARS = 1500
+#: The repository context's share of the prompt (outlines of what the code at the cursor uses).
+REPOSITORY_CHARS = 1500
 
 
 @dataclass(frozen=True)
@@ -42,6 +47,9 @@ class CompletionService:
         self.engine = engine
         self.sessions: dict[str, DocumentSession] = {}
         self.neighbours = NeighbourIndex()
+        #: The workspace folders' index, once the client has named them.
+        self.workspace: WorkspaceIndex | None = None
+        self.repository = LineContext()
 
     @property
     def backend(self) -> Backend:
@@ -90,6 +98,7 @@ class CompletionService:
             version=document.version,
             manual=manual,
             neighbours=self._snippets(_lines_above(document.text, offset), others),
+            repository=self._repository(document, offset),
             deadline=deadline,
         )
         session = self.session(document.uri)
@@ -108,6 +117,17 @@ class CompletionService:
         """Have the backend load what it needs before the first request."""
         await self.engine.backend.prepare()
 
+    def _repository(self, document: OpenDocument, offset: int) -> tuple[tuple[str, str], ...]:
+        """Outlines from the workspace of what the code at ``offset`` uses, the best last (nearest the
+        code); the same for every request on one line."""
+        if self.workspace is None:
+            return ()
+        grammar = grammar_for(document.language_id, document.path)
+        found = self.repository.at(
+            self.workspace, document.path, grammar, document.text, offset, budget_chars=REPOSITORY_CHARS
+        )
+        return tuple(reversed(found))
+
     async def warm(
         self, document: OpenDocument, others: Iterable[OpenDocument] = (), offset: int | None = None
     ) -> None:
@@ -118,7 +138,8 @@ class CompletionService:
             return
         line = min(len(document.text), QUERY_CHARS) if offset is None else offset
         files = self._snippets(_lines_above(document.text, line), others)
-        await self.engine.backend.prepare(*self.engine.prompting.warm_prompts(document.text, files, offset))
+        repository = self._repository(document, line)
+        await self.engine.backend.prepare(*self.engine.prompting.warm_prompts(document.text, files, offset, repository))
 
     def replace_engine(self, engine: CompletionEngine) -> CompletionEngine:
         """Complete with ``engine`` from now on; the previous engine is returned, its work stopped

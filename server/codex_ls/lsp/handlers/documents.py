@@ -11,8 +11,10 @@ document; a close ends the document's generation and forgets its state.
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 from lsprotocol import types
+from pygls.uris import to_fs_path
 
 from ...completion import syntax
 from ...positions import PositionOutOfRangeError, offset_at
@@ -56,7 +58,27 @@ def did_close(ls: CodexLanguageServer, params: types.DidCloseTextDocumentParams)
     _clear_findings(ls, uri)
 
 
+def did_save(ls: CodexLanguageServer, params: types.DidSaveTextDocumentParams) -> None:
+    if ls.completion.workspace is not None and (path := to_fs_path(params.text_document.uri)):
+        ls.run_task(ls.completion.workspace.update(Path(path)))
+
+
+def did_change_watched_files(ls: CodexLanguageServer, params: types.DidChangeWatchedFilesParams) -> None:
+    index = ls.completion.workspace
+    if index is None:
+        return
+    for change in params.changes:
+        if (path := to_fs_path(change.uri)) is None:
+            continue
+        if change.type == types.FileChangeType.Deleted:
+            index.remove(Path(path))
+        else:
+            ls.run_task(index.update(Path(path)))
+
+
 def register(server: CodexLanguageServer) -> None:
     server.feature(types.TEXT_DOCUMENT_DID_OPEN)(did_open)
     server.feature(types.TEXT_DOCUMENT_DID_CHANGE)(did_change)
     server.feature(types.TEXT_DOCUMENT_DID_CLOSE)(did_close)
+    server.feature(types.TEXT_DOCUMENT_DID_SAVE)(did_save)
+    server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)(did_change_watched_files)

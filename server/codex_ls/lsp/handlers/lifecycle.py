@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from lsprotocol import types
+from pygls.uris import to_fs_path
 
+from ...workspace.index import WorkspaceIndex
 from ..server import CodexLanguageServer
 from . import completion
 
@@ -25,6 +28,16 @@ def initialize(ls: CodexLanguageServer, params: types.InitializeParams) -> None:
     log.info("codex-ls initialised for %s%s", client, " (inline completion only)" if inline_only else "")
 
 
+def initialized(ls: CodexLanguageServer, params: types.InitializedParams) -> None:
+    """The workspace folders (or the root) are read in the background, for the repository context."""
+    roots = [Path(path) for f in ls.workspace.folders.values() if (path := to_fs_path(f.uri))]
+    if not roots and ls.workspace.root_path:
+        roots = [Path(ls.workspace.root_path)]
+    if roots:
+        ls.completion.workspace = WorkspaceIndex(roots)
+        ls.run_task(ls.completion.workspace.build())
+
+
 async def shutdown(ls: CodexLanguageServer, params: None) -> None:
     ls.closing = True
     ls.completion.stop()
@@ -33,4 +46,5 @@ async def shutdown(ls: CodexLanguageServer, params: None) -> None:
 
 def register(server: CodexLanguageServer) -> None:
     server.feature(types.INITIALIZE)(initialize)
+    server.feature(types.INITIALIZED)(initialized)
     server.feature(types.SHUTDOWN)(shutdown)
