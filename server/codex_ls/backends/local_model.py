@@ -31,6 +31,16 @@ from .turns import Turns
 PROMPT_BATCH, WARM_BATCH = 64, 16
 
 
+@dataclass(frozen=True)
+class Channel:
+    """How a generation on the worker thread reaches its reader: deltas out, a stop flag, a pause
+    for whoever outranks it at the model."""
+
+    emit: Callable[[Delta], None]
+    stopped: Callable[[], bool]
+    pause: Callable[[], None]
+
+
 @dataclass
 class GenerationStats:
     prompt_tokens: int = 0
@@ -107,7 +117,7 @@ class LoadedModel:
         """Run one generation, sending deltas through ``emit``; runs in a worker thread."""
         try:
             with self.turn(request.lane, stopped) as pause:
-                return self._generate(request, emit, stopped, pause)
+                return self._generate(request, Channel(emit, stopped, pause))
         except Abandoned:
             return GenerationStats()
 
@@ -132,13 +142,7 @@ class LoadedModel:
         stats.prompt_seconds = time.perf_counter() - started
         return stats
 
-    def _generate(
-        self,
-        request: GenerationRequest,
-        emit: Callable[[Delta], None],
-        stopped: Callable[[], bool],
-        pause: Callable[[], None],
-    ) -> GenerationStats:
+    def _generate(self, request: GenerationRequest, channel: Channel) -> GenerationStats:
         llm = self.llm
         stats = GenerationStats()
         started = time.perf_counter()
@@ -154,7 +158,9 @@ class LoadedModel:
         if (healed := back_off(tokens, vocabulary, middle)) is not None:
             tokens, removed = healed.tokens, healed.removed
         stats.prompt_tokens = len(tokens)
-        stats.reused_tokens = self.evaluate_prompt(tokens, stopped, pause, completions_lane(request.lane))
+        stats.reused_tokens = self.evaluate_prompt(
+            tokens, channel.stopped, channel.pause, completions_lane(request.lane)
+        )
         stats.prompt_seconds = time.perf_counter() - started
         # Each further sample starts from the evaluated prompt: llama.cpp keeps the
         # longest common prefix of its cache, so only the generation is repeated.
@@ -162,12 +168,12 @@ class LoadedModel:
         seed = llm._seed
         try:
             for index in range(request.n):
-                if stopped():
+                if channel.stopped():
                     break
                 llm.set_seed((seed + index) & 0xFFFFFFFF)
                 budget = min(request.max_tokens, room)
                 forced = ForcedStart(removed)
-                finish = self._sample(request, index, tokens, forced, budget, emit, stopped, pause, stats)
+                finish = self._sample(request, index, tokens, forced, budget, channel, stats)
                 stats.finish = finish if index == 0 or stats.finish == finish else "mixed"
         finally:
             llm.set_seed(seed)
@@ -181,9 +187,7 @@ class LoadedModel:
         tokens: list[int],
         forced: ForcedStart,
         max_tokens: int,
-        emit: Callable[[Delta], None],
-        stopped: Callable[[], bool],
-        pause: Callable[[], None],
+        channel: Channel,
         stats: GenerationStats,
     ) -> str:
         """One sample, sent as choice ``index``; it ends at a stop sequence, so the next can start.
@@ -201,8 +205,8 @@ class LoadedModel:
         )
         try:
             for count, token in enumerate(generator, start=1):
-                pause()
-                if stopped():
+                channel.pause()
+                if channel.stopped():
                     finish = "cancelled"
                     break
                 if is_end(token):
@@ -211,7 +215,7 @@ class LoadedModel:
                 text = decoder.decode(forced.take(llm.detokenize([token], special=True)))
                 stats.generated_tokens += 1
                 if text:
-                    emit(Delta(text, index, tokens=1))
+                    channel.emit(Delta(text, index, tokens=1))
                     matcher.feed(text)
                 if matcher.stopped:
                     finish = "stop"
@@ -220,7 +224,7 @@ class LoadedModel:
                     break
         finally:
             generator.close()
-        emit(Delta(decoder.decode(b"", final=True), index, finish_reason=finish))
+        channel.emit(Delta(decoder.decode(b"", final=True), index, finish_reason=finish))
         return finish
 
 
