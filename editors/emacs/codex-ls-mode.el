@@ -1,10 +1,9 @@
-;;; codex-ls-mode.el --- Ghost text and code actions from codex-ls beside any language server -*- lexical-binding: t; -*-
+;;; codex-ls-mode.el --- Codex ghost text beside any language server -*- lexical-binding: t; -*-
 
 ;; Author: codex-ls authors
 ;; Version: 0.2.0
-;; Package-Requires: ((emacs "28.1") (jsonrpc "1.0.14"))
+;; Package-Requires: ((emacs "28.1"))
 ;; Keywords: tools, convenience
-;; URL: https://github.com/codex-ls/codex-ls
 ;; SPDX-License-Identifier: MIT
 
 ;;; Commentary:
@@ -53,7 +52,7 @@
 (require 'subr-x)
 (require 'url-util)
 
-(defgroup codex-ls-mode nil
+(defgroup codex-ls-mode-ghost-text nil
   "Ghost text and code actions from the codex-ls language server."
   :group 'tools
   :prefix "codex-ls-mode-")
