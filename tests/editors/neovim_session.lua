@@ -442,6 +442,35 @@ local function main()
     expect(record.shown, "no ghost text within 10 s of the restart")
   end)
 
+  step("kill_shown", function(record)
+    -- The server dies while a suggestion is shown: the extmark goes, the text stays as it
+    -- was, and the plugin starts the server again with a message.
+    local mark = #result.notifications
+    local old = assert(codex_client())
+    api.nvim_win_set_cursor(0, { #lines(), 0 })
+    api.nvim_input("ototal = mul(")
+    record.shown = wait_for(10000, function()
+      return #ghost_marks() > 0
+    end)
+    record.before = lines()
+    local children = api.nvim_get_proc_children(vim.fn.getpid())
+    record.killed = #children == 1 and vim.uv.kill(children[1], "sigkill") == 0
+    record.cleared = wait_for(5000, function()
+      return #ghost_marks() == 0
+    end)
+    record.after = lines()
+    record.restarted = wait_for(20000, function()
+      local client = codex_client()
+      return client ~= nil and client.id ~= old.id and client.initialized == true
+    end)
+    record.messages = {}
+    for i = mark + 1, #result.notifications do
+      table.insert(record.messages, result.notifications[i].message)
+    end
+    api.nvim_input("<Esc>")
+    expect(record.shown, "no ghost text to kill the server under")
+  end)
+
   step("suggestion", function(record)
     -- The pure functions behind the ghost text, on cases the server above does not make.
     local s = require("codex.suggestion")

@@ -283,3 +283,13 @@ def test_a_killed_server_is_started_again_and_ghost_text_comes_back(session: Ses
     assert "codex: codex-ls is running again" in messages
     assert recover["restart_ms"] >= 500  # after the first delay, not at once
     assert recover["statusline"] == "codex"
+
+
+def test_a_server_killed_under_a_shown_suggestion_takes_the_extmark_and_keeps_the_text(session: Session) -> None:
+    killed = session.step("kill_shown")
+    assert killed["killed"]
+    assert killed["cleared"]  # the extmark went with the server
+    assert killed["after"] == killed["before"]
+    assert killed["before"][-1] == "total = mul("
+    assert killed["restarted"]
+    assert any(m.startswith("codex: codex-ls exited (signal 9)") for m in killed["messages"]), killed["messages"]
