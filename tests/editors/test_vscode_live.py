@@ -346,6 +346,10 @@ def test_accept_next_word_then_next_line_then_tab_cost_one_model_call(session: S
     assert session.bench.visible_lines()[1] == "    product"
     session.bench.keys("Control+ArrowDown")  # acceptNextLine, bound by the extension
     session.ghost("    return product")
+    # At the start of a line, before a suggestion that begins with indentation, VS Code's
+    # Tab indents (inlineSuggestionHasIndentationLessThanTabSize); the next Tab accepts.
+    session.bench.keys("Tab")
+    session.ghost("return product")
     session.bench.keys("Tab")
     session.bench.wait_for_no_ghost()
     assert session.bench.visible_lines()[:3] == ["def area(w, h):", "    product = w * h", "    return product"]
