@@ -7,8 +7,10 @@
 
 ;;; Commentary:
 
-;; codex-ls gives any LSP editor Codex-style code assistance.  This file
-;; registers it with eglot for `codex-ls-major-modes', so that
+;; codex-ls gives any LSP editor Codex-style code assistance.  Ghost text
+;; beside the buffer's own language server comes from `codex-ls-mode'
+;; (codex-ls-mode.el), which keeps a connection of its own.  This file is the
+;; other option: it registers codex-ls with eglot for `codex-ls-major-modes', so that
 ;; `completion-at-point' (and company or corfu on top of it) offers the model's
 ;; suggestion through `textDocument/completion', and adds interactive
 ;; commands for the server's code actions:

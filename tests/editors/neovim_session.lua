@@ -168,6 +168,9 @@ local function main()
     local commands = client.server_capabilities.executeCommandProvider
     record.commands = commands and commands.commands or {}
     record.builtin_inline_completion = vim.lsp.inline_completion ~= nil
+    record.titles = vim.tbl_map(function(action)
+      return action.title
+    end, require("codex.actions").server_actions(client, 0) or {})
     record.statusline = require("codex").statusline()
   end)
   if not result.steps.setup.ok then
@@ -248,6 +251,58 @@ local function main()
     end)
     expect(record.sent, "the first request was not sent")
     expect(record.shown, "no ghost text within 10 s")
+  end)
+
+  step("partial", function(record)
+    -- A new function at the end: <C-Right> takes a word, <C-Down> a line, <Tab> the rest;
+    -- after each part the rest is shown and the server answers it without the model.
+    local function settled()
+      return wait_for(5000, function()
+        local ghost = require("codex.ghost").get()
+        return ghost ~= nil and not ghost.pending and #ghost_marks() > 0
+      end)
+    end
+    local last = #lines()
+    api.nvim_win_set_cursor(0, { last, 0 })
+    api.nvim_input("odef area(w, h):<CR>    ")
+    record.shown = wait_for(10000, function()
+      return #ghost_marks() > 0
+    end)
+    expect(record.shown, "no ghost text within 10 s")
+    record.first = state()
+    record.rows = { first = last + 1 }
+    api.nvim_input("<C-Right>")
+    expect(wait_for(3000, function()
+      return (lines()[last + 2] or ""):match("product$") ~= nil
+    end), "<C-Right> did not insert the word")
+    record.word_at_once = state()
+    record.word_settled = settled()
+    record.word = state()
+    api.nvim_input("<C-Down>")
+    expect(wait_for(3000, function()
+      return #lines() > #record.word.lines
+    end), "<C-Down> did not insert the line")
+    record.line_at_once = state()
+    record.line_settled = settled()
+    record.line = state()
+    api.nvim_input("<Tab>")
+    expect(wait_for(3000, function()
+      return (lines()[last + 3] or "") ~= ""
+    end), "<Tab> did not insert the rest")
+    record.whole = state()
+    sleep(300)
+    local client = assert(codex_client())
+    client:request("codex/stats", vim.empty_dict(), function(err, answer)
+      record.stats = answer or { error = err }
+    end, 0)
+    wait_for(3000, function()
+      return record.stats ~= nil
+    end)
+    record.stats_line = require("codex.actions").stats()
+    api.nvim_input("<Esc>")
+    wait_for(2000, function()
+      return api.nvim_get_mode().mode == "n"
+    end)
   end)
 
   step("trigger", function(record)
@@ -385,6 +440,35 @@ local function main()
     expect(record.killed, "no single server process to kill: " .. vim.inspect(children))
     expect(record.restarted, "codex-ls was not started again within 20 s")
     expect(record.shown, "no ghost text within 10 s of the restart")
+  end)
+
+  step("kill_shown", function(record)
+    -- The server dies while a suggestion is shown: the extmark goes, the text stays as it
+    -- was, and the plugin starts the server again with a message.
+    local mark = #result.notifications
+    local old = assert(codex_client())
+    api.nvim_win_set_cursor(0, { #lines(), 0 })
+    api.nvim_input("ototal = mul(")
+    record.shown = wait_for(10000, function()
+      return #ghost_marks() > 0
+    end)
+    record.before = lines()
+    local children = api.nvim_get_proc_children(vim.fn.getpid())
+    record.killed = #children == 1 and vim.uv.kill(children[1], "sigkill") == 0
+    record.cleared = wait_for(5000, function()
+      return #ghost_marks() == 0
+    end)
+    record.after = lines()
+    record.restarted = wait_for(20000, function()
+      local client = codex_client()
+      return client ~= nil and client.id ~= old.id and client.initialized == true
+    end)
+    record.messages = {}
+    for i = mark + 1, #result.notifications do
+      table.insert(record.messages, result.notifications[i].message)
+    end
+    api.nvim_input("<Esc>")
+    expect(record.shown, "no ghost text to kill the server under")
   end)
 
   step("suggestion", function(record)

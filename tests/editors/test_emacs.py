@@ -23,6 +23,7 @@ from tests.editors.harness import (
     chat_text,
     codex_ls_command,
     editor_env,
+    fim_prefix,
     requests_to,
     require_tool,
     run_session,
@@ -187,3 +188,190 @@ def test_eglot_connects_again_after_a_kill_and_completion_resumes(session: Sessi
     # Killed while busy with an explanation: the new server starts idle, and so does the mode line.
     assert result["recover-busy-mode-line"] == " codex…"
     assert result["recover-mode-line"] == " codex"
+
+
+# -- codex-ls-mode: its own connection, beside eglot running pylsp ------------------------------------
+
+SHAPES = (
+    "import math\n\n\ndef area(r):\n    return math.pi * r * r\n\n\n"
+    'def add(a, b):\n    """Return the sum of a and b."""\n    ...\n'
+)
+MODE_SOURCE = "def mul(a, b):\n    return a\n" + SHAPES
+COMMENTED = "def area(r):\n    # pi r squared\n    return math.pi * r * r\n"
+EDITED_AREA = "```python\ndef area(r):\n    # pi r squared\n    return math.pi * r ** 2\n```"
+DOCSTRING = 'def area(r):\n    """Area of a circle of radius r."""\n    return math.pi * r ** 2\n'
+TESTS = "```python\nfrom shapes import area\n\n\ndef test_unit_circle():\n    assert area(1) > 3\n```"
+GO = "```go\nfunc area(r float64) float64 {\n\treturn math.Pi * r * r\n}\n```"
+
+
+def test_codex_ls_mode_el_byte_compiles_without_warnings(emacs: Emacs) -> None:
+    copy = emacs.work / "compile-mode" / "codex-ls-mode.el"
+    copy.parent.mkdir()
+    shutil.copy(EDITORS / "emacs" / "codex-ls-mode.el", copy)
+    compile_it = (
+        f"(progn (setq byte-compile-error-on-warn t) (kill-emacs (if (byte-compile-file {json.dumps(str(copy))}) 0 1)))"
+    )
+    done = subprocess.run(
+        [*emacs.command, "--eval", compile_it], env=emacs.env, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 0, done.stderr
+
+
+@pytest.fixture(scope="module")
+def mode_session(model: tuple[FakeBackend, ScriptedModel], emacs: Emacs) -> Session:
+    server = codex_ls_command()
+    assert server is not None, "codex-ls is not installed in this environment"
+    pylsp = Path(server).with_name("pylsp")
+    require_tool(pylsp.exists(), "pylsp is not installed beside codex-ls (pip install python-lsp-server)")
+    backend, script = model
+    script.completions += [
+        ("    return a * ", "b"),
+        ("print(add(", "1, 2)"),
+        ("def area(w, h):\n    ", "product = w * h\n    return product"),
+        ("total = mul(", "2, 3)"),
+        ('b."""\n    ', "return a + b"),
+    ]
+    script.chats += [
+        COMMENTED,
+        "`area` is the area of a circle of radius `r`.",
+        EDITED_AREA,
+        f"```python\n{DOCSTRING}```",
+        TESTS,
+        "6: r may be negative",
+        GO,
+    ]
+    work = emacs.work / "mode"
+    project = work / "project"
+    (project / ".git").mkdir(parents=True)
+    file = project / "shapes.py"
+    file.write_text(MODE_SOURCE, encoding="utf-8")
+    result_path, server_log = work / "result.json", work / "codex-ls.log"
+    env = emacs.env | {
+        "CODEX_TEST_SERVER": server,
+        "CODEX_TEST_PYLSP": str(pylsp),
+        "CODEX_TEST_URL": backend.openai_url,
+        "CODEX_TEST_FILE": str(file),
+        "CODEX_TEST_RESULT": str(result_path),
+        "CODEX_TEST_SERVER_LOG": str(server_log),
+    }
+    command = [
+        *emacs.command,
+        "-l",
+        str(EDITORS / "emacs" / "codex-ls-mode.el"),
+        "-l",
+        str(HERE / "emacs_mode_session.el"),
+    ]
+    result, describe = run_session("Emacs", command, project, env, result_path, server_log, 180)
+    assert not result.get("error"), f"the session failed: {result['error']}\n{describe()}"
+    assert not result.get("timed-out"), f"the session timed out\n{describe()}"
+    return Session(result, backend, describe())
+
+
+def no_error(session: Session, step: str) -> dict[str, Any]:
+    result = session.result
+    assert not result.get(f"{step}-error"), f"{step}: {result.get(f'{step}-error')}\n{session.output}"
+    return result
+
+
+def test_the_mode_runs_its_own_server_beside_eglots(mode_session: Session) -> None:
+    result = no_error(mode_session, "setup")
+    assert result["major-mode"] == "python-mode"
+    assert result["language-id"] == "python"
+    assert result["eglot-connected"] is True  # pylsp, through eglot, in the same buffer
+    assert result["connected"] is True
+    assert result["mode-line"] == " codex"
+    assert result["tab"] == "indent-for-tab-command"  # TAB is left alone
+    assert list(result["titles"]) == [
+        "Explain",
+        "Add unit tests",
+        "Edit with instruction",
+        "Implement function",
+        "Add docstring",
+        "Add comments",
+        "Find bugs",
+        "Translate",
+    ]
+
+
+def test_ghost_text_appears_while_typing_and_is_accepted_whole(mode_session: Session) -> None:
+    result = no_error(mode_session, "accept")
+    assert result["ghost"] == "b"
+    assert result["ghost-keys"] == "codex-ls-mode-accept"
+    assert result["accept-command"] == "codex-ls-mode-accept"
+    assert result["accepted-line"] == "    return a * b"
+    assert result["accepted-ghost"] is None
+    assert result["keys-after"] != "codex-ls-mode-accept"  # the keys are active only while a suggestion is shown
+
+
+def test_accept_word_then_line_shows_the_rest_without_a_model_call(mode_session: Session) -> None:
+    result = no_error(mode_session, "partial")
+    assert result["partial-first"] == "product = w * h\n    return product"
+    assert result["word-command"] == "codex-ls-mode-accept-word"
+    assert result["word-line"] == "    product"
+    assert result["word-at-once"] == " = w * h\n    return product"
+    assert result["word-settled"] == " = w * h\n    return product"  # as the server answered it
+    assert result["line-command"] == "codex-ls-mode-accept-line"
+    assert result["line-lines"] == ["    product = w * h", ""]
+    assert result["line-at-once"] == "    return product"
+    assert result["line-settled"] == "    return product"
+    assert result["partial-text"].endswith("def area(w, h):\n    product = w * h\n    return product")
+    # The server's count of model calls, before the word and after the rest of the line was shown.
+    assert result["model-after-partial"] == result["model-before-partial"]
+    prefixes = [fim_prefix(r) or "" for r in requests_to(mode_session.backend, "/v1/completions")]
+    assert any(p.endswith("def area(w, h):\n    ") for p in prefixes)
+    stats = result["partial-stats"]["suggestions"]
+    assert stats["partiallyAccepted"] == 2
+    assert stats["accepted"] == 2  # the whole of "a * b", then the rest of this one
+
+
+def test_alternatives_cycle_and_a_dismissal_is_counted(mode_session: Session) -> None:
+    result = no_error(mode_session, "cycle")
+    assert (result["cycle-shown"], result["cycle-next"], result["cycle-previous"]) == (
+        "first (1/2)",
+        "second (2/2)",
+        "first (1/2)",
+    )
+    assert result["dismiss-command"] == "codex-ls-mode-dismiss"
+    assert result["dismissed-ghost"] is None
+    assert result["dismiss-stats"]["suggestions"]["dismissed"] == 1
+
+
+def test_pylsp_still_answers_xref_and_hover_while_ghost_text_is_shown(mode_session: Session) -> None:
+    result = no_error(mode_session, "other")
+    assert result["other-ghost"] == "1, 2)"
+    assert result["xref-backend"] == "eglot"
+    assert list(result["xref-lines"]) == [10]
+    assert "Return the sum of a and b." in result["hover"]
+    assert result["other-ghost-after"] == "1, 2)"
+
+
+@pytest.mark.parametrize(
+    "name", ["comments", "explain", "edit", "docstring", "implement", "tests", "bugs", "translate"]
+)
+def test_every_code_action_runs_through_the_modes_connection(mode_session: Session, name: str) -> None:
+    result = no_error(mode_session, "actions")
+    assert result[f"{name}-done"].endswith(":done t)"), result[f"{name}-done"]
+    assert result[f"{name}-busy"]
+
+
+def test_the_code_actions_change_the_buffer_and_show_their_documents(mode_session: Session) -> None:
+    result = no_error(mode_session, "actions")
+    assert COMMENTED in result["comments-text"]
+    assert "`area` is the area of a circle of radius `r`." in result["explained"]
+    assert "    return math.pi * r ** 2\n" in result["edit-text"]
+    assert '    """Area of a circle of radius r."""\n' in result["docstring-text"]
+    assert '    """Return the sum of a and b."""\n    return a + b\n' in result["implement-text"]
+    assert "r may be negative" in result["findings"]
+    assert result["translated"].startswith("func area(r float64) float64 {")
+    assert "def test_unit_circle():\n    assert area(1) > 3\n" in result["tests-file"]
+
+
+def test_a_killed_server_takes_its_ghost_text_and_comes_back(mode_session: Session) -> None:
+    result = no_error(mode_session, "kill")
+    assert result["kill-ghost"] == "2, 3)"
+    assert result["kill-ghost-after"] is None
+    assert result["kill-text-kept"] is True
+    assert result["kill-restarted"] is True
+    assert result["kill-ghost-again"] == "2, 3)"
+    assert "codex-ls exited; starting it again" in result["kill-messages"]
+    assert "codex-ls is running again" in result["kill-messages"]

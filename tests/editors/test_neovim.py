@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from codex_ls.actions.specs import ACTIONS
 from tests.editors.harness import (
     EDITORS,
     HERE,
@@ -67,6 +68,7 @@ def session(model: tuple[FakeBackend, ScriptedModel], tmp_path_factory: pytest.T
         ("    return result * 2", " + 1"),
         ("    return a + b", "  # the sum"),
         ("total = mul(", "2, 3)"),
+        ("def area(w, h):\n    ", "product = w * h\n    return product"),
     ]
     script.chats += [EXPLANATION, EDITED]
 
@@ -158,6 +160,46 @@ def test_typing_on_cancels_the_request_in_flight_and_the_contradicted_stream_is_
     assert slow.disconnected_at - slow.received_at < 3.0
 
 
+def test_accept_word_then_line_keeps_the_rest_shown_without_a_model_call(session: Session) -> None:
+    partial = session.step("partial")
+    row = partial["rows"]["first"]  # 0-based row of "    " in the new function's body
+    (first,) = partial["first"]["marks"]
+    assert first["virt_text"] == [["product = w * h", "Comment"]]
+
+    assert partial["word_at_once"]["lines"][row] == "    product"
+    assert partial["word_at_once"]["cursor"] == [row + 1, 11]
+    (word,) = partial["word_at_once"]["marks"]  # the rest, drawn before the server answers
+    assert word["virt_text"] == [[" = w * h", "Comment"]]
+    assert word["virt_lines"] == [[["    return product", "Comment"]]]
+    assert partial["word_settled"]
+    (served,) = partial["word"]["marks"]  # and as the server answered it
+    assert (served["virt_text"], served["virt_lines"]) == (word["virt_text"], word["virt_lines"])
+
+    assert partial["line_at_once"]["lines"][row : row + 2] == ["    product = w * h", ""]
+    assert partial["line_at_once"]["cursor"] == [row + 2, 0]
+    assert partial["line_settled"]
+    (line,) = partial["line"]["marks"]
+    assert line["virt_text"] == [["    return product", "Comment"]]
+    assert not line.get("virt_lines")
+
+    assert partial["whole"]["lines"][row - 1 : row + 2] == [
+        "def area(w, h):",
+        "    product = w * h",
+        "    return product",
+    ]
+    prefixes = [fim_prefix(r) or "" for r in requests_to(session.backend, "/v1/completions")]
+    assert [p for p in prefixes if p.endswith(("    product", "= w * h\n"))] == []  # both rests cost no model call
+    stats = partial["stats"]["suggestions"]
+    assert stats["partiallyAccepted"] == 2
+    assert stats["accepted"] >= 1
+    assert partial["stats_line"].startswith("codex since ")
+
+
+def test_the_action_titles_come_from_the_server(session: Session) -> None:
+    titles = session.step("setup")["titles"]
+    assert titles == [spec.title for spec in ACTIONS.values()]
+
+
 def test_set_settings_reaches_the_server_and_the_trigger_key_asks_now(session: Session) -> None:
     trigger = session.step("trigger")
     (mark,) = trigger["state"]["marks"]
@@ -241,3 +283,13 @@ def test_a_killed_server_is_started_again_and_ghost_text_comes_back(session: Ses
     assert "codex: codex-ls is running again" in messages
     assert recover["restart_ms"] >= 500  # after the first delay, not at once
     assert recover["statusline"] == "codex"
+
+
+def test_a_server_killed_under_a_shown_suggestion_takes_the_extmark_and_keeps_the_text(session: Session) -> None:
+    killed = session.step("kill_shown")
+    assert killed["killed"]
+    assert killed["cleared"]  # the extmark went with the server
+    assert killed["after"] == killed["before"]
+    assert killed["before"][-1] == "total = mul("
+    assert killed["restarted"]
+    assert any(m.startswith("codex: codex-ls exited (signal 9)") for m in killed["messages"]), killed["messages"]

@@ -13,6 +13,7 @@ import re
 import zipfile
 from typing import Any, get_args
 
+from codex_ls.actions.specs import ACTIONS as SERVER_ACTIONS
 from codex_ls.config import BackendKind, Config, to_wire
 from tests.editors.harness import EXTENSION, Build
 
@@ -73,7 +74,7 @@ def test_dependencies_install_from_the_lockfile(extension_build: Build) -> None:
 def test_typescript_compiles_without_errors(extension_build: Build) -> None:
     done = extension_build.check("compile")
     assert "error TS" not in done.stdout + done.stderr
-    assert (extension_build.root / "out" / "extension.js").exists()
+    assert (extension_build.root / "dist" / "extension.js").exists()  # the bundle
 
 
 def test_node_unit_tests_pass(extension_build: Build) -> None:
@@ -87,14 +88,25 @@ def test_node_unit_tests_pass(extension_build: Build) -> None:
     assert int(passed.group(1)) >= 30  # the suites ran, not an empty glob
 
 
-def test_vsce_packages_the_extension_with_its_runtime_dependencies_only(extension_build: Build) -> None:
+def test_vsce_packages_the_bundle_and_nothing_else(extension_build: Build) -> None:
     extension_build.check("vsce package")
     with zipfile.ZipFile(extension_build.root / "codex-ls.vsix") as vsix:
         names = set(vsix.namelist())
         packaged = json.loads(vsix.read("extension/package.json"))
     main = "extension/" + packaged["main"].removeprefix("./")
     assert main in names
-    assert "extension/node_modules/vscode-languageclient/package.json" in names
+    assert main == "extension/dist/extension.js"
     assert "extension/LICENSE.md" in names
-    assert not [n for n in names if n.startswith(("extension/src/", "extension/out/test/"))]
-    assert not [n for n in names if "/node_modules/typescript/" in n or "/node_modules/@vscode/vsce" in n]
+    # vscode-languageclient is inside the bundle: no node_modules, sources or tsc output.
+    assert not [n for n in names if n.startswith(("extension/src/", "extension/out/", "extension/node_modules/"))]
+    assert len(names) <= 8, sorted(names)
+    done = extension_build.check("vsce package")
+    assert "files" in done.stdout
+    assert "unbundled" not in (done.stdout + done.stderr).lower()
+
+
+def test_the_palette_titles_are_the_servers() -> None:
+    titles = {c["command"]: c["title"].removesuffix("\u2026") for c in manifest()["contributes"]["commands"]}
+    for spec in SERVER_ACTIONS.values():
+        command = "codexLs." + spec.command.removeprefix("codex.")
+        assert titles[command] == spec.title, command

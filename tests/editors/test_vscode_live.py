@@ -40,6 +40,7 @@ FILES = {
     "against.py": "def against(a, b):\n    \n",
     "escape.py": "def dismiss(a, b):\n    \n",
     "multi.py": "def product(a, b):",
+    "partial.py": "def area(w, h):",
     "decide.py": "def decide(a, b):\n    \n",
     "explain.py": "def mean(values):\n    return sum(values) / len(values)\n",
     "edit.py": "def scale(x):\n    return x * 2\n",
@@ -67,6 +68,7 @@ COMPLETIONS: list[tuple[str, str | Reply]] = [
     *typed_towards("def against(a, b):\n    ", "return ", "a + b"),
     *typed_towards("def dismiss(a, b):\n    ", "return ", "a + b"),
     ("def product(a, b):\n    ", "result = a * b\n    return result\n"),
+    ("def area(w, h):\n    ", "product = w * h\n    return product"),
     *typed_towards("def decide(a, b):\n    ", "return ", "a + b"),
     *typed_towards("def configured(a, b):\n    ", "return ", "a * b"),
     *typed_towards("def survive(a, b):\n    ", "return ", "a + b"),
@@ -332,6 +334,28 @@ def test_a_multiline_suggestion_is_drawn_over_several_lines_and_accepted_whole(s
     assert session.bench.visible_lines()[:3] == ["def product(a, b):", "    result = a * b", "    return result"]
     session.bench.save()
     assert session.on_disk("multi.py") == "def product(a, b):\n    result = a * b\n    return result"
+
+
+def test_accept_next_word_then_next_line_then_tab_cost_one_model_call(session: Session) -> None:
+    session.open("partial.py", 1, 16)
+    mark = session.tap.mark()
+    session.bench.keys("Enter")
+    session.ghost("product = w * h\n    return product")
+    session.bench.keys("Control+ArrowRight")  # editor.action.inlineSuggest.acceptNextWord
+    session.ghost(" = w * h\n    return product")
+    assert session.bench.visible_lines()[1] == "    product"
+    session.bench.keys("Control+ArrowDown")  # acceptNextLine, bound by the extension
+    session.ghost("    return product")
+    # At the start of a line, before a suggestion that begins with indentation, VS Code's
+    # Tab indents (inlineSuggestionHasIndentationLessThanTabSize); the next Tab accepts.
+    session.bench.keys("Tab")
+    session.ghost("return product")
+    session.bench.keys("Tab")
+    session.bench.wait_for_no_ghost()
+    assert session.bench.visible_lines()[:3] == ["def area(w, h):", "    product = w * h", "    return product"]
+    assert len(session.model_calls("def area(w, h):")) == 1
+    accepted = session.tap.sent("workspace/executeCommand", mark)
+    assert [m["params"]["command"] for m in accepted] == ["codex.didAcceptCompletion"]
 
 
 def test_vs_code_asks_for_ghost_text_only_so_one_model_call_serves_a_keystroke(session: Session) -> None:

@@ -1,6 +1,7 @@
 /**
  * The code actions as data: which VS Code command runs which server command,
- * and what it asks the user first.
+ * and what it asks the user first. Their titles are the server's (`codex/actions`);
+ * the command palette shows the same titles from package.json, which a test keeps equal.
  *
  * The server's commands (`workspace/executeCommand`) take one argument object
  * `{uri, range, instruction?, target?}`. Explain goes through the custom request
@@ -14,21 +15,58 @@ export interface Action {
   readonly command: string;
   /** The server's `workspace/executeCommand` command. */
   readonly serverCommand: string;
-  readonly title: string;
   /** What to ask the user before running it, if anything. */
   readonly input?: Input;
 }
 
 export const ACTIONS: readonly Action[] = [
-  { command: "codexLs.explain", serverCommand: "codex.explain", title: "Explain" },
-  { command: "codexLs.addTests", serverCommand: "codex.addTests", title: "Add tests" },
-  { command: "codexLs.edit", serverCommand: "codex.edit", title: "Edit with instruction", input: "instruction" },
-  { command: "codexLs.implement", serverCommand: "codex.implement", title: "Implement" },
-  { command: "codexLs.addDocstring", serverCommand: "codex.addDocstring", title: "Add docstring" },
-  { command: "codexLs.addComments", serverCommand: "codex.addComments", title: "Add comments" },
-  { command: "codexLs.findBugs", serverCommand: "codex.findBugs", title: "Find bugs" },
-  { command: "codexLs.translate", serverCommand: "codex.translate", title: "Translate", input: "target" },
+  { command: "codexLs.explain", serverCommand: "codex.explain" },
+  { command: "codexLs.addTests", serverCommand: "codex.addTests" },
+  { command: "codexLs.edit", serverCommand: "codex.edit", input: "instruction" },
+  { command: "codexLs.implement", serverCommand: "codex.implement" },
+  { command: "codexLs.addDocstring", serverCommand: "codex.addDocstring" },
+  { command: "codexLs.addComments", serverCommand: "codex.addComments" },
+  { command: "codexLs.findBugs", serverCommand: "codex.findBugs" },
+  { command: "codexLs.translate", serverCommand: "codex.translate", input: "target" },
 ];
+
+/** One code action as the server lists it (`codex/actions`). */
+export interface ServerAction {
+  readonly command: string;
+  readonly title: string;
+  readonly kind: string;
+}
+
+/** The request that lists the server's code actions. */
+export const ACTIONS_REQUEST = "codex/actions";
+/** The request that counts what became of the suggestions. */
+export const STATS_REQUEST = "codex/stats";
+
+/** The server's title of `action`, or its command when the server did not list it. */
+export function titleOf(action: Action, listed: readonly ServerAction[]): string {
+  return listed.find((a) => a.command === action.serverCommand)?.title ?? action.serverCommand;
+}
+
+export interface Stats {
+  suggestions?: {
+    since?: string;
+    shown?: number;
+    accepted?: number;
+    partiallyAccepted?: number;
+    dismissed?: number;
+  };
+  completions?: Record<string, number>;
+}
+
+/** One line for the user: what became of the suggestions, and the model calls. */
+export function statsText(stats: Stats): string {
+  const s = stats.suggestions ?? {};
+  const calls = stats.completions?.model ?? 0;
+  return (
+    `Codex since ${s.since ?? "the start"}: ${s.shown ?? 0} shown, ${s.accepted ?? 0} accepted, ` +
+    `${s.partiallyAccepted ?? 0} accepted in part, ${s.dismissed ?? 0} dismissed; ${calls} model calls`
+  );
+}
 
 /** The request that returns an explanation as Markdown. */
 export const EXPLAIN_REQUEST = "codex/explain";

@@ -18,7 +18,20 @@ import {
   TransportKind,
 } from "vscode-languageclient/node";
 
-import { type Action, ACTIONS, commandArgument, EXPLAIN_REQUEST, prompt, STATUS_NOTIFICATION } from "./actions";
+import {
+  type Action,
+  ACTIONS,
+  ACTIONS_REQUEST,
+  commandArgument,
+  EXPLAIN_REQUEST,
+  prompt,
+  type ServerAction,
+  STATS_REQUEST,
+  type Stats,
+  statsText,
+  STATUS_NOTIFICATION,
+  titleOf,
+} from "./actions";
 import { Explanations, SCHEME as EXPLANATION_SCHEME } from "./explanations";
 import { findServer } from "./serverPath";
 import { needsRestart, serverSettingKeys, toServerSettings } from "./settings";
@@ -34,6 +47,8 @@ let output: vscode.LogOutputChannel | undefined;
 let statusItem: vscode.StatusBarItem | undefined;
 let serverStatus: StatusParams | undefined;
 let explanations: Explanations | undefined;
+/** The server's code actions, as it listed them once it started. */
+let serverActions: ServerAction[] = [];
 /** The server's settings declared in package.json, below `codexLs.`. */
 let settingKeys: string[] = [];
 
@@ -173,6 +188,7 @@ async function stopClient(): Promise<void> {
   const running = client;
   client = undefined;
   serverStatus = undefined;
+  serverActions = [];
   if (running !== undefined && running.state !== State.Stopped) {
     try {
       await running.stop();
@@ -269,10 +285,42 @@ async function runAction(action: Action): Promise<void> {
     answer,
   );
   // The server answers with workspace/applyEdit or window/showDocument; the client applies both.
+  const title = titleOf(action, await listActions());
   await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Window, title: `Codex: ${action.title.toLowerCase()}…`, cancellable: false },
+    { location: vscode.ProgressLocation.Window, title: `Codex: ${title.toLowerCase()}…`, cancellable: false },
     () => running.sendRequest(ExecuteCommandRequest.type, { command: action.serverCommand, arguments: [argument] }),
   );
+}
+
+/** The server's code actions (`codex/actions`), asked once per server. */
+async function listActions(): Promise<ServerAction[]> {
+  if (serverActions.length === 0 && client?.state === State.Running) {
+    serverActions = (await client.sendRequest<ServerAction[] | null>(ACTIONS_REQUEST, {})) ?? [];
+  }
+  return serverActions;
+}
+
+/** `codexLs.runAction`: pick one of the server's actions by its title. */
+async function pickAction(): Promise<void> {
+  const listed = await listActions();
+  const picked = await vscode.window.showQuickPick(
+    listed.map((a) => ({ label: a.title, command: a.command })),
+    { placeHolder: "Codex: which action?" },
+  );
+  const action = ACTIONS.find((a) => a.serverCommand === picked?.command);
+  if (action !== undefined) {
+    await (action.serverCommand === "codex.explain" ? explain() : runAction(action));
+  }
+}
+
+/** `codexLs.stats`: what became of the suggestions since the server started. */
+async function showStats(): Promise<void> {
+  if (client?.state !== State.Running) {
+    void vscode.window.showWarningMessage("Codex: the language server is not running.");
+    return;
+  }
+  const stats = await client.sendRequest<Stats>(STATS_REQUEST, {});
+  void vscode.window.showInformationMessage(statsText(stats));
 }
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
@@ -294,13 +342,15 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
         try {
           await run();
         } catch (error) {
-          void vscode.window.showErrorMessage(`Codex: ${action.title} failed: ${String(error)}`);
+          void vscode.window.showErrorMessage(`Codex: ${titleOf(action, serverActions)} failed: ${String(error)}`);
         }
       }),
     );
   }
   context.subscriptions.push(
     vscode.commands.registerCommand("codexLs.restart", restartClient),
+    vscode.commands.registerCommand("codexLs.runAction", pickAction),
+    vscode.commands.registerCommand("codexLs.stats", showStats),
     vscode.commands.registerCommand("codexLs.showOutput", () => output?.show(true)),
     vscode.workspace.onDidChangeConfiguration((event) => void onConfigurationChanged(event)),
   );

@@ -11,10 +11,19 @@ from collections.abc import Callable
 
 from ..backends.registry import make_backend, make_chat_backend
 from ..config import Config
-from .handlers import code_actions, commands, completion, configuration, documents, inline_completion, lifecycle
+from .handlers import (
+    code_actions,
+    commands,
+    completion,
+    configuration,
+    documents,
+    feedback,
+    inline_completion,
+    lifecycle,
+)
 from .server import BackendFactory, ChatBackendFactory, CodexLanguageServer
 
-HANDLERS = (lifecycle, configuration, inline_completion, completion, documents, code_actions, commands)
+HANDLERS = (lifecycle, configuration, inline_completion, completion, documents, code_actions, commands, feedback)
 
 
 def create_server(

@@ -141,23 +141,101 @@ function M.run(name, first, last)
   end)
 end
 
+--- The server's code actions `{command, title, kind}` (`codex/actions`), in its order;
+--- nil when it does not answer within two seconds.
+---@param client vim.lsp.Client
+---@param bufnr integer
+---@return { command: string, title: string, kind: string }[]?
+function M.server_actions(client, bufnr)
+  local answer = client:request_sync("codex/actions", vim.empty_dict(), 2000, bufnr)
+  if not answer or answer.err or type(answer.result) ~= "table" then
+    return nil
+  end
+  return answer.result
+end
+
+--- The short name of `:Codex {name}` for a server command.
+---@param command string
+---@return string?
+local function name_of(command)
+  for name, action in pairs(M.actions) do
+    if action.command == command then
+      return name
+    end
+  end
+  return nil
+end
+
+--- `:Codex` without an action: pick one by the server's title.
+---@param first integer?
+---@param last integer?
+function M.pick(first, last)
+  local bufnr = api.nvim_get_current_buf()
+  local client = require("codex").client(bufnr)
+  local actions = client and M.server_actions(client, bufnr)
+  if not actions then
+    vim.notify("codex: codex-ls did not list its actions", vim.log.levels.WARN)
+    return
+  end
+  vim.ui.select(actions, {
+    prompt = "Codex:",
+    format_item = function(action)
+      return action.title
+    end,
+  }, function(action)
+    local name = action and name_of(action.command)
+    if name then
+      M.run(name, first, last)
+    end
+  end)
+end
+
+--- `:Codex stats`: what became of the suggestions since the server started, and its model calls.
+function M.stats()
+  local bufnr = api.nvim_get_current_buf()
+  local client = require("codex").client(bufnr)
+  local answer = client and client:request_sync("codex/stats", vim.empty_dict(), 2000, bufnr)
+  if not answer or answer.err or type(answer.result) ~= "table" then
+    vim.notify("codex: codex-ls did not answer codex/stats", vim.log.levels.WARN)
+    return nil
+  end
+  local s, c = answer.result.suggestions or {}, answer.result.completions or {}
+  local text = ("codex since %s: %d shown, %d accepted, %d accepted in part, %d dismissed; %d model calls"):format(
+    s.since or "?",
+    s.shown or 0,
+    s.accepted or 0,
+    s.partiallyAccepted or 0,
+    s.dismissed or 0,
+    c.model or 0
+  )
+  vim.notify(text, vim.log.levels.INFO)
+  return text
+end
+
 function M.create_command()
   api.nvim_create_user_command("Codex", function(opts)
+    local first, last = nil, nil
+    if opts.range > 0 then
+      first, last = opts.line1, opts.line2
+    end
     if opts.fargs[1] == "restart" then
       require("codex").restart()
-    elseif opts.range > 0 then
-      M.run(opts.fargs[1], opts.line1, opts.line2)
+    elseif opts.fargs[1] == "stats" then
+      M.stats()
+    elseif not opts.fargs[1] then
+      M.pick(first, last)
     else
-      M.run(opts.fargs[1])
+      M.run(opts.fargs[1], first, last)
     end
   end, {
-    nargs = 1,
+    nargs = "?",
     range = true,
-    desc = "codex-ls code action on the range, or on the function at the cursor; restart: start codex-ls again",
+    desc = "codex-ls code action on the range, or on the function at the cursor (none: pick by title); "
+      .. "restart: start codex-ls again; stats: what became of the suggestions",
     complete = function(lead)
       local names = vim.tbl_filter(function(name)
         return vim.startswith(name, lead)
-      end, vim.list_extend(vim.tbl_keys(M.actions), { "restart" }))
+      end, vim.list_extend(vim.tbl_keys(M.actions), { "restart", "stats" }))
       table.sort(names)
       return names
     end,

@@ -27,6 +27,7 @@ M.namespace = api.nvim_create_namespace("codex.ghost")
 ---@field extmark integer?
 ---@field anchor { [1]: integer, [2]: integer }? Cursor (0-based row, byte col) the ghost text belongs to.
 ---@field augroup integer
+---@field kept_tick integer? The buffer's changedtick after a partial accept, whose rest stays shown.
 
 ---@type table<integer, codex.ghost.State>
 local states = {}
@@ -35,6 +36,18 @@ local states = {}
 local function cursor()
   local pos = api.nvim_win_get_cursor(0)
   return pos[1] - 1, pos[2]
+end
+
+--- Cancel the request in flight, if any (`$/cancelRequest`).
+---@param state codex.ghost.State
+local function cancel(state)
+  if state.request_id then
+    local client = vim.lsp.get_client_by_id(state.client_id)
+    if client then
+      client:cancel_request(state.request_id)
+    end
+    state.request_id = nil
+  end
 end
 
 --- Hide the ghost text (the suggestions stay for next/prev until the text changes).
@@ -55,13 +68,7 @@ function M.clear(bufnr)
     return
   end
   state.timer:stop()
-  if state.request_id then
-    local client = vim.lsp.get_client_by_id(state.client_id)
-    if client then
-      client:cancel_request(state.request_id)
-    end
-    state.request_id = nil
-  end
+  cancel(state)
   M.hide(bufnr)
   state.items, state.index, state.anchor = {}, 1, nil
 end
@@ -135,7 +142,13 @@ local function schedule(bufnr)
   if not state then
     return
   end
-  M.clear(bufnr)
+  if state.kept_tick == api.nvim_buf_get_changedtick(bufnr) then
+    -- The plugin's own partial accept: the rest stays shown while the server is asked again.
+    state.timer:stop()
+    cancel(state)
+  else
+    M.clear(bufnr)
+  end
   state.timer:start(
     state.config.ghost_text.debounce_ms,
     0,
@@ -162,7 +175,61 @@ function M.accept(bufnr)
   api.nvim_buf_set_text(bufnr, srow, scol, erow, ecol, vim.split(item.text, "\n", { plain = true }))
   local row, col = suggestion.end_of(item)
   api.nvim_win_set_cursor(0, { row + 1, col })
+  local client = vim.lsp.get_client_by_id(state.client_id)
+  if client and item.command then
+    -- The server counts acceptances through the item's command, as LSP 3.18 has clients run it.
+    client:exec_cmd(item.command, { bufnr = bufnr })
+  end
   return true
+end
+
+--- Insert the head of the shown suggestion that `take` picks; the rest stays shown.
+--- Accepting the last part is accepting the whole. False if none is shown.
+---@param bufnr integer?
+---@param take fun(rest: string): string
+---@return boolean
+function M.accept_part(bufnr, take)
+  bufnr = (bufnr == nil or bufnr == 0) and api.nvim_get_current_buf() or bufnr
+  local state = states[bufnr]
+  if not state or not state.extmark or #state.items == 0 then
+    return false
+  end
+  local item = state.items[state.index]
+  local row, col = cursor()
+  local line = api.nvim_buf_get_lines(bufnr, row, row + 1, false)[1] or ""
+  local part = suggestion.partial(line, item, row, col, take)
+  if not part then
+    return M.accept(bufnr)
+  end
+  state.timer:stop()
+  cancel(state)
+  api.nvim_buf_set_text(bufnr, row, col, row, col, vim.split(part.head, "\n", { plain = true }))
+  api.nvim_win_set_cursor(0, { part.rest.range[1] + 1, part.rest.range[2] })
+  state.items, state.index = { part.rest }, 1
+  state.kept_tick = api.nvim_buf_get_changedtick(bufnr)
+  M.render(bufnr)
+  local client = vim.lsp.get_client_by_id(state.client_id)
+  if client then
+    client:notify("textDocument/didPartiallyAcceptCompletion", {
+      item = { insertText = part.rest.insert_text },
+      acceptedLength = part.accepted,
+    })
+  end
+  return true
+end
+
+--- Accept the next word of the shown suggestion.
+---@param bufnr integer?
+---@return boolean
+function M.accept_word(bufnr)
+  return M.accept_part(bufnr, suggestion.next_word)
+end
+
+--- Accept the rest of the suggestion's current line, with its line break.
+---@param bufnr integer?
+---@return boolean
+function M.accept_line(bufnr)
+  return M.accept_part(bufnr, suggestion.next_line)
 end
 
 --- Show the next (`step` 1) or previous (`step` -1) suggestion.
@@ -187,7 +254,11 @@ function M.dismiss(bufnr)
   bufnr = (bufnr == nil or bufnr == 0) and api.nvim_get_current_buf() or bufnr
   local state = states[bufnr]
   local shown = state ~= nil and (state.extmark ~= nil or state.request_id ~= nil)
+  local client = state and state.extmark and vim.lsp.get_client_by_id(state.client_id)
   M.clear(bufnr)
+  if client then
+    client:notify("codex/didDismissCompletion", vim.empty_dict())
+  end
   return shown
 end
 
@@ -292,6 +363,8 @@ function M.attach(bufnr, client, config)
   })
   local keys = config.keymaps
   map(bufnr, keys.accept, M.accept, "codex: accept the suggestion")
+  map(bufnr, keys.accept_word, M.accept_word, "codex: accept the next word of the suggestion")
+  map(bufnr, keys.accept_line, M.accept_line, "codex: accept the next line of the suggestion")
   map(bufnr, keys.next, function(b)
     return M.cycle(b, 1)
   end, "codex: next suggestion")

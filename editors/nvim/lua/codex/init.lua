@@ -12,6 +12,8 @@ local M = {}
 
 ---@class codex.Keymaps
 ---@field accept string|false Insert mode: accept the ghost text (falls back to the key itself).
+---@field accept_word string|false Insert mode: accept the next word of the ghost text; the rest stays shown.
+---@field accept_line string|false Insert mode: accept the next line of the ghost text; the rest stays shown.
 ---@field next string|false Insert mode: show the next suggestion.
 ---@field prev string|false Insert mode: show the previous suggestion.
 ---@field dismiss string|false Insert mode: hide the ghost text.
@@ -41,7 +43,15 @@ local defaults = {
   root_markers = { ".git", "pyproject.toml", "package.json", "Cargo.toml", "go.mod" },
   settings = {},
   ghost_text = { enabled = true, renderer = "auto", debounce_ms = 20, hl_group = "Comment" },
-  keymaps = { accept = "<Tab>", next = "<M-]>", prev = "<M-[>", dismiss = "<C-]>", trigger = "<M-\\>" },
+  keymaps = {
+    accept = "<Tab>",
+    accept_word = "<C-Right>",
+    accept_line = "<C-Down>",
+    next = "<M-]>",
+    prev = "<M-[>",
+    dismiss = "<C-]>",
+    trigger = "<M-\\>",
+  },
 }
 
 ---@type codex.Config

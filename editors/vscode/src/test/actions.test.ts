@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import { describe, test } from "node:test";
 
-import { ACTIONS, commandArgument } from "../actions";
+import { ACTIONS, commandArgument, statsText, titleOf } from "../actions";
 import { manifest } from "./manifest";
 
 const range = { start: { line: 2, character: 4 }, end: { line: 5, character: 0 } };
@@ -68,5 +68,30 @@ describe("commandArgument", () => {
       range,
       target: "Rust",
     });
+  });
+});
+
+describe("titles", () => {
+  test("are the server's, by its command", () => {
+    const listed = [{ command: "codex.addTests", title: "Add unit tests", kind: "refactor.codex" }];
+    assert.equal(titleOf(action("codexLs.addTests"), listed), "Add unit tests");
+    assert.equal(titleOf(action("codexLs.explain"), listed), "codex.explain");
+  });
+});
+
+describe("statsText", () => {
+  test("says what became of the suggestions and counts the model calls", () => {
+    const text = statsText({
+      suggestions: { since: "2026-01-01T00:00:00Z", shown: 5, accepted: 2, partiallyAccepted: 1, dismissed: 1 },
+      completions: { model: 3, type_through: 4 },
+    });
+    assert.equal(
+      text,
+      "Codex since 2026-01-01T00:00:00Z: 5 shown, 2 accepted, 1 accepted in part, 1 dismissed; 3 model calls",
+    );
+  });
+
+  test("reads an older server's answer without the suggestion counts", () => {
+    assert.match(statsText({ completions: {} }), /0 shown, 0 accepted, 0 accepted in part, 0 dismissed; 0 model calls$/);
   });
 });

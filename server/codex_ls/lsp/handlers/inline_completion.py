@@ -7,9 +7,12 @@ An item's range starts at the cursor and covers the auto-closed characters
 
 from __future__ import annotations
 
+from typing import Any
+
 from lsprotocol import types
 
 from ..server import CodexLanguageServer
+from . import feedback
 
 STATS = "codex/stats"
 
@@ -21,19 +24,23 @@ async def inline_completion(
     reply = await ls.complete_at(params.text_document.uri, params.position, manual=manual)
     if reply is None:
         return types.InlineCompletionList(items=[])
+    feedback.shown(ls, len(reply.answer.suggestions))
+    accepted = feedback.accept_command(feedback.tally(ls).shown)
     return types.InlineCompletionList(
         items=[
             types.InlineCompletionItem(
-                insert_text=s.text, range=reply.range(reply.cursor, reply.cursor + s.replace_suffix)
+                insert_text=s.text,
+                range=reply.range(reply.cursor, reply.cursor + s.replace_suffix),
+                command=accepted,
             )
             for s in reply.answer.suggestions
         ]
     )
 
 
-def stats(ls: CodexLanguageServer, params: object) -> dict[str, dict[str, int]]:
+def stats(ls: CodexLanguageServer, params: object) -> dict[str, dict[str, Any]]:
     """``codex/stats``: how the completion requests so far were answered, and how streams ended."""
-    return {"completions": ls.completion.stats()}
+    return {"completions": ls.completion.stats(), "suggestions": feedback.report(ls)}
 
 
 def register(server: CodexLanguageServer) -> None:
