@@ -81,7 +81,7 @@ cmake -S "$SRC" -B "$WORK/build" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release \
   >>"$LOG" 2>&1 || fail "cmake configure failed"
 
 jobs=$(nproc 2>/dev/null || echo 2)
-say "compiling with $jobs jobs (the first time only; about 15 minutes on 2 cores)"
+say "compiling with $jobs jobs (the first time only: 12 minutes of CPU)"
 # Ninja prints "[n/N]" per step, Make "[ nn%]": show those, keep everything in the log.
 # (A shell loop, not awk: mawk reads its input in blocks and would show nothing for minutes.)
 cmake --build "$WORK/build" --target llama-server --parallel "$jobs" 2>&1 | tee -a "$LOG" | while IFS= read -r line; do
