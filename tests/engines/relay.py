@@ -22,7 +22,7 @@ import time
 from dataclasses import dataclass, field
 
 _LAST_BYTES = 8192
-_NUMBER = {name: re.compile(rb'"%s":(\d+)' % name.encode()) for name in ("prompt_n", "cache_n", "tokens_evaluated")}
+_NUMBER = {name: re.compile(rb'"%s":\s*(\d+)' % name.encode()) for name in ("prompt_n", "cache_n", "tokens_evaluated")}
 _CONNECTION = re.compile(rb"^(connection|keep-alive):[^\r\n]*\r\n", re.IGNORECASE | re.MULTILINE)
 
 
