@@ -71,7 +71,7 @@ async def test_cache_prompt_leaves_a_keystroke_only_the_tokens_after_it(server: 
 
 
 async def test_the_engine_stops_at_the_newline_and_says_so(server: Engine) -> None:
-    # Greedy, the 0.5B model finishes this line and goes on to the next one.
+    # Greedy, the 0.5B model writes more than one line here.
     wire, (choices,) = await infill(server, request("def add(a, b):\n    return ", suffix="\n\n\ndef sub(a, b):\n"))
     text, finish, _ = choices[0]
     final = wire.final()

@@ -75,7 +75,7 @@ def samples() -> int:
 async def client(lsp_client: LanguageClient, engine: Engine, samples: int) -> Any:
     settings = {
         "backend": {"kind": "openai", "url": engine.openai_url, "model": ALIAS, "maxRetries": 0},
-        "completion": {"timeout": 60.0, "samples": samples, "multilineMaxTokens": 48},
+        "completion": {"timeout": 60.0, "samples": samples, "multilineMaxTokens": 24},
     }
     await start(lsp_client, settings)
     yield
