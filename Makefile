@@ -52,9 +52,9 @@ install-editors:
 
 # The real serving engines for tests/engines and bench/team.py: llama.cpp's llama-server,
 # compiled from the llama.cpp sources in the pinned llama-cpp-python sdist (from PyPI) into
-# ~/.cache/codex-ls/engines (once: 12 minutes of CPU, 25 minutes on 2 cores shared with
-# other work; progress below), found there on later runs. llama_cpp.server comes with
-# the `engines` extra.
+# ~/.cache/codex-ls/engines (once: 12 minutes of CPU, 12 to 25 minutes on 2 cores shared
+# with other work; progress below), found there on later runs. llama_cpp.server comes
+# with the `engines` extra.
 install-engines: venv
 	@PYTHON=$(BIN)/python bash tests/engines/install_llama_server.sh >/dev/null \
 	  || echo "llama-server: not built (see above); tests/engines will skip its tests"
