@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 MODEL ?= qwen2.5-coder-0.5b
 LLAMA_CPP := llama-cpp-python==0.3.36
 
-.PHONY: demo test lint bench install-local install-editors wheelhouse venv clean
+.PHONY: demo test lint bench install-local install-editors install-engines wheelhouse venv clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,8 +32,8 @@ demo: install-local
 	@echo "== completing examples/fibonacci.py line 8, column 24, through the language server =="
 	$(BIN)/codex-ls complete examples/fibonacci.py --line 8 --col 24 --config '{"model": {"name": "$(MODEL)"}}'
 
-test: install-local install-editors wheelhouse
-	$(BIN)/pip install --progress-bar on -e '.[local,model-0-5b,syntax,dev]'
+test: install-local install-editors install-engines wheelhouse
+	$(BIN)/pip install --progress-bar on -e '.[local,model-0-5b,syntax,dev,engines]'
 	$(BIN)/codex-ls model install qwen2.5-coder-0.5b --no-pip
 	$(BIN)/python -m pytest
 
@@ -49,6 +49,15 @@ install-editors:
 	else echo "emacs + eglot: missing (apt-get install emacs-nox elpa-eglot); tests/editors/test_emacs.py will skip"; fi
 	@bash tests/editors/install_code_server.sh >/dev/null \
 	  || echo "code-server: not installed (see above); tests/editors/test_vscode_live.py will skip"
+
+# The real serving engines for tests/engines and bench/team.py: llama.cpp's llama-server,
+# compiled from the llama.cpp sources in the pinned llama-cpp-python sdist (from PyPI) into
+# ~/.cache/codex-ls/engines (once: 12 minutes of CPU, 12 to 25 minutes on 2 cores shared
+# with other work; progress below), found there on later runs. llama_cpp.server comes
+# with the `engines` extra.
+install-engines: venv
+	@PYTHON=$(BIN)/python bash tests/engines/install_llama_server.sh >/dev/null \
+	  || echo "llama-server: not built (see above); tests/engines will skip its tests"
 
 # What a user's `pip install codex_ls-*.whl` needs, fetched once from the registry, so
 # that tests/e2e/test_install_from_wheel.py can build the sdist and the wheel and

@@ -1,0 +1,411 @@
+"""A team on one engine: N language servers, each typed into by a VS Code-like client, sharing one llama-server.
+
+Each user is a codex-ls process of its own, driven as VS Code drives it (a keystroke
+cancels the unanswered request, the next request follows VS Code's 50 ms debounce;
+``bench/replay.py``'s client), typing a function body of its own from the standard
+library at a fixed pace, with a few wrong keys taken back. All of them complete
+against one ``llama-server --parallel P`` serving the embedded 0.5B model. Each
+user's server reaches the engine through its own metering relay
+(``tests/engines/relay.py``), which reads the engine's account of every request.
+
+Phases (``--phases``):
+
+* ``alone``: user 0 alone, the baseline;
+* ``team``: every user at once. Per user: keystrokes with a correct suggestion (a
+  non-empty prefix of what is typed next) in time (before the next key), keystrokes
+  with any suggestion in time, backend requests per keystroke, latency p50/p90 of the
+  answers with a suggestion, engine prompt tokens per request (``timings.prompt_n``:
+  all requests, and those after the first at a line), requests left unanswered, and
+  the engine's busy slots after the run;
+* ``restart``: every user types; the engine is killed (SIGKILL) mid-run and started
+  again. Per user: answers while it is down (all should be empty), messages shown,
+  seconds from its return to the first suggestion, edits the server asked the
+  editor to apply (none: completions never touch the text);
+* ``failover``: every user has ``fallbackUrls`` to a second engine; the first is
+  killed mid-run. Per user: seconds from the kill to the first suggestion, from the
+  second engine.
+
+``--layout cache`` runs the servers with the KV-cache layout that the embedded
+backend uses (``CacheLayout``: a head that stays put, the typed part of the line
+last, at most 512 characters of suffix); for ``llamacpp`` the typed part travels in
+``/infill``'s ``prompt`` field, which llama-server puts after the FIM middle token.
+
+    python -m bench.team [--users 8] [--keys 120] [--ms-per-key 120] [--parallel 4]
+                         [--kind llamacpp|openai] [--layout default|cache] [--phases alone,team,restart,failover]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import signal
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lsprotocol import types
+from pygls.lsp.client import LanguageClient
+from tests.engines.engines import ALIAS, Engine, llama_server, llama_server_binary, loopback_env, model_file
+from tests.engines.relay import Relay
+
+from bench.common import RESULTS, command, percentile
+from bench.replay import VSCODE_DEBOUNCE, Answered, EditorRequests, Key, Region, keystrokes, regions
+
+#: The servers' Python, with the KV-cache layout switched on for the HTTP backends (``--layout cache``).
+CACHE_LAYOUT = """
+import sys
+from codex_ls.backends.base import CacheLayout
+from codex_ls.backends.llamacpp import LlamaCppBackend
+from codex_ls.backends.openai import OpenAIBackend
+from codex_ls.completion.window import split_typed
+from codex_ls.cli.main import main
+layout = CacheLayout(suffix_chars=512, typed_last=True, cold_tokens=0)
+OpenAIBackend.cache_layout = LlamaCppBackend.cache_layout = layout
+infill_body = LlamaCppBackend.body
+def typed_last(self, request):
+    body = infill_body(self, request)
+    body["input_prefix"], body["prompt"] = split_typed(request.prefix)
+    return body
+LlamaCppBackend.body = typed_last
+sys.exit(main())
+"""
+
+
+@dataclass
+class Sent:
+    """One inline completion request and its answer."""
+
+    key: int
+    at: float
+    answered: float | None = None
+    items: list[str] | None = None
+    error: str | None = None
+
+
+class Requests(EditorRequests):
+    """The VS Code client's requests, every one of them kept with its answer (or error)."""
+
+    def __init__(self, client: LanguageClient, prefix: str) -> None:
+        super().__init__(client, cancels=True, debounce=VSCODE_DEBOUNCE, prefix=prefix)
+        self.sent: list[Sent] = []
+        self.on_send = lambda index, _: self.sent.append(Sent(index, time.monotonic()))
+
+    async def _receive(self, index: int, sent: float, future: asyncio.Future[Any]) -> None:
+        record = next(s for s in reversed(self.sent) if s.key == index)
+        try:
+            answer = await future
+        except Exception as exc:  # cancelled by the client, as editors cancel
+            record.answered, record.error = time.monotonic(), type(exc).__name__
+            return
+        record.answered = time.monotonic()
+        record.items = [i.insert_text for i in (answer.items if answer else []) if isinstance(i.insert_text, str)]
+        self.answers[index] = Answered(record.answered, record.answered - sent, record.items)
+
+
+@dataclass
+class User:
+    index: int
+    region: Region
+    keys: list[Key]
+    relays: list[Relay]
+    client: LanguageClient = field(default_factory=lambda: LanguageClient("bench-team", "1"))
+    shown: list[tuple[float, str]] = field(default_factory=list)
+    edits_asked: int = 0
+    #: Per keystroke: when it was typed, whether it was a wrong key or a backspace, the truth after it.
+    typed: list[tuple[float, bool, str]] = field(default_factory=list)
+    requests: Requests | None = None
+    stderr: list[str] = field(default_factory=list)
+    drain: asyncio.Task[None] | None = None
+
+    async def start(self, settings: dict[str, Any], layout: str) -> None:
+        @self.client.feature(types.WINDOW_SHOW_MESSAGE)  # type: ignore[untyped-decorator]
+        def show(params: types.ShowMessageParams) -> None:
+            self.shown.append((time.monotonic(), params.message))
+
+        @self.client.feature(types.WORKSPACE_APPLY_EDIT)  # type: ignore[untyped-decorator]
+        def apply(params: types.ApplyWorkspaceEditParams) -> types.ApplyWorkspaceEditResult:
+            self.edits_asked += 1
+            return types.ApplyWorkspaceEditResult(applied=False, failure_reason="the benchmark applies no edits")
+
+        args = ["-c", CACHE_LAYOUT] if layout == "cache" else ["-m", "codex_ls"]
+        await self.client.start_io(sys.executable, *args, "--stdio", "--log-level", "warning", env=loopback_env())
+        self.drain = asyncio.ensure_future(self._drain())
+        await self.client.initialize_async(
+            types.InitializeParams(capabilities=types.ClientCapabilities(), initialization_options=settings)
+        )
+        self.client.initialized(types.InitializedParams())
+        self.requests = Requests(self.client, f"user{self.index}")
+
+    async def _drain(self) -> None:
+        process = self.client._server
+        while process is not None and process.stderr is not None and (line := await process.stderr.readline()):
+            self.stderr = [*self.stderr[-20:], line.decode("utf-8", "replace").rstrip()]
+
+    async def type(self, interval: float, start: float) -> None:
+        """Type the keys at ``interval`` from ``start``; the answers are read afterwards."""
+        assert self.requests is not None
+        uri = f"file:///team/user{self.index}.py"
+        region = self.region
+        self.client.text_document_did_open(
+            types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "python", 1, region.before + region.after))
+        )
+        line, character, typed = region.before.count("\n"), 0, ""
+        for index, key in enumerate(self.keys):
+            await asyncio.sleep(max(0.0, start + index * interval - time.monotonic()))
+            self.requests.cancel_pending()
+            if key.backspace:
+                edit = types.Range(types.Position(line, character - 1), types.Position(line, character))
+                character, typed, text = character - 1, typed[:-1], ""
+            else:
+                edit = types.Range(types.Position(line, character), types.Position(line, character))
+                typed, text = typed + key.text, key.text
+                line += key.text.count("\n")
+                character = len(key.text.rsplit("\n", 1)[-1]) if "\n" in key.text else character + len(key.text)
+            self.client.text_document_did_change(
+                types.DidChangeTextDocumentParams(
+                    types.VersionedTextDocumentIdentifier(uri=uri, version=index + 2),
+                    [types.TextDocumentContentChangePartial(range=edit, text=text)],
+                )
+            )
+            self.typed.append((time.monotonic(), key.wrong or key.backspace, region.body[len(typed) :]))
+            self.requests.schedule(uri, index, types.Position(line, character))
+        await asyncio.sleep(max(0.0, start + len(self.keys) * interval - time.monotonic()) + 0.5)
+        self.requests.stop()
+        self.client.text_document_did_close(types.DidCloseTextDocumentParams(types.TextDocumentIdentifier(uri)))
+
+    async def stop(self) -> dict[str, int]:
+        stats: dict[str, int] = {}
+        try:
+            answer = await asyncio.wait_for(self.client.protocol.send_request_async("codex/stats", None), 10)
+            stats = {str(k): int(v) for k, v in answer.completions._asdict().items()}
+            await asyncio.wait_for(self.client.shutdown_async(None), 10)
+            self.client.exit(None)
+        except Exception as exc:
+            print(f"  user {self.index}: shutdown failed: {exc!r}", file=sys.stderr)
+        process = self.client._server
+        if process is not None:
+            try:
+                await asyncio.wait_for(process.wait(), 10)
+            except TimeoutError:
+                process.kill()
+        await self.client.stop()  # type: ignore[no-untyped-call]
+        if self.drain is not None:
+            self.drain.cancel()
+        return stats
+
+
+def place(body: bytes) -> str:
+    """Where a request asked: the two lines above the cursor's line, as the prompt shows them."""
+    try:
+        sent = json.loads(body)
+    except ValueError:
+        return ""
+    prefix = str(sent.get("input_prefix", "")) + str(sent.get("prompt", ""))
+    if "<|fim_prefix|>" in prefix:  # the openai kind's rendered template
+        fim = prefix.split("<|fim_prefix|>", 1)[1]
+        prefix = fim.split("<|fim_suffix|>", 1)[0] + fim.split("<|fim_middle|>", 1)[-1]
+    return "\n".join(prefix.split("\n")[-3:-1])
+
+
+def ms(values: list[float], q: float) -> float | None:
+    return round(percentile(values, q) * 1000) if values else None
+
+
+def user_figures(user: User, stats: dict[str, int], happened: dict[str, float]) -> dict[str, Any]:
+    assert user.requests is not None
+    sent = {s.key: s for s in user.requests.sent}
+    ends = [t for t, _, _ in user.typed[1:]] + [user.typed[-1][0] + 0.12]
+    counted = correct = shown = 0
+    for index, ((_, wrong, truth), next_key) in enumerate(zip(user.typed, ends, strict=True)):
+        if wrong:
+            continue
+        counted += 1
+        s = sent.get(index)
+        if s and s.items and s.items[0] and s.answered is not None and s.answered <= next_key:
+            shown += 1
+            correct += truth.startswith(s.items[0])
+    exchanges = [e for relay in user.relays for e in relay.exchanges]
+    prompt_n = [float(e.prompt_n) for e in exchanges if e.prompt_n is not None]
+    seen: set[str] = set()
+    later = []
+    for e in exchanges:
+        if e.prompt_n is not None:
+            where = place(e.body)
+            if where in seen:
+                later.append(float(e.prompt_n))
+            seen.add(where)
+    latencies = [s.answered - s.at for s in sent.values() if s.items and s.answered is not None]
+    figures: dict[str, Any] = {
+        "user": user.index,
+        "keystrokes": len(user.typed),
+        "correct_in_time": round(correct / max(counted, 1), 3),
+        "suggestion_in_time": round(shown / max(counted, 1), 3),
+        "backend_requests_per_keystroke": round(len(exchanges) / max(len(user.typed), 1), 3),
+        "latency_p50_ms": ms(latencies, 50),
+        "latency_p90_ms": ms(latencies, 90),
+        "engine_prompt_tokens_p50": percentile(prompt_n, 50) if prompt_n else None,
+        "engine_prompt_tokens_p90": percentile(prompt_n, 90) if prompt_n else None,
+        "engine_prompt_tokens_p50_after_first_at_a_line": percentile(later, 50) if later else None,
+        "requests": len(sent),
+        "unanswered": sum(1 for s in sent.values() if s.answered is None),
+        "edits_asked": user.edits_asked,
+        "server_counts": stats,
+    }
+    if "killed" in happened:
+        figures |= outage(user, list(sent.values()), happened)
+    return figures
+
+
+def outage(user: User, sent: list[Sent], happened: dict[str, float]) -> dict[str, Any]:
+    """While the engine was down, and how soon suggestions came back (from its return, or from the kill)."""
+    killed = happened["killed"]
+    back = happened.get("back", killed)
+    down = [s for s in sent if killed <= s.at < happened.get("back", float("inf"))]
+    first = min((s.answered for s in sent if s.items and s.answered is not None and s.answered >= back), default=None)
+    engine = min((e.ended for r in user.relays for e in r.exchanges if e.status == 200 and e.ended and e.ended >= back
+                  and not e.client_left), default=None)  # fmt: skip
+    messages = [m for t, m in user.shown if t >= killed]
+    exchanges = user.relays[-1].exchanges
+    return {
+        "requests_while_down": len(down),
+        "answered_while_down": sum(1 for s in down if s.answered is not None),
+        "suggestions_while_down": sum(1 for s in down if s.items),
+        "messages_after_kill": messages,
+        "seconds_to_first_engine_answer": round(engine - back, 2) if engine is not None else None,
+        "seconds_to_first_suggestion": round(first - back, 2) if first is not None else None,
+        "requests_to_last_endpoint_after_kill": sum(1 for e in exchanges if e.started >= killed),
+    }
+
+
+def summary(
+    name: str, users: list[User], stats: list[dict[str, int]], happened: dict[str, float], **extra: Any
+) -> dict[str, Any]:
+    rows = [user_figures(user, stat, happened) for user, stat in zip(users, stats, strict=True)]
+    every = [float(e.prompt_n) for u in users for r in u.relays for e in r.exchanges if e.prompt_n is not None]
+    return {
+        "phase": name,
+        "users": rows,
+        "backend_requests_per_keystroke": round(
+            sum(len(r.exchanges) for u in users for r in u.relays) / max(sum(len(u.typed) for u in users), 1), 3
+        ),
+        "engine_prompt_tokens_p50": percentile(every, 50) if every else None,
+        **extra,
+    }
+
+
+def settings(user: User, kind: str) -> dict[str, Any]:
+    urls = [relay.url + ("/v1" if kind == "openai" else "") for relay in user.relays]
+    backend: dict[str, Any] = {"kind": kind, "url": urls[0], "model": ALIAS}
+    if len(urls) > 1:
+        backend["fallbackUrls"] = urls[1:]
+    return {"backend": backend}
+
+
+async def run_phase(
+    name: str, engines: list[Engine], users: list[User], args: argparse.Namespace, event: Any = None
+) -> dict[str, Any]:
+    """Start the users' servers, let them type, run ``event`` (the kill) alongside; their figures."""
+    for user in users:
+        user.relays = [await Relay(engine.port).start() for engine in engines]
+    await asyncio.gather(*(user.start(settings(user, args.kind), args.layout) for user in users))
+    start = time.monotonic() + 1.0
+    interval = args.ms_per_key / 1000
+    happened: dict[str, float] = {}
+    # Each user starts a fraction of a keystroke after the previous one: typists are not in step.
+    typing = asyncio.gather(*(user.type(interval, start + u * interval / len(users)) for u, user in enumerate(users)))
+    if event is not None:
+        happened = await event(start, interval)
+    await typing
+    await asyncio.sleep(1.0)
+    unanswered = sum(1 for u in users for s in (u.requests.sent if u.requests else []) if s.answered is None)
+    busy = await asyncio.to_thread(engines[0].busy_slots) if engines[0].process is not None else []
+    stats = [await user.stop() for user in users]
+    for user in users:
+        for relay in user.relays:
+            await relay.stop()
+    return summary(name, users, stats, happened, unanswered=unanswered, busy_slots_after=len(busy))
+
+
+def new_users(chosen: list[Region], count: int, keys: int, seed: int) -> list[User]:
+    rng = random.Random(seed)
+    return [User(i, region, keystrokes(region.body, 0.03, rng)[:keys], []) for i, region in enumerate(chosen[:count])]
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--users", type=int, default=8)
+    parser.add_argument("--keys", type=int, default=120, help="keystrokes per user and phase (at most)")
+    parser.add_argument("--ms-per-key", type=int, default=120)
+    parser.add_argument("--parallel", type=int, default=4, help="llama-server's slots")
+    parser.add_argument("--ctx-size", type=int, default=8192, help="llama-server's context, shared by its slots")
+    parser.add_argument("--kind", choices=["llamacpp", "openai"], default="llamacpp")
+    parser.add_argument("--layout", choices=["default", "cache"], default="default")
+    parser.add_argument("--phases", default="alone,team,restart,failover")
+    parser.add_argument("--down-seconds", type=float, default=3.0, help="how long the engine stays dead")
+    parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--out", type=Path, default=RESULTS / "team.json")
+    args = parser.parse_args()
+    binary, model = llama_server_binary(), model_file()
+    if binary is None or model is None:
+        raise SystemExit("needs llama-server (make install-engines) and the 0.5B model (codex-ls model install)")
+    # Regions with enough to type, one per user, from the standard library (replay's modules).
+    chosen = [r for r in regions(40_000) if len(r.body) >= 100][: args.users]
+    logs = Path(tempfile.mkdtemp(prefix="bench-team-"))
+
+    def engine(name: str) -> Engine:
+        return llama_server(binary, model, logs / f"{name}.log", parallel=args.parallel, ctx_size=args.ctx_size)
+
+    results: list[dict[str, Any]] = []
+    with engine("primary") as primary:
+        for phase in args.phases.split(","):
+            users = new_users(chosen, 1 if phase == "alone" else args.users, args.keys, args.seed)
+            if phase in ("alone", "team"):
+                results.append(await run_phase(phase, [primary], users, args))
+            elif phase == "restart":
+                results.append(await run_phase(phase, [primary], users, args, restart_midway(primary, args)))
+            elif phase == "failover":
+                with engine("second") as second:
+                    results.append(await run_phase(phase, [primary, second], users, args, kill_midway(primary, args)))
+                await asyncio.to_thread(primary.start)
+            print(json.dumps({k: v for k, v in results[-1].items() if k != "users"}), flush=True)
+    report = {
+        "command": command(),
+        "date": time.strftime("%Y-%m-%d %H:%M"),
+        "settings": {**vars(args), "out": str(args.out)},
+        "engine_logs": str(logs),
+        "phases": results,
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=2) + "\n")
+    print(json.dumps(report["phases"], indent=1))
+
+
+def restart_midway(engine: Engine, args: argparse.Namespace) -> Any:
+    async def event(start: float, interval: float) -> dict[str, float]:
+        await asyncio.sleep(max(0.0, start + args.keys * interval / 3 - time.monotonic()))
+        killed = time.monotonic()
+        await asyncio.to_thread(engine.stop, signal.SIGKILL)
+        await asyncio.sleep(args.down_seconds)
+        await asyncio.to_thread(engine.start)
+        return {"killed": killed, "back": time.monotonic()}
+
+    return event
+
+
+def kill_midway(engine: Engine, args: argparse.Namespace) -> Any:
+    async def event(start: float, interval: float) -> dict[str, float]:
+        await asyncio.sleep(max(0.0, start + args.keys * interval / 3 - time.monotonic()))
+        killed = time.monotonic()
+        await asyncio.to_thread(engine.stop, signal.SIGKILL)
+        return {"killed": killed}
+
+    return event
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
