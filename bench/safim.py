@@ -8,6 +8,9 @@ line), ``control`` (the condition of an ``if``/``while``/``for`` header, mid-lin
 * ``bare``: the model called directly through llama-cpp-python with the same FIM
   template and window as the server (``bench/bare.py``): no line-break stop on
   ``block`` (256 tokens at most), a line-break stop on ``control`` and ``api``.
+* ``plain``: the same server with the bare row's prompt (``SERVED``): the cursor's line
+  before the FIM middle marker, the whole suffix share of the window, no cold window.
+  What it loses against ``bare`` is post-processing's; what ``auto`` loses beyond it, the prompt's.
 * ``auto``: the real server (``python -m codex_ls --stdio``, a frozen copy of
   ``--source``), an inline completion on an automatic trigger, the first item applied.
   Its ``completion.timeout`` is ``--timeout`` (120 s by default) so that a loaded
@@ -45,8 +48,12 @@ from bench.safim_tasks import EXTENSIONS, LANGUAGE_IDS, Task, document_after, in
 
 SPLITS = ("block", "control", "api")
 LANGS = ("python", "java", "cpp", "csharp")
-ROWS = ("bare", "auto")
+ROWS = ("bare", "auto", "plain")
 SETTINGS = {"0.5b": {"model": {"large": ""}}, "1.5b": {"model": {"large": "qwen2.5-coder-1.5b"}}}
+#: What each server row changes in the model's settings. ``plain``: the bare row's prompt (the
+#: cursor's line before the middle marker, the whole suffix share, no cold window), so that
+#: what it loses against the bare model is the pipeline's, not the prompt's.
+SERVED: dict[str, dict[str, Any]] = {"auto": {}, "plain": {"cacheLayout": False, "suffixChars": 0, "coldTokens": 0}}
 
 
 def records_file(folder: Path, model: str, row: str, split: str) -> Path:
@@ -136,20 +143,25 @@ async def collect(args: argparse.Namespace) -> None:
         for split, tasks in splits.items():
             print(f"bare {args.model} {split}: {len(tasks)} tasks", file=sys.stderr, flush=True)
             await asyncio.to_thread(run_bare, args.model, tasks, records_file(args.records, args.model, "bare", split))
-    if "auto" not in args.rows:
-        return
+    for row in (r for r in args.rows if r in SERVED):
+        await serve(args, row, splits)
+
+
+async def serve(args: argparse.Namespace, row: str, splits: dict[str, list[Task]]) -> None:
     source = snapshot(args.source) if args.source != "installed" else None
     env = dict(os.environ)
     if source is not None:
         env["PYTHONPATH"] = os.pathsep.join([str(source / "server"), *filter(None, [env.get("PYTHONPATH")])])
     # The client waits a little longer than the server's own deadline, so that the server's answer is what counts.
     bench.client.REQUEST_TIMEOUT = args.timeout + 15
-    settings = {**SETTINGS[args.model], "completion": {"timeout": args.timeout}}
-    server = await bench.client.Server.start(settings, env, "--log-level", "debug")
+    model = {**SETTINGS[args.model]["model"], **SERVED[row]}
+    server = await bench.client.Server.start(
+        {"model": model, "completion": {"timeout": args.timeout}}, env, "--log-level", "debug"
+    )
     try:
         for split, tasks in splits.items():
-            print(f"auto {args.model} {split}: {len(tasks)} tasks", file=sys.stderr, flush=True)
-            await run_server(server, tasks, records_file(args.records, args.model, "auto", split))
+            print(f"{row} {args.model} {split}: {len(tasks)} tasks", file=sys.stderr, flush=True)
+            await run_server(server, tasks, records_file(args.records, args.model, row, split))
     finally:
         await server.stop()
         if source is not None:

@@ -108,7 +108,7 @@ def head(text: str, lines: int) -> str:
     return "\n".join(text.split("\n")[:lines])
 
 
-def diagnose(folder: Path, model: str) -> str:
+def diagnose(folder: Path, model: str, every: bool = False) -> str:
     out: list[str] = []
     counts: dict[tuple[str, str], collections.Counter[str]] = collections.defaultdict(collections.Counter)
     for split in SPLITS:
@@ -116,9 +116,12 @@ def diagnose(folder: Path, model: str) -> str:
         bare, served = (recorded(records_file(folder, model, row, split)) for row in ("bare", "auto"))
         for key in sorted(bare.keys() & served.keys()):
             b, s, task = bare[key], served[key], tasks[key]
-            if "passed" not in b or "passed" not in s or not ((b["passed"] and not s["passed"]) or s["empty"]):
+            if "passed" not in b or "passed" not in s:
+                continue
+            if not (every or (b["passed"] and not s["passed"]) or s["empty"]):
                 continue
             multiline = decided(s) == "multi-line"
+            finish, raw = s["raw"][0] if s.get("raw") else (None, None)
             steps = replay(task, s["raw"][0][1], multiline) if s.get("raw") else []
             why = cause(task, b, s, steps)
             counts[(split, task.lang)][why.split(":")[0].split(" (")[0]] += 1
@@ -128,7 +131,7 @@ def diagnose(folder: Path, model: str) -> str:
                 f"--- suffix head:\n{head(task.suffix, 3)}",
                 f"--- ground truth: {json.dumps(task.ground_truth)}",
                 f"--- bare:   {json.dumps(b['completion'])}",
-                f"--- raw:    {json.dumps(s['raw'][0][1] if s.get('raw') else None)} finish={(s.get('raw') or [[None]])[0][0]}",
+                f"--- raw:    {json.dumps(raw)} finish={finish}",
                 *(f"    {name}: {json.dumps(after)}" for name, after in steps),
                 f"--- server: {json.dumps(s['completion'])} replace={s['replace']}",
                 f"--- cause: {why}",
@@ -145,8 +148,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", default="0.5b")
     parser.add_argument("--records", type=Path, default=RESULTS / "safim-records")
+    parser.add_argument("--every", action="store_true", help="every task, not only those lost or empty")
     args = parser.parse_args()
-    print(diagnose(args.records, args.model))
+    print(diagnose(args.records, args.model, args.every))
 
 
 if __name__ == "__main__":

@@ -82,11 +82,22 @@ def document_after(task: Task, text: str | None, replace: int) -> str:
 
 
 def inserted(task: Task, text: str | None, replace: int) -> str:
-    """What ends up in the hole; ``text`` itself where the replaced characters are not its end."""
-    after = document_after(task, text, replace)
-    if after.startswith(task.prefix) and after.endswith(task.suffix) and len(after) >= len(task.text):
-        return after[len(task.prefix) : len(after) - len(task.suffix)]
-    return text or ""
+    """What ends up in the hole: ``text`` without its end that stands for the ``replace`` characters of the suffix.
+
+    The replaced characters (an auto-closed ``)``, ``) {``) are matched at the end of
+    ``text`` whitespace aside: ``f(x))`` over ``) {`` leaves ``f(x)`` in the hole.
+    """
+    text = text or ""
+    wanted = [c for c in task.suffix[:replace] if not c.isspace()]
+    at = len(text)
+    while wanted and at:
+        at -= 1
+        if text[at].isspace():
+            continue
+        if text[at] != wanted[-1]:
+            return text
+        wanted.pop()
+    return text if wanted else text[:at]
 
 
 def first_line(text: str) -> str:

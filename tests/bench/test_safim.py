@@ -68,6 +68,7 @@ def test_a_document_with_two_holes_is_refused() -> None:
         pytest.param("u == v", 0, "u == v", "if (u == v) {", id="plain insertion"),
         pytest.param("u == v)", 1, "u == v", "if (u == v) {", id="the closing bracket typed over"),
         pytest.param("u == v", 1, "u == v", "if (u == v {", id="replaced characters it does not end with"),
+        pytest.param("u == v)", 2, "u == v", "if (u == v){", id="the bracket and a space typed over"),
         pytest.param(None, 0, "", "if () {", id="no answer"),
     ],
 )
