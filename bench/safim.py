@@ -8,6 +8,8 @@ line), ``control`` (the condition of an ``if``/``while``/``for`` header, mid-lin
 * ``bare``: the model called directly through llama-cpp-python with the same FIM
   template and window as the server (``bench/bare.py``): no line-break stop on
   ``block`` (256 tokens at most), a line-break stop on ``control`` and ``api``.
+* ``post``: no model run; the server's post-processing of the bare row's answers
+  (``bench/safim_offline.py``): what post-processing alone does to the same samples.
 * ``plain``: the same server with the bare row's prompt (``SERVED``): the cursor's line
   before the FIM middle marker, the whole suffix share of the window, no cold window.
   What it loses against ``bare`` is post-processing's; what ``auto`` loses beyond it, the prompt's.
@@ -48,7 +50,7 @@ from bench.safim_tasks import EXTENSIONS, LANGUAGE_IDS, Task, document_after, in
 
 SPLITS = ("block", "control", "api")
 LANGS = ("python", "java", "cpp", "csharp")
-ROWS = ("bare", "auto", "plain")
+ROWS = ("bare", "post", "plain", "auto")
 SETTINGS = {"0.5b": {"model": {"large": ""}}, "1.5b": {"model": {"large": "qwen2.5-coder-1.5b"}}}
 #: What each server row changes in the model's settings. ``plain``: the bare row's prompt (the
 #: cursor's line before the middle marker, the whole suffix share, no cold window), so that
@@ -80,6 +82,18 @@ def run_bare(model: str, tasks: list[Task], path: Path) -> None:
             record |= {"seconds": round(answer.seconds, 3), "finish": answer.finish}
             out.write(json.dumps(record) + "\n")
             out.flush()
+
+
+def derive_post(tasks: list[Task], bare: Path, path: Path) -> None:
+    """The ``post`` row from the bare row's answers (``bench/safim_offline.py``): no model runs."""
+    from bench.safim_offline import post
+
+    answers, done = recorded(bare), recorded(path)
+    with path.open("a", encoding="utf-8") as out:
+        for task in tasks:
+            if task.key in answers and task.key not in done:
+                record = {"key": task.key, "error": None, "seconds": answers[task.key]["seconds"]}
+                out.write(json.dumps(record | post(task, answers[task.key]["completion"])) + "\n")
 
 
 async def run_server(server: bench.client.Server, tasks: list[Task], path: Path) -> None:
@@ -143,6 +157,9 @@ async def collect(args: argparse.Namespace) -> None:
         for split, tasks in splits.items():
             print(f"bare {args.model} {split}: {len(tasks)} tasks", file=sys.stderr, flush=True)
             await asyncio.to_thread(run_bare, args.model, tasks, records_file(args.records, args.model, "bare", split))
+    if "post" in args.rows:
+        for split, tasks in splits.items():
+            derive_post(tasks, *(records_file(args.records, args.model, row, split) for row in ("bare", "post")))
     for row in (r for r in args.rows if r in SERVED):
         await serve(args, row, splits)
 

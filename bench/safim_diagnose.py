@@ -1,13 +1,14 @@
 """Where the server loses a SAFIM task the bare model wins, and why, task by task.
 
-For every task of a split and language where the bare row passes and the ``auto``
-row does not (and every empty server answer), prints the end of the prefix, the
-start of the suffix, both answers, the server's raw sample (its debug log) and
-the post-processing steps of ``codex_ls.completion.postprocess`` that changed it,
-replayed on that raw sample; then one cause, found by the rules in :func:`cause`.
-Reads the records of ``bench/safim.py`` (judged by its ``--report``).
+For every task where the bare row passes and a server row (``--row``: ``auto``,
+``plain`` or ``post``) does not, and for every empty server answer: the end of the
+prefix, the start of the suffix, both answers, the server's raw sample (its debug
+log), and the steps of ``codex_ls.completion.postprocess`` that changed it, replayed
+on that sample; then one cause, by the rules of :func:`cause`, and a count of the
+causes per split and language. Reads the records of ``bench/safim.py`` (judged by
+its ``--report``).
 
-    python -m bench.safim_diagnose --model 0.5b > /tmp/losses.txt
+    python -m bench.safim_diagnose --model 0.5b --row post > /tmp/losses.txt
 """
 
 from __future__ import annotations
@@ -108,12 +109,12 @@ def head(text: str, lines: int) -> str:
     return "\n".join(text.split("\n")[:lines])
 
 
-def diagnose(folder: Path, model: str, every: bool = False) -> str:
+def diagnose(folder: Path, model: str, row: str = "auto", every: bool = False) -> str:
     out: list[str] = []
     counts: dict[tuple[str, str], collections.Counter[str]] = collections.defaultdict(collections.Counter)
     for split in SPLITS:
         tasks = all_tasks(split)
-        bare, served = (recorded(records_file(folder, model, row, split)) for row in ("bare", "auto"))
+        bare, served = (recorded(records_file(folder, model, name, split)) for name in ("bare", row))
         for key in sorted(bare.keys() & served.keys()):
             b, s, task = bare[key], served[key], tasks[key]
             if "passed" not in b or "passed" not in s:
@@ -148,9 +149,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", default="0.5b")
     parser.add_argument("--records", type=Path, default=RESULTS / "safim-records")
+    parser.add_argument("--row", default="auto", help="the row compared with the bare one: auto, plain or post")
     parser.add_argument("--every", action="store_true", help="every task, not only those lost or empty")
     args = parser.parse_args()
-    print(diagnose(args.records, args.model, args.every))
+    print(diagnose(args.records, args.model, args.row, args.every))
 
 
 if __name__ == "__main__":
