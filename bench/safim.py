@@ -152,16 +152,16 @@ def judge_file(path: Path, tasks: dict[str, Task], cache: dict[str, Verdict]) ->
 
 async def collect(args: argparse.Namespace) -> None:
     args.records.mkdir(parents=True, exist_ok=True)
-    splits = {split: load(split, args.langs, args.stride, args.limit) for split in args.splits}
-    if "bare" in args.rows:
-        for split, tasks in splits.items():
+    # Split after split, every row: a run stopped early leaves whole splits to compare.
+    for split in args.splits:
+        tasks = load(split, args.langs, args.stride, args.limit)
+        if "bare" in args.rows:
             print(f"bare {args.model} {split}: {len(tasks)} tasks", file=sys.stderr, flush=True)
             await asyncio.to_thread(run_bare, args.model, tasks, records_file(args.records, args.model, "bare", split))
-    if "post" in args.rows:
-        for split, tasks in splits.items():
+        if "post" in args.rows:
             derive_post(tasks, *(records_file(args.records, args.model, row, split) for row in ("bare", "post")))
-    for row in (r for r in args.rows if r in SERVED):
-        await serve(args, row, splits)
+        for row in (r for r in args.rows if r in SERVED):
+            await serve(args, row, {split: tasks})
 
 
 async def serve(args: argparse.Namespace, row: str, splits: dict[str, list[Task]]) -> None:
