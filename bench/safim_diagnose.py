@@ -1,7 +1,8 @@
 """Where the server loses a SAFIM task the bare model wins, and why, task by task.
 
-For every task where the bare row passes and a server row (``--row``: ``auto``,
-``plain`` or ``post``) does not, and for every empty server answer: the end of the
+For every task where the base row (``--base``: ``bare`` or ``post``) passes, or has
+the first line exact, and a server row (``--row``: ``auto``, ``plain`` or ``post``)
+does not, and for every empty server answer: the end of the
 prefix, the start of the suffix, both answers, the server's raw sample (its debug
 log), and the steps of ``codex_ls.completion.postprocess`` that changed it, replayed
 on that sample; then one cause, by the rules of :func:`cause`, and a count of the
@@ -82,12 +83,18 @@ def cause(task: Task, bare: dict[str, Any], served: dict[str, Any], steps: list[
     if raw is None:
         return f"no sample: {mode}"
     if mode != want:
+        if task.prefix.rsplit("\n", 1)[-1].rstrip().endswith("{"):
+            return f"decided {mode} after a `{{` that ends the line (syntax.heuristic_multiline)"
         return f"decided {mode} where the bare row is {want} (syntax.decide_multiline)"
     clean = raw.split("<|", 1)[0]
     if not (clean.startswith(theirs.rstrip()) or theirs.startswith(clean.rstrip())):
+        if clean.strip().startswith("}"):
+            return "the model closed the block first (its prompt differs: model.cacheLayout, suffixChars, coldTokens)"
         if clean.strip().split("\n")[0].strip() != theirs.strip().split("\n")[0].strip():
-            return "the model wrote another answer (prompt differs from the bare one: cold prompt, cache, batch)"
-        return "the model's later lines differ from the bare run (prompt/cache)"
+            return "the model wrote another answer (its prompt differs: model.cacheLayout, suffixChars, coldTokens)"
+        return "the model's later lines differ (its prompt differs, or a second sample ranked first)"
+    if mine[:1].isspace() and not theirs[:1].isspace() and mine.strip() == theirs.strip():
+        return "extra indentation kept on the first line (postprocess.fix_seam)"
     if len(clean.rstrip()) < len(theirs.rstrip()) and served["raw"][0][0] != "length":
         return f"stream ended early (finish={served['raw'][0][0]}: samples.block_ended or a stop)"
     if not mine.strip():
@@ -109,35 +116,45 @@ def head(text: str, lines: int) -> str:
     return "\n".join(text.split("\n")[:lines])
 
 
-def diagnose(folder: Path, model: str, row: str = "auto", every: bool = False) -> str:
+def diagnose(
+    folder: Path, model: str, row: str = "auto", every: bool = False, base: str = "bare", brief: bool = False
+) -> str:
     out: list[str] = []
     counts: dict[tuple[str, str], collections.Counter[str]] = collections.defaultdict(collections.Counter)
     for split in SPLITS:
         tasks = all_tasks(split)
-        bare, served = (recorded(records_file(folder, model, name, split)) for name in ("bare", row))
+        bare, served = (recorded(records_file(folder, model, name, split)) for name in (base, row))
         for key in sorted(bare.keys() & served.keys()):
             b, s, task = bare[key], served[key], tasks[key]
             if "passed" not in b or "passed" not in s:
                 continue
-            if not (every or (b["passed"] and not s["passed"]) or s["empty"]):
+            lost = (b["passed"] and not s["passed"]) or (b["exact_line"] and not s["exact_line"])
+            if not (every or lost or s["empty"]):
                 continue
             multiline = decided(s) == "multi-line"
             finish, raw = s["raw"][0] if s.get("raw") else (None, None)
             steps = replay(task, s["raw"][0][1], multiline) if s.get("raw") else []
             why = cause(task, b, s, steps)
             counts[(split, task.lang)][why.split(":")[0].split(" (")[0]] += 1
+            if brief:
+                first = json.dumps((s["completion"] or "").split("\n", 1)[0])[:70]
+                was = json.dumps((b["completion"] or "").split("\n", 1)[0])[:70]
+                out.append(f"| {split} | {key} | {b['outcome']} → {s['outcome']} | `{was}` → `{first}` | {why} |")
+                continue
             out += [
-                f"=== {split} {key}  bare {b['outcome']}  server {s['outcome']}  ({decided(s)})",
+                f"=== {split} {key}  {base} {b['outcome']}  {row} {s['outcome']}  ({decided(s)})",
                 f"--- prefix tail:\n{tail(task.prefix, 4)}",
                 f"--- suffix head:\n{head(task.suffix, 3)}",
                 f"--- ground truth: {json.dumps(task.ground_truth)}",
-                f"--- bare:   {json.dumps(b['completion'])}",
+                f"--- {base}:   {json.dumps(b['completion'])}",
                 f"--- raw:    {json.dumps(raw)} finish={finish}",
                 *(f"    {name}: {json.dumps(after)}" for name, after in steps),
                 f"--- server: {json.dumps(s['completion'])} replace={s['replace']}",
                 f"--- cause: {why}",
                 "",
             ]
+    if brief:
+        out.insert(0, f"| split | task | {base} → {row} | first line: {base} → {row} | cause |\n|---|---|---|---|---|")
     out.append("| split | language | cause | tasks |")
     out.append("|---|---|---|---|")
     for (split, lang), counter in sorted(counts.items()):
@@ -150,9 +167,11 @@ def main() -> None:
     parser.add_argument("--model", default="0.5b")
     parser.add_argument("--records", type=Path, default=RESULTS / "safim-records")
     parser.add_argument("--row", default="auto", help="the row compared with the bare one: auto, plain or post")
+    parser.add_argument("--base", default="bare", help="the row it is compared with: bare, or post")
+    parser.add_argument("--brief", action="store_true", help="one table row per task")
     parser.add_argument("--every", action="store_true", help="every task, not only those lost or empty")
     args = parser.parse_args()
-    print(diagnose(args.records, args.model, args.row, args.every))
+    print(diagnose(args.records, args.model, args.row, args.every, args.base, args.brief))
 
 
 if __name__ == "__main__":
