@@ -166,3 +166,23 @@ def test_every_kept_task_has_one_hole_and_a_checked_ground_truth() -> None:
                     "COMPILATION_ERROR",
                     "TIME_LIMIT_EXCEEDED",
                 }
+
+
+def test_the_post_row_ends_a_run_on_answer_where_the_block_ends() -> None:
+    from bench.safim_offline import post
+
+    source = "class A {\n    void f(int x) {\n        if (x > 0) {\n            {{completion}}\n        }\n    }\n}\n"
+    task = from_row("block", row(source, "x--;", "java"))
+    raw = "x--;\n        }\n        return;\n    }\n}\n"
+    record = post(task, raw)
+    assert record["logs"] == ["completion at 0: asks the model (multi-line)"]
+    assert record["completion"] == "x--;"
+
+
+def test_the_post_row_asks_one_line_mid_line() -> None:
+    from bench.safim_offline import post
+
+    task = from_row("control", row("int f(int u, int v) {\n    if ({{completion}}) {\n    }\n}\n", "u == v", "cpp"))
+    record = post(task, "u == v) {")
+    assert record["logs"] == ["completion at 0: asks the model (one line)"]
+    assert inserted(task, record["completion"], record["replace"]) == "u == v"
