@@ -227,12 +227,12 @@ def records_file(folder: Path, model: str, row: str) -> Path:
 
 
 def row_settings(model: str, cold_tokens: int | None) -> dict[str, Any]:
-    """The server's settings for ``model``; ``cold_tokens`` sets ``model.coldTokens`` (0: every
+    """The server's settings for ``model``; ``cold_tokens`` sets ``model.tuning.coldTokens`` (0: every
     answer from the whole prompt, the repository context included)."""
     settings = SETTINGS[model]
     if cold_tokens is None:
         return settings
-    return {**settings, "model": {**settings["model"], "coldTokens": cold_tokens}}
+    return {**settings, "model": {**settings["model"], "tuning": {"coldTokens": cold_tokens}}}
 
 
 def recorded(path: Path) -> dict[str, dict[str, Any]]:

@@ -171,7 +171,7 @@ async def serve(args: argparse.Namespace, row: str, splits: dict[str, list[Task]
         env["PYTHONPATH"] = os.pathsep.join([str(source / "server"), *filter(None, [env.get("PYTHONPATH")])])
     # The client waits a little longer than the server's own deadline, so that the server's answer is what counts.
     bench.client.REQUEST_TIMEOUT = args.timeout + 15
-    model = {**SETTINGS[args.model]["model"], **SERVED[row]}
+    model = {**SETTINGS[args.model]["model"], "tuning": SERVED[row]}
     server = await bench.client.Server.start(
         {"model": model, "completion": {"timeout": args.timeout}}, env, "--log-level", "debug"
     )
