@@ -39,7 +39,12 @@ def post(task: Task, raw: str) -> dict[str, Any]:
     from codex_ls.config import CompletionConfig
 
     config = CompletionConfig()
-    win = window(task.text, len(task.prefix), int(config.context_tokens * config.tuning.chars_per_token), config.tuning.prefix_ratio)
+    win = window(
+        task.text,
+        len(task.prefix),
+        int(config.context_tokens * config.tuning.chars_per_token),
+        config.tuning.prefix_ratio,
+    )
     multiline = decide_multiline(task.lang, win.prefix, win.suffix)
     if multiline is None:
         return {"completion": None, "replace": 0, "raw": [], "logs": ["completion at 0: mid-word, nothing"]}
