@@ -61,8 +61,7 @@ class Generator:
             win,
             multiline,
             samples=samples,
-            files=ctx.neighbours,
-            repository=ctx.repository,
+            files=(*ctx.neighbours, *ctx.repository),
             large=large,
             typing=not (multiline or ctx.manual),
         )
@@ -119,7 +118,7 @@ class Generator:
         samples = await flight.draw(
             generation,
             self.backend.stream,
-            self.prompting.again(request, moved, place.ctx.repository),
+            self.prompting.again(request, moved),
             ended=block_ended(moved.prefix, win.suffix) if place.multiline else None,
             retry=False,
             first=False,

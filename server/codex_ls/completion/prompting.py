@@ -19,10 +19,6 @@ from ..config import CompletionConfig
 from .fim import Files, FimTemplate
 from .window import Window, cached_window, cold_window, split_typed, window
 
-#: Of the repository context, what the cold prompt carries at most: the start of the best
-#: outline (the name before the cursor), so that a new place's first answer knows it too.
-COLD_REPOSITORY_CHARS = 600
-
 
 class Prompting:
     """The window and the prompt for a backend that evaluates each prompt afresh."""
@@ -46,28 +42,16 @@ class Prompting:
         """The FIM prompt."""
         return self.template.render(win.prefix, win.suffix, files)
 
-    def warm_prompts(
-        self, text: str, files: Files = (), offset: int | None = None, repository: Files = ()
-    ) -> tuple[str, ...]:
+    def warm_prompts(self, text: str, files: Files = (), offset: int | None = None) -> tuple[str, ...]:
         """What to evaluate before the next keystroke: nothing, without a prompt cache."""
         return ()
 
     def request(
-        self,
-        win: Window,
-        multiline: bool,
-        *,
-        samples: int = 1,
-        files: Files = (),
-        repository: Files = (),
-        large: bool = False,
-        typing: bool,
+        self, win: Window, multiline: bool, *, samples: int = 1, files: Files = (), large: bool = False, typing: bool
     ) -> GenerationRequest:
-        """The request at ``win``, with the snippets of other documents and then the repository
-        context (best last, nearest the code); ``typing``: an automatic single-line request."""
+        """The request at ``win``; ``typing``: an automatic single-line request."""
         c = self.config
         stop = self.template.stop if multiline else ("\n", *self.template.stop)
-        files = (*files, *repository)
         return GenerationRequest(
             prefix=win.prefix,
             suffix=win.suffix,
@@ -81,7 +65,7 @@ class Prompting:
             large=large,
         )
 
-    def again(self, request: GenerationRequest, moved: Window, repository: Files = ()) -> GenerationRequest:
+    def again(self, request: GenerationRequest, moved: Window) -> GenerationRequest:
         """``request`` once more, one sample, at the window ``moved`` (its prefix changed)."""
         return replace(request, prefix=moved.prefix, prompt=self.prompt(moved, request.extra), n=1)
 
@@ -107,58 +91,34 @@ class CachedPrompting(Prompting):
         head, typed = split_typed(win.prefix)
         return self.template.render(head, win.suffix, files) + typed
 
-    def cold_prompt(self, win: Window, repository: Files = ()) -> str:
-        """The prompt of the cursor's surroundings (``model.tuning.coldTokens``) and the start of
-        the best repository outline, without the other snippets, to answer from where the model
-        has not been; ``""``: none."""
+    def cold_prompt(self, win: Window) -> str:
+        """The prompt of the cursor's surroundings alone (``model.tuning.coldTokens``, no snippets),
+        to answer from where the model has not been; ``""``: none."""
         c = self.config
         if not self.layout.cold_tokens:
             return ""
         cold = cold_window(win, int(self.layout.cold_tokens * c.tuning.chars_per_token), c.tuning.prefix_ratio)
-        return self.prompt(cold, cold_repository(repository)) if cold is not None else ""
+        return self.prompt(cold) if cold is not None else ""
 
-    def warm_prompts(
-        self, text: str, files: Files = (), offset: int | None = None, repository: Files = ()
-    ) -> tuple[str, ...]:
+    def warm_prompts(self, text: str, files: Files = (), offset: int | None = None) -> tuple[str, ...]:
         """At ``offset`` (the cursor rests) its cold prompt, then the whole one; else how the
         prompt at any cursor in the first window of ``text`` starts (the lines above the cursor)."""
-        files = (*files, *repository)
         if offset is not None:
             win = self.window(text, offset)
-            return tuple(filter(None, (self.cold_prompt(win, repository), self.prompt(win, files))))
+            return tuple(filter(None, (self.cold_prompt(win), self.prompt(win, files))))
         c = self.config
         head = text[: text.rfind("\n", 0, int(c.context_tokens * c.tuning.chars_per_token * c.tuning.prefix_ratio)) + 1]
         return tuple(filter(None, (self.template.head(head, files),)))
 
     def request(
-        self,
-        win: Window,
-        multiline: bool,
-        *,
-        samples: int = 1,
-        files: Files = (),
-        repository: Files = (),
-        large: bool = False,
-        typing: bool,
+        self, win: Window, multiline: bool, *, samples: int = 1, files: Files = (), large: bool = False, typing: bool
     ) -> GenerationRequest:
-        plain = super().request(
-            win, multiline, samples=samples, files=files, repository=repository, large=large, typing=typing
-        )
-        return replace(plain, cold_prompt=self.cold_prompt(win, repository)) if typing else plain
+        plain = super().request(win, multiline, samples=samples, files=files, large=large, typing=typing)
+        return replace(plain, cold_prompt=self.cold_prompt(win)) if typing else plain
 
-    def again(self, request: GenerationRequest, moved: Window, repository: Files = ()) -> GenerationRequest:
-        cold = self.cold_prompt(moved, repository) if request.cold_prompt else ""
+    def again(self, request: GenerationRequest, moved: Window) -> GenerationRequest:
+        cold = self.cold_prompt(moved) if request.cold_prompt else ""
         return replace(super().again(request, moved), cold_prompt=cold)
-
-
-def cold_repository(repository: Files) -> Files:
-    """The best of the repository context (the last), cut at a line to ``COLD_REPOSITORY_CHARS``."""
-    if not repository:
-        return ()
-    path, text = repository[-1]
-    if len(text) > COLD_REPOSITORY_CHARS:
-        text = text[: text.rfind("\n", 0, COLD_REPOSITORY_CHARS) + 1] or text[:COLD_REPOSITORY_CHARS]
-    return ((path, text),)
 
 
 def prompting_for(backend: Backend, config: CompletionConfig, template: FimTemplate) -> Prompting:

@@ -138,8 +138,8 @@ class CompletionService:
             return
         line = min(len(document.text), QUERY_CHARS) if offset is None else offset
         files = self._snippets(_lines_above(document.text, line), others)
-        repository = self._repository(document, line)
-        await self.engine.backend.prepare(*self.engine.prompting.warm_prompts(document.text, files, offset, repository))
+        files += self._repository(document, line)
+        await self.engine.backend.prepare(*self.engine.prompting.warm_prompts(document.text, files, offset))
 
     def replace_engine(self, engine: CompletionEngine) -> CompletionEngine:
         """Complete with ``engine`` from now on; the previous engine is returned, its work stopped
