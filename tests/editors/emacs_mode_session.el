@@ -1,4 +1,4 @@
-;;; emacs_mode_session.el --- a scripted Emacs session for tests/editors/test_emacs_mode.py -*- lexical-binding: t; -*-
+;;; emacs_mode_session.el --- a scripted Emacs session for tests/editors/test_emacs.py -*- lexical-binding: t; -*-
 
 ;; Run as `emacs --batch -Q -l editors/emacs/codex-ls-mode.el -l emacs_mode_session.el'.
 ;; Turns `codex-ls-mode' on in a Python buffer (with eglot running pylsp in the
@@ -8,25 +8,7 @@
 ;; file $CODEX_TEST_RESULT.  Keys are looked up in the active keymaps, as the
 ;; command loop would, and their commands called.  Every wait is bounded.
 
-(require 'json)
-(require 'cl-lib)
-
-(defvar codex-test-result nil "Alist of what each step saw.")
-
-(defun codex-test-record (key value)
-  (setq codex-test-result (cons (cons key value) (assq-delete-all key codex-test-result))))
-
-(defun codex-test-write ()
-  (with-temp-file (getenv "CODEX_TEST_RESULT")
-    (insert (json-encode codex-test-result))))
-
-(defun codex-test-wait (seconds condition)
-  "Run the event loop until CONDITION returns non-nil, at most SECONDS; return its value."
-  (let ((deadline (+ (float-time) seconds))
-        value)
-    (while (and (not (setq value (funcall condition))) (< (float-time) deadline))
-      (accept-process-output nil 0.05))
-    value))
+(load (expand-file-name "emacs_test_common.el" (file-name-directory (or load-file-name buffer-file-name))) nil t)
 
 (defun codex-test-text ()
   (buffer-substring-no-properties (point-min) (point-max)))

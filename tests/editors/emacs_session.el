@@ -8,25 +8,7 @@
 ;; $CODEX_TEST_EDIT are set, and records what it
 ;; saw in the JSON file $CODEX_TEST_RESULT.  Every wait is bounded.
 
-(require 'json)
-(require 'cl-lib)
-
-(defvar codex-test-result nil "Alist of what each step saw.")
-
-(defun codex-test-record (key value)
-  (setq codex-test-result (cons (cons key value) (assq-delete-all key codex-test-result))))
-
-(defun codex-test-write ()
-  (with-temp-file (getenv "CODEX_TEST_RESULT")
-    (insert (json-encode codex-test-result))))
-
-(defun codex-test-wait (seconds condition)
-  "Run the event loop until CONDITION returns non-nil, at most SECONDS; return its value."
-  (let ((deadline (+ (float-time) seconds))
-        value)
-    (while (and (not (setq value (funcall condition))) (< (float-time) deadline))
-      (accept-process-output nil 0.05))
-    value))
+(load (expand-file-name "emacs_test_common.el" (file-name-directory (or load-file-name buffer-file-name))) nil t)
 
 (defun codex-test-buffer-text ()
   (buffer-substring-no-properties (point-min) (point-max)))

@@ -1,0 +1,27 @@
+;;; emacs_test_common.el --- what the scripted Emacs sessions share -*- lexical-binding: t; -*-
+
+;; Loaded by emacs_session.el and emacs_mode_session.el: the result they record, written as
+;; JSON to $CODEX_TEST_RESULT, and a bounded wait on the event loop.
+
+(require 'json)
+(require 'cl-lib)
+
+(defvar codex-test-result nil "Alist of what each step saw.")
+
+(defun codex-test-record (key value)
+  (setq codex-test-result (cons (cons key value) (assq-delete-all key codex-test-result))))
+
+(defun codex-test-write ()
+  (with-temp-file (getenv "CODEX_TEST_RESULT")
+    (insert (json-encode codex-test-result))))
+
+(defun codex-test-wait (seconds condition)
+  "Run the event loop until CONDITION returns non-nil, at most SECONDS; return its value."
+  (let ((deadline (+ (float-time) seconds))
+        value)
+    (while (and (not (setq value (funcall condition))) (< (float-time) deadline))
+      (accept-process-output nil 0.05))
+    value))
+
+(provide (quote emacs_test_common))
+;;; emacs_test_common.el ends here
