@@ -77,6 +77,19 @@ async def test_single_line_fim_stops_at_the_line_end_and_fits(client: LanguageCl
     ast.parse(text[:offset] + completion + text[offset:])  # fits between prefix and suffix
 
 
+async def test_stats_count_the_tokens_the_model_evaluated_and_generated(client: LanguageClient) -> None:
+    before = (await client.protocol.send_request_async("codex/stats", None)).model
+    text = FIB.read_text()
+    line = text.split("\n").index("        numbers.append(")
+    uri = open_document(client, text, uri="file:///work/project/stats.py")
+    (completion,) = texts(await inline(client, uri, line, len("        numbers.append(")))
+    after = (await client.protocol.send_request_async("codex/stats", None)).model
+    generated = after.tokens_generated - getattr(before, "tokens_generated", 0)
+    assert generated >= 1
+    assert after.tokens_evaluated > getattr(before, "tokens_evaluated", 0)
+    assert len(completion) <= 8 * generated  # a token is a few characters, never dozens
+
+
 async def test_multi_line_body_ends_at_the_block(client: LanguageClient) -> None:
     uri = open_document(client, BODY_SOURCE)
     items = await inline(client, uri, 2, 4)

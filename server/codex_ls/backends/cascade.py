@@ -9,7 +9,7 @@ both stay loaded, and take their turns at the cores from one queue (``turns.py``
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Mapping
 
 from .base import Backend, CacheLayout, Delta, GenerationRequest
 
@@ -26,6 +26,12 @@ class CascadeBackend:
     def cache_layout(self) -> CacheLayout | None:
         # Laid out for typing, the small model's business; the large one takes the same prompt.
         return self.small.cache_layout
+
+    @property
+    def usage(self) -> Mapping[str, int]:
+        """Both models' work: they share one registry's count, which the small one shows."""
+        found: Mapping[str, int] = getattr(self.small, "usage", {})
+        return found
 
     def backend_for(self, request: GenerationRequest) -> Backend:
         return self.large if request.large else self.small

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
+from collections import Counter
 from collections.abc import AsyncGenerator, Callable, Sequence
 from typing import Any
 
@@ -87,7 +88,8 @@ class LocalChatBackend:
     ) -> AsyncGenerator[Delta, None]:
         model = await self.local.load()
         work = functools.partial(run_chat, model, messages, max_tokens, temperature)
-        async with contextlib.aclosing(worker_stream(work, _log_chat)) as deltas:
+        ended = functools.partial(_log_chat, self.local.models.usage)
+        async with contextlib.aclosing(worker_stream(work, ended)) as deltas:
             async for delta in deltas:
                 yield delta
 
@@ -95,5 +97,6 @@ class LocalChatBackend:
         await self.local.aclose()
 
 
-def _log_chat(stats: GenerationStats) -> None:
+def _log_chat(usage: Counter[str], stats: GenerationStats) -> None:
+    stats.count(usage)
     log.info("local chat ended: %s", stats)

@@ -13,6 +13,7 @@ import codecs
 import contextlib
 import functools
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,6 +52,12 @@ class GenerationStats:
     finish: str = "cancelled"
     #: Answered from the request's cold prompt.
     cold: bool = False
+
+    def count(self, usage: Counter[str]) -> None:
+        """Add this generation's model work to ``usage``: prompt tokens evaluated (not taken
+        from the KV cache) and tokens generated."""
+        usage["tokens_evaluated"] += max(0, self.prompt_tokens - self.reused_tokens)
+        usage["tokens_generated"] += self.generated_tokens
 
     def __str__(self) -> str:
         return (

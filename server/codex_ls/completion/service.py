@@ -68,6 +68,11 @@ class CompletionService:
         """How the requests so far were answered, and why streams were closed."""
         return dict(self.engine.counts)
 
+    def usage(self) -> dict[str, int]:
+        """The model's work so far (tokens evaluated and generated), where the backend counts it:
+        the embedded models do; an HTTP backend's server keeps its own count."""
+        return dict(getattr(self.engine.backend, "usage", {}))
+
     def session(self, uri: str) -> DocumentSession:
         session = self.sessions.get(uri)
         if session is None:

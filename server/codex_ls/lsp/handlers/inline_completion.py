@@ -39,8 +39,9 @@ async def inline_completion(
 
 
 def stats(ls: CodexLanguageServer, params: object) -> dict[str, dict[str, Any]]:
-    """``codex/stats``: how the completion requests so far were answered, and how streams ended."""
-    return {"completions": ls.completion.stats(), "suggestions": feedback.report(ls)}
+    """``codex/stats``: how the completion requests so far were answered, how streams ended, what
+    became of the suggestions, and the model's tokens evaluated and generated (embedded models)."""
+    return {"completions": ls.completion.stats(), "suggestions": feedback.report(ls), "model": ls.completion.usage()}
 
 
 def register(server: CodexLanguageServer) -> None:
