@@ -449,6 +449,11 @@ class Workbench:
         text: str = self.page.locator("#status\\.editor\\.selection").inner_text(timeout=5_000)
         return text.strip()
 
+    def wait_for_cursor(self, expected: str, timeout: float = 5.0) -> None:
+        """Until the status bar shows the cursor at ``expected``: VS Code updates that item a moment
+        after the cursor moves, so a reading taken at once can still show where it was."""
+        wait_until(lambda: self.cursor() == expected, timeout, f"the cursor at {expected}; shown: {self.cursor()}")
+
     def notifications(self) -> list[str]:
         texts: list[str] = self.page.evaluate(
             """() => [...document.querySelectorAll('.notifications-toasts .notification-toast')]

@@ -285,7 +285,7 @@ def test_tab_inserts_exactly_the_suggestion_and_the_saved_file_has_it(session: S
     session.bench.keys("Tab")
     session.bench.wait_for_no_ghost()
     assert session.bench.visible_lines()[:2] == ["def plus(a, b):", "    return a + b"]
-    assert session.bench.cursor() == "Ln 2, Col 17"
+    session.bench.wait_for_cursor("Ln 2, Col 17")
     session.bench.save()
     assert session.on_disk("accept.py") == "def plus(a, b):\n    return a + b\n\n\nprint(plus(1, 2))\n"
 
