@@ -40,6 +40,22 @@ function M.from_lsp(result, cursor, get_line, encoding)
   return items
 end
 
+--- What of `item` the user has typed since it was shown (its start up to the cursor), and
+--- the end of the range it replaces; nil when the cursor left its line or the typing
+--- went another way.
+---@return string?, integer?, integer?
+local function typed_into(line, item, row, col)
+  local srow, scol, erow, ecol = unpack(item.range)
+  if srow ~= row or scol > col then
+    return nil
+  end
+  local typed = line:sub(scol + 1, col)
+  if item.text:sub(1, #typed) ~= typed then
+    return nil
+  end
+  return typed, erow, ecol
+end
+
 --- The lines the ghost text shows for `item` with the cursor at (`row`, `col`) of `line`:
 --- without what is already typed before the cursor, and without the end that the
 --- characters after the cursor it replaces (an auto-closed `)`) already show.
@@ -50,12 +66,8 @@ end
 ---@param col integer
 ---@return string[]?
 function M.visible(line, item, row, col)
-  local srow, scol, erow, ecol = unpack(item.range)
-  if srow ~= row or scol > col then
-    return nil
-  end
-  local typed = line:sub(scol + 1, col)
-  if item.text:sub(1, #typed) ~= typed then
+  local typed, erow, ecol = typed_into(line, item, row, col)
+  if typed == nil then
     return nil
   end
   local lines = vim.split(item.text:sub(#typed + 1), "\n", { plain = true })
@@ -141,12 +153,8 @@ end
 ---@param take fun(rest: string): string
 ---@return { head: string, rest: codex.Suggestion, accepted: integer }?
 function M.partial(line, item, row, col, take)
-  local srow, scol, erow, ecol = unpack(item.range)
-  if srow ~= row or scol > col then
-    return nil
-  end
-  local typed = line:sub(scol + 1, col)
-  if item.text:sub(1, #typed) ~= typed then
+  local typed, erow, ecol = typed_into(line, item, row, col)
+  if typed == nil then
     return nil
   end
   local rest = item.text:sub(#typed + 1)
