@@ -68,6 +68,8 @@ class Reply:
     malformed_at: int | None = None
     hang: bool = False
     hang_after_headers: bool = False
+    #: A stream writes that many events, then waits until the client leaves.
+    hang_after: int | None = None
     raw_body: bytes | None = None
     content_type: str | None = None
     logprobs: list[float] | None = None
@@ -493,6 +495,9 @@ async def _write_reply(
         first_event()
     if reply.drip is not None:
         await _drip(writer, b"".join(events), reply.drip)
+    elif reply.hang_after is not None:
+        await _stream(writer, events[: reply.hang_after], reply.chunk_delay)
+        await _forever()
     else:
         await _stream(writer, events, reply.chunk_delay)
     completing()

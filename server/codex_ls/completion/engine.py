@@ -20,17 +20,18 @@ import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
 
-from ..backends.base import Backend, Finish
+from ..backends.base import Backend
 from ..config import Config
 from .fim import FimTemplate
-from .flight import Closed, EarlyLines, Finished, Generation
+from .flight import Closed, Early, EarlyLines, Finished, Generation
 from .generate import Generator
 from .prompting import Prompting, prompting_for
 from .request import Answer, CompletionContext, Place
 from .reuse import Anchor, LRUCache
+from .samples import placeholder
 from .session import DocumentSession
-from .suggestions import Suggestion, advance, early_lines
-from .syntax import before_code, decide_multiline
+from .suggestions import Suggestion, advance, early_lines, ended_at
+from .syntax import before_code, decide_multiline, misplaced_line
 
 log = logging.getLogger(__name__)
 
@@ -99,10 +100,7 @@ class CompletionEngine:
             # Kept for this window too: a wrong key and its backspace come back here.
             self.cache.put(place.key, rest)
             return self._served(place, session, rest)
-        first = shown.suggestions[0] if shown.suggestions else None
-        if typed and first is not None and first.text == typed and first.finish_reason == Finish.STOP:
-            # The whole suggestion was typed, and the model had stopped there: asked
-            # again at this point, it would answer with the same line break.
+        if typed and ended_at(shown.suggestions, typed):
             self.counts["typed_to_its_end"] += 1
             session.show(place.anchor, [])
             return self._served(place, session, [])
@@ -135,30 +133,47 @@ class CompletionEngine:
     async def _adopt(self, place: Place, session: DocumentSession, generation: Generation) -> Answer | None:
         """This request's answer from a generation begun earlier; ``None`` to ask the model again.
 
-        When the user typed on while a multi-line generation streams, the lines it
-        has completed are shown at once rather than after the whole block: the
-        next keystroke would otherwise come before anything does.
+        When the user typed on (or took the lines shown) while a multi-line generation
+        streams, the lines it has completed since are shown at once rather than after
+        the whole block: the next keystroke would otherwise come before anything does.
         """
         self.counts["reused"] += 1
         self.counts["adopted_after_cancel"] += generation.abandoned
         typed = session.flight.adopt(generation, place.anchor)
         log.debug("completion at %d: takes over the stream begun %d back", place.anchor.offset, len(typed))
-        early = bool(typed) and generation.multiline
-        match await session.flight.wait(generation, typed if early else None):
-            case EarlyLines(text):
-                self.counts["early_lines"] += 1
-                found = early_lines(place.win, text, self.template.stop)
-                # Shown, not cached: the same place later deserves the whole answer.
-                session.show(place.anchor, found)
-                return place.answer(found)
+        early = self._early(place, typed) if typed and generation.multiline else None
+        match await session.flight.wait(generation, early):
+            case EarlyLines(found):
+                return self._shown_early(place, session, found)
             case Closed() if generation.typed != typed:
                 return place.answer([])  # closed by newer typing: this request is stale
-            case Finished(answered) if (result := advance(answered, typed)) or not (answered or typed):
+            case Finished(answered) if (result := advance(answered, typed)) or ended_at(answered, typed):
                 return self._answer(place, session, result)
         # The stream went another way than the typing, or had nothing for the place it
         # began at: ask again for this one.
         self.counts["reused_disagreed"] += 1
         return None
+
+    def _early(self, place: Place, typed: str) -> Early:
+        """The lines a multi-line generation has completed past ``typed``, as suggestions at
+        this place: none while they are only a placeholder, or a first line that the
+        generator would ask for again at another indentation."""
+        win, language_id = place.win, place.ctx.language_id
+
+        def shape(lines: str) -> list[Suggestion]:
+            if placeholder(lines):
+                return []
+            if not typed and misplaced_line(language_id, win.prefix, win.suffix, lines.split("\n", 1)[0]) is not None:
+                return []
+            return early_lines(win, lines, self.template.stop)
+
+        return Early(typed, shape)
+
+    def _shown_early(self, place: Place, session: DocumentSession, found: list[Suggestion]) -> Answer:
+        self.counts["early_lines"] += 1
+        # Shown, not cached: the same place later deserves the whole answer.
+        session.show(place.anchor, found)
+        return place.answer(found)
 
     async def _debounced(self, place: Place, session: DocumentSession) -> None:
         """Typing faster than the model answers: wait for a pause in the typing (a newer
@@ -173,14 +188,19 @@ class CompletionEngine:
             await asyncio.sleep(pause)
 
     async def _model(self, place: Place, session: DocumentSession) -> Answer:
-        """A new generation's answer."""
+        """A new generation's answer. A block typed as it comes is answered with its first
+        lines as soon as they are written; the generation streams on, for the requests
+        that follow the user taking them."""
         generation = self.generator.start(place, session.flight)
         lines = "multi-line" if place.multiline else "one line"
         log.debug("completion at %d: asks the model (%s)", place.anchor.offset, lines)
-        waited = await session.flight.wait(generation)
-        if not isinstance(waited, Finished):
-            return place.answer([])
-        return self._answer(place, session, waited.suggestions)
+        early = self._early(place, "") if place.multiline and place.reuse else None
+        match await session.flight.wait(generation, early):
+            case EarlyLines(found):
+                return self._shown_early(place, session, found)
+            case Finished(found):
+                return self._answer(place, session, found)
+        return place.answer([])
 
     def _answer(self, place: Place, session: DocumentSession, found: list[Suggestion]) -> Answer:
         session.show(place.anchor, found)

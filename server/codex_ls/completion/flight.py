@@ -46,9 +46,18 @@ class Finished:
 
 @dataclass(frozen=True)
 class EarlyLines:
-    """Whole lines the stream holds past what was typed, before it finished."""
+    """Whole lines the stream holds past what was typed, before it finished, as suggestions."""
 
-    text: str
+    suggestions: list[Suggestion]
+
+
+@dataclass(frozen=True)
+class Early:
+    """What a request may take before the generation ends: the whole lines streamed past
+    ``after``, as ``shape`` makes them into suggestions (none: it waits on)."""
+
+    after: str
+    shape: Callable[[str], list[Suggestion]]
 
 
 @dataclass(frozen=True)
@@ -78,6 +87,9 @@ class Generation:
     orphaned: bool = False
     #: Asked for a whole block rather than one line.
     multiline: bool = False
+    #: A request was answered with its first lines while it streams on: it is shown, and
+    #: kept without a grace until the typing leaves it, it ends, or another request comes.
+    answered_early: bool = False
     #: When (event loop time) its samples are due: the answer then holds those finished.
     until: float | None = None
     #: Resolved when the next piece of the stream arrives.
@@ -199,9 +211,9 @@ class InFlight:
         if self.generation is not None:
             self.close(self.generation, reason)
 
-    async def wait(self, generation: Generation, early_after: str | None = None) -> Waited:
-        """The generation's answer; with ``early_after``, its whole lines past that typing as
-        soon as there are some; :class:`Closed` if it was closed before it had an answer.
+    async def wait(self, generation: Generation, early: Early | None = None) -> Waited:
+        """The generation's answer; with ``early``, its whole lines past that typing as soon as
+        they make suggestions; :class:`Closed` if it was closed before it had an answer.
 
         When this request is cancelled or superseded, the generation is left to
         its grace rather than closed: the next keystroke may take it over.
@@ -211,9 +223,13 @@ class InFlight:
         generation.waiters.add(current)
         generation.end_grace()
         try:
-            while early_after is not None and not generation.task.done():
-                if (lines := generation.lines_beyond(early_after)) is not None:
-                    return EarlyLines(lines)
+            tried: str | None = None
+            while early is not None and not generation.task.done():
+                lines = generation.lines_beyond(early.after)
+                if lines is not None and lines != tried and (found := early.shape(lines)):
+                    generation.answered_early = True
+                    return EarlyLines(found)
+                tried = lines
                 either: set[asyncio.Future[Any]] = {generation.task, generation.next_delta()}
                 await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
             return await asyncio.shield(generation.task)
@@ -233,6 +249,8 @@ class InFlight:
         if not generation.agrees_with(generation.typed):
             self.close(generation, "contradicted")
             return
+        if generation.answered_early:
+            return  # its lines are shown: the user reads them, and may take them and the next
         grace = min(GRACE_MAX, max(GRACE_MIN, 2 * self.debouncer.interval))
         generation.grace = asyncio.get_running_loop().call_later(grace, self._expire, generation)
 

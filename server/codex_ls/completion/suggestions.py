@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..backends.base import Finish
 from .postprocess import Completion, postprocess
 from .ranking import rank
 from .samples import Sample
@@ -57,6 +58,15 @@ def early_lines(win: Window, lines: str, stop_tokens: tuple[str, ...]) -> list[S
     """The whole lines a multi-line stream holds so far, post-processed as a block."""
     result = postprocess(win.prefix, win.suffix, lines, multiline=True, stop_tokens=stop_tokens)
     return [] if result is None else [Suggestion(result.text, result.replace_suffix)]
+
+
+def ended_at(found: list[Suggestion], typed: str) -> bool:
+    """Whether what was typed is the whole of the best suggestion, where the model stopped by
+    itself: asked again at this point, it would answer with the same line break. A model
+    that had nothing to say at its place (no suggestion, nothing typed) ended there too."""
+    if not found:
+        return not typed
+    return found[0].text == typed and found[0].finish_reason == Finish.STOP
 
 
 def advance(found: list[Suggestion], typed: str) -> list[Suggestion]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncGenerator
+from dataclasses import replace
 
 import pytest
 
@@ -295,10 +296,54 @@ async def test_a_typist_sees_the_lines_a_block_has_so_far_and_the_rest_later() -
     assert len(backend.calls) == 1
 
 
-async def test_a_request_that_began_the_block_waits_for_all_of_it() -> None:
-    backend = ScriptedBackend("x = 1\n    y = 2\n    return y\n", delay=0.01)
+async def test_a_block_is_answered_line_by_line_as_each_is_taken_from_one_stream() -> None:
+    body = "x = 1\n    y = 2\n    return y\n"
+    backend = ScriptedBackend(body, delay=0.01, hold_after=len("x = 1\n    y = 2\n"))
+    engine = engine_with(backend)
+    # The first line is the answer as soon as it is written; the stream goes on.
+    (first,) = (await engine.complete(in_body("    "))).suggestions
+    assert first.text == "x = 1"
+    assert engine.counts["early_lines"] == 1
+    await backend.held.wait()
+    # Taken (Tab): the next request gets the line written since, from the same stream.
+    (second,) = (await engine.complete(in_body("    x = 1"))).suggestions
+    assert second.text == "\n    y = 2"
+    backend.go.set()
+    # Taken again: the rest, once the stream has ended.
+    (rest,) = (await engine.complete(in_body("    x = 1\n    y = 2"))).suggestions
+    assert rest.text == "\n    return y"
+    assert len(backend.calls) == 1
+    assert backend.closed_early == 0
+
+
+async def test_the_lines_shown_early_keep_their_stream_past_the_grace_until_the_typing_leaves_them() -> None:
+    backend = ScriptedBackend("x = 1\n    y = 2\n", "z = 0", delay=0.01, hold_after=len("x = 1\n"))
+    engine = engine_with(backend)
+    (first,) = (await engine.complete(in_body("    "))).suggestions
+    assert first.text == "x = 1"
+    await asyncio.sleep(0.5)  # longer than any grace: the user reads the line
+    assert backend.closed_early == 0
+    typed_elsewhere = in_body("    z")
+    engine.session.flight.edited(typed_elsewhere.text, typed_elsewhere.offset)
+    await asyncio.sleep(0)
+    assert backend.closed_early == 1
+    assert engine.counts["closed_contradicted"] == 1
+
+
+async def test_a_placeholder_line_is_not_shown_early() -> None:
+    backend = ScriptedBackend("pass\n", delay=0.01)
     engine = engine_with(backend)
     outcome = await engine.complete(in_body("    "))
+    # The whole answer, once it ended: the one sample this backend draws.
+    assert [(s.text, s.finish_reason) for s in outcome.suggestions] == [("pass", "stop")]
+    assert engine.counts["early_lines"] == 0
+
+
+async def test_a_manual_trigger_in_a_block_waits_for_all_of_it() -> None:
+    backend = ScriptedBackend("x = 1\n    y = 2\n    return y\n", delay=0.01)
+    engine = engine_with(backend)
+    manual = replace(in_body("    "), manual=True)
+    outcome = await engine.complete(manual)
     assert [s.text for s in outcome.suggestions] == ["x = 1\n    y = 2\n    return y"]
     assert engine.counts["early_lines"] == 0
 
