@@ -3,21 +3,25 @@
 Requests marked ``large`` (manual triggers, a function body to write, *Implement
 function*) go to the larger model, which is right more often and about twice as
 slow; every other request (typing) stays on the small one. The small one is loaded
-ahead of the first request (``model.tuning.warm``), the large one on its first request;
-both stay loaded, and take their turns at the cores from one queue (``turns.py``).
+and warmed first (``model.tuning.warm``); then, once nobody waits for the cores, the
+large one is loaded and warmed the same way, so that the first body it writes pays
+neither its load nor its whole prompt. Both stay loaded, and take their turns at the
+cores from one queue (``turns.py``).
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Mapping
+from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
 
 from .base import Backend, CacheLayout, Delta, GenerationRequest
 
 
 class CascadeBackend:
-    def __init__(self, small: Backend, large: Backend) -> None:
+    def __init__(self, small: Backend, large: Backend, idle: Callable[[], Awaitable[None]] | None = None) -> None:
         self.small = small
         self.large = large
+        #: Returns once nobody waits for the cores: the large model's load cannot pause for a keystroke.
+        self._idle = idle
         self.name = small.name
         self.max_samples = min(small.max_samples, large.max_samples)
         self.samples_in_sequence = small.samples_in_sequence or large.samples_in_sequence
@@ -40,9 +44,12 @@ class CascadeBackend:
         return self.backend_for(request).stream(request)
 
     async def prepare(self, *prompts: str) -> None:
-        # The small model only: loading the large one takes the cores for seconds
-        # (6.8 s for the 1.5B on 2 cores), which the first keystrokes would wait for.
+        # The small model first: typing needs it. Loading the large one takes the cores
+        # for seconds (4-7.5 s for the 1.5B on 2 cores), so it waits until they are free.
         await self.small.prepare(*prompts)
+        if self._idle is not None:
+            await self._idle()
+        await self.large.prepare(*prompts)
 
     async def check(self) -> str:
         return f"typing: {await self.small.check()}; the rest: {await self.large.check()}"

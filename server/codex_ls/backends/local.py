@@ -82,6 +82,12 @@ class LocalModels:
                 log.info("loaded %s in %.1fs (%d threads)", path.name, time.perf_counter() - started, n_threads)
             return self._loaded[key]
 
+    async def idle(self) -> None:
+        """Return once nobody holds the models or waits for them: the moment for work that
+        cannot pause for a keystroke (a load), which then runs beside what comes next."""
+        await asyncio.to_thread(self.turns.acquire, "warm")
+        self.turns.release()
+
 
 class LocalBackend:
     name = "local"

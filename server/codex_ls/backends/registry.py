@@ -67,7 +67,7 @@ class Registry:
             return small
         from .cascade import CascadeBackend
 
-        return CascadeBackend(small, LocalBackend(large, self.models))
+        return CascadeBackend(small, LocalBackend(large, self.models), idle=self.models.idle)
 
     def make_chat_backend(self, config: Config) -> ChatBackend:
         """The chat backend for code actions, on the same server (or model) as completions."""

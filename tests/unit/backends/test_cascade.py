@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncGenerator
 from dataclasses import replace
 from pathlib import Path
@@ -58,14 +59,26 @@ async def test_large_requests_go_to_the_large_model_and_the_rest_to_the_small_on
     assert large.closed
 
 
-async def test_the_prompt_is_laid_out_and_warmed_for_typing_on_the_small_model() -> None:
+async def test_the_small_model_is_warmed_first_and_the_large_one_once_the_cores_are_free() -> None:
     small, large = Named("small"), Named("large")
-    cascade = CascadeBackend(small, large)
+    order: list[str] = []
+    free = asyncio.Event()
+
+    async def idle() -> None:
+        order.append("waits for the cores")
+        await free.wait()
+
+    cascade = CascadeBackend(small, large, idle=idle)
     assert cascade.cache_layout == small.cache_layout
-    await cascade.prepare("<|fim_prefix|>def f")
-    # Loading the large model would take the cores from the first keystrokes: it loads on its first request.
+    preparing = asyncio.ensure_future(cascade.prepare("<|fim_prefix|>def f"))
+    await asyncio.sleep(0.01)
+    # Typing needs the small model at once; the large one's load cannot pause for a keystroke.
     assert small.prepared == ["<|fim_prefix|>def f"]
     assert large.prepared == []
+    assert order == ["waits for the cores"]
+    free.set()
+    await asyncio.wait_for(preparing, 5)
+    assert large.prepared == ["<|fim_prefix|>def f"]
 
 
 def loaded(path: Path, n_ctx: int, n_threads: int) -> object:
