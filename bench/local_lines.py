@@ -17,15 +17,15 @@ At each task, on one server per configuration (``--configs``, each a git ref's
    ``bench/replay.py`` (each keystroke cancels the unanswered request), then presses
    Enter: one change that inserts the line break and the body's indentation, as
    VS Code's auto-indent does, and asks after VS Code's debounce;
-3. takes each suggestion shown as Tab does (one change inserting it) and asks again,
-   until an answer is empty, :data:`MAX_TABS` suggestions were taken, or one takes
-   longer than :data:`REQUEST_TIMEOUT`.
+3. reads each suggestion shown for ``--read`` seconds, takes it as Tab does (one change
+   inserting it) and asks again, until an answer is empty, :data:`MAX_TABS`
+   suggestions were taken, or one takes longer than :data:`REQUEST_TIMEOUT`.
 
 Measured: the time from Enter to the first suggestion shown, from each Tab to the
 next one, the body taken and its verdict, and the embedded models' prompt tokens
 per second (the server's ``local generation ended`` lines) of the whole run.
 
-    python -m bench.local_lines [--configs before=REF,after=HEAD] [--stride 8] [--js 16] [--records DIR]
+    python -m bench.local_lines [--configs before=REF,after=HEAD] [--stride 8] [--js 16] [--read 0.5] [--records DIR]
 
 Writes ``bench/results/local-lines.md`` (``--out``), and with ``--records`` one JSON line per task.
 """
@@ -164,7 +164,7 @@ class Editor:
         self.server.close(self.uri)
 
 
-async def run_task(server: Server, body: Body, n: int, config: str) -> dict[str, Any]:
+async def run_task(server: Server, body: Body, n: int, config: str, read: float) -> dict[str, Any]:
     typed = body.head[-CUT:]
     uri = f"file:///bench/lines/{config}/{n:03d}.{'py' if body.language == 'python' else 'js'}"
     editor = Editor(server, uri, body.language, body.head[:-CUT], body.tail)
@@ -181,6 +181,7 @@ async def run_task(server: Server, body: Body, n: int, config: str) -> dict[str,
     first, first_s = await editor.ask()
     taken, tabs, shown = "", [], first
     while shown and len(tabs) < MAX_TABS:
+        await asyncio.sleep(read)
         editor.insert(shown)  # Tab
         taken += shown
         shown, seconds = await editor.ask()
@@ -222,7 +223,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         # Task by task, each configuration in turn: the machine's load falls on both alike.
         for n, body in enumerate(bodies):
             for name, _ in configs:
-                record = await asyncio.wait_for(run_task(servers[name], body, n, name), 600)
+                record = await asyncio.wait_for(run_task(servers[name], body, n, name, args.read), 600)
                 records.append(record)
                 print(
                     f"{n + 1}/{len(bodies)} {name} {body.task.task_id}: first {record['first_s']} s, "
@@ -276,7 +277,7 @@ def report(result: dict[str, Any], args: argparse.Namespace, seconds: float) -> 
         "",
         "Configurations: "
         + ", ".join(f"`{n}` = `{ref}`" for n, ref in result["configs"].items())
-        + "; both embedded models installed, `model.large: auto`. Prompt tokens per second of the run "
+        + f"; both embedded models installed, `model.large: auto`; each suggestion read {args.read} s before Tab. Prompt tokens per second of the run "
         "(evaluated, over the servers' prompt time): "
         + ", ".join(f"{n} {s}" for n, s in result["prompt_tokens_per_s"].items())
         + ". Peak RSS: "
@@ -304,6 +305,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--configs", default="after=HEAD", help="comma-separated NAME=GITREF")
     parser.add_argument("--stride", type=int, default=8, help="every N-th HumanEval problem")
     parser.add_argument("--js", type=int, default=16, help="JavaScript bodies")
+    parser.add_argument("--read", type=float, default=0.5, help="seconds the user reads a suggestion before Tab")
     parser.add_argument("--out", type=Path, default=RESULTS / "local-lines.md")
     parser.add_argument("--records", type=Path, help="folder for one JSON line per task")
     return parser.parse_args()
