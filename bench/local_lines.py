@@ -277,7 +277,8 @@ def report(result: dict[str, Any], args: argparse.Namespace, seconds: float) -> 
         "",
         "Configurations: "
         + ", ".join(f"`{n}` = `{ref}`" for n, ref in result["configs"].items())
-        + f"; both embedded models installed, `model.large: auto`; each suggestion read {args.read} s before Tab. Prompt tokens per second of the run "
+        + f"; both embedded models installed, `model.large: auto`; each suggestion read {args.read} s before Tab. "
+        "Prompt tokens per second of the run "
         "(evaluated, over the servers' prompt time): "
         + ", ".join(f"{n} {s}" for n, s in result["prompt_tokens_per_s"].items())
         + ". Peak RSS: "
