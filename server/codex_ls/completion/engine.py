@@ -30,7 +30,7 @@ from .request import Answer, CompletionContext, Place
 from .reuse import Anchor, LRUCache
 from .session import DocumentSession
 from .suggestions import Suggestion, advance, early_lines
-from .syntax import before_code, decide_multiline
+from .syntax import Extent, before_code, decide_extent
 
 log = logging.getLogger(__name__)
 
@@ -70,18 +70,18 @@ class CompletionEngine:
         win = self.prompting.window(ctx.text, ctx.offset)
         interval = session.debouncer.keystroke()
         outran = session.debouncer.take_outran()
-        multiline = decide_multiline(ctx.language_id, win.prefix, win.suffix)
-        if ctx.manual and multiline is False and before_code(win.prefix, win.suffix):
+        extent = decide_extent(ctx.language_id, win.prefix, win.suffix)
+        if ctx.manual and extent is Extent.LINE and before_code(win.prefix, win.suffix):
             # Lines to insert above code: asked for, the model may write as many as it
             # needs, ended where it repeats the code below or leaves the block.
-            multiline = True
-        if multiline is None:
+            extent = Extent.BLOCK
+        if extent is Extent.NONE:
             session.flight.drop()
             log.debug("completion at %d: mid-word, nothing", ctx.offset)
-            return Answer([], win, False)
+            return Answer([], win)
         anchor = Anchor.of(win.prefix, win.suffix, ctx.offset)
         reuse = self.config.completion.tuning.reuse and not ctx.manual
-        place = Place(ctx, win, anchor, multiline, interval, outran, reuse)
+        place = Place(ctx, win, anchor, extent, interval, outran, reuse)
         for answerer in self.answerers:
             if (answer := await answerer(place, session)) is not None:
                 return answer
@@ -143,7 +143,7 @@ class CompletionEngine:
         self.counts["adopted_after_cancel"] += generation.abandoned
         typed = session.flight.adopt(generation, place.anchor)
         log.debug("completion at %d: takes over the stream begun %d back", place.anchor.offset, len(typed))
-        early = bool(typed) and generation.multiline
+        early = bool(typed) and generation.extent is Extent.BLOCK
         match await session.flight.wait(generation, typed if early else None):
             case EarlyLines(text):
                 self.counts["early_lines"] += 1
@@ -175,7 +175,7 @@ class CompletionEngine:
     async def _model(self, place: Place, session: DocumentSession) -> Answer:
         """A new generation's answer."""
         generation = self.generator.start(place, session.flight)
-        lines = "multi-line" if place.multiline else "one line"
+        lines = "multi-line" if place.extent is Extent.BLOCK else "one line"
         log.debug("completion at %d: asks the model (%s)", place.anchor.offset, lines)
         waited = await session.flight.wait(generation)
         if not isinstance(waited, Finished):

@@ -27,6 +27,7 @@ from .debounce import Debouncer
 from .reuse import CONTEXT, Anchor
 from .samples import Enough, Sample, Stream, draw
 from .suggestions import Suggestion
+from .syntax import Extent
 
 log = logging.getLogger(__name__)
 
@@ -76,8 +77,8 @@ class Generation:
     grace: asyncio.TimerHandle | None = None
     #: A request whose own request was cancelled or superseded left it at least once.
     orphaned: bool = False
-    #: Asked for a whole block rather than one line.
-    multiline: bool = False
+    #: Asked for one line or a whole block.
+    extent: Extent = Extent.LINE
     #: When (event loop time) its samples are due: the answer then holds those finished.
     until: float | None = None
     #: Resolved when the next piece of the stream arrives.

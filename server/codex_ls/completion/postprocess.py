@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from .cursor import CursorContext, cursor_at
 from .filters import apply, auto_closed, filters_for, strip_code_fences, trim_to_block
+from .syntax import Extent
 
 __all__ = ["Completion", "postprocess", "run", "strip_code_fences", "trim_block"]
 
@@ -25,10 +26,10 @@ class Completion:
 
 
 def postprocess(
-    prefix: str, suffix: str, completion: str, *, multiline: bool, stop_tokens: Sequence[str] = ()
+    prefix: str, suffix: str, completion: str, *, extent: Extent, stop_tokens: Sequence[str] = ()
 ) -> Completion | None:
     """The suggestion to show for ``completion`` at the cursor, or ``None`` when nothing is worth showing."""
-    cursor = cursor_at(prefix, suffix, multiline=multiline, stop_tokens=stop_tokens)
+    cursor = cursor_at(prefix, suffix, extent=extent, stop_tokens=stop_tokens)
     return run(completion.replace("\r\n", "\n"), cursor)
 
 
@@ -47,4 +48,4 @@ def run(text: str, cursor: CursorContext) -> Completion | None:
 
 def trim_block(prefix: str, text: str) -> str:
     """``text`` up to the first line whose indentation leaves the cursor's block (for a stream still arriving)."""
-    return trim_to_block(text, CursorContext(prefix=prefix, suffix="", multiline=True))
+    return trim_to_block(text, CursorContext(prefix=prefix, suffix="", extent=Extent.BLOCK))

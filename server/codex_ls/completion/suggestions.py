@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from .postprocess import Completion, postprocess
 from .ranking import rank
 from .samples import Sample
+from .syntax import Extent
 from .window import Window
 
 
@@ -27,7 +28,7 @@ class Shaping:
     """How one request's samples are made into suggestions."""
 
     language_id: str
-    multiline: bool
+    extent: Extent
     #: The FIM template's stop tokens, cut wherever they occur.
     stop_tokens: tuple[str, ...]
     #: Samples below this mean log-probability are not shown (``None``: all are).
@@ -39,7 +40,7 @@ def suggestions(win: Window, samples: list[Sample], shaping: Shaping) -> list[Su
     processed: dict[str, tuple[Completion, Sample]] = {}
     for sample in samples:
         result = postprocess(
-            win.prefix, win.suffix, sample.text, multiline=shaping.multiline, stop_tokens=shaping.stop_tokens
+            win.prefix, win.suffix, sample.text, extent=shaping.extent, stop_tokens=shaping.stop_tokens
         )
         if result is not None and result.text not in processed:
             processed[result.text] = (result, sample)
@@ -55,7 +56,7 @@ def suggestions(win: Window, samples: list[Sample], shaping: Shaping) -> list[Su
 
 def early_lines(win: Window, lines: str, stop_tokens: tuple[str, ...]) -> list[Suggestion]:
     """The whole lines a multi-line stream holds so far, post-processed as a block."""
-    result = postprocess(win.prefix, win.suffix, lines, multiline=True, stop_tokens=stop_tokens)
+    result = postprocess(win.prefix, win.suffix, lines, extent=Extent.BLOCK, stop_tokens=stop_tokens)
     return [] if result is None else [Suggestion(result.text, result.replace_suffix)]
 
 
