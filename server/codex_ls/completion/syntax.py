@@ -1,7 +1,7 @@
 """Syntax around the cursor (tree-sitter), with a cheap fallback for anything unknown.
 
 Decides how much a completion writes at the cursor (:class:`Extent`: nothing, one
-line or a block) and whether a candidate leaves the code with more syntax errors
+line or a block) and whether a suggestion leaves the code with more syntax errors
 than it had. Only the window around the cursor is parsed, never the whole file. A
 missing grammar, an unknown language or a parser failure falls back to the text
 heuristics: never an exception.
