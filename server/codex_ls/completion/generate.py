@@ -55,7 +55,7 @@ class Generator:
     def start(self, place: Place, flight: InFlight) -> Generation:
         ctx, win, extent = place.ctx, place.win, place.extent
         self.counts["model"] += 1
-        samples, enough = plan(self.backend, self.config.samples, extent, ctx.manual)
+        samples, enough = plan(self.backend, self.config.tuning.samples, extent, ctx.manual)
         large = self.wants_large(ctx.manual, win, extent)
         request = self.prompting.request(
             win,
