@@ -59,10 +59,7 @@ async def run_scenario(
             "kind": "openai",
             "url": url,
             "model": "qwen2.5-coder-1.5b",
-            "readTimeout": 2,
-            "requestTimeout": 10,
-            "maxRetries": 2,
-            "tuning": {"failoverCooldown": cooldown},
+            "tuning": {"readTimeout": 2, "requestTimeout": 10, "maxRetries": 2, "failoverCooldown": cooldown},
         }
         if fallback:
             backend["fallbackUrls"] = [second.openai_url]
@@ -140,8 +137,8 @@ def markdown(results: dict[str, Any]) -> str:
         f"`{results['command']}` — {results['date']}, {results['wall_s']} s in all.",
         "",
         f"Machine: {results['machine']}. Each scenario is a new server process over stdio; every request goes "
-        "to a backend (`completion.tuning.reuse` and `debounce` off); readTimeout 2 s, maxRetries 2, "
-        "tuning.failoverCooldown 30 s unless said.",
+        "to a backend (`completion.tuning.reuse` and `debounce` off); `backend.tuning`: readTimeout 2 s, "
+        "maxRetries 2, failoverCooldown 30 s unless said.",
         "",
         "| scenario | success | p50 | p99 | max | requests to primary / fallback | notices shown |",
         "|---|---|---|---|---|---|---|",

@@ -3,7 +3,7 @@
 One real server process over stdio; its only setting is the backend's URL, a fake on
 127.0.0.1 that reads each request and never sends a byte back. At once it is asked
 for an inline completion (bounded by ``completion.timeout``, 30 s) and for an
-explanation (``codex/explain``; a code action, bounded by ``backend.requestTimeout``,
+explanation (``codex/explain``; a code action, bounded by ``backend.tuning.requestTimeout``,
 60 s). Measured: how long each takes to be answered, and how many requests reached
 the backend. Takes about a minute.
 
@@ -102,7 +102,7 @@ def markdown(results: dict[str, Any]) -> str:
     r = results["hang"]
     rows = [
         ("inline completion (`completion.timeout` 30 s)", r["inline_completion"]),
-        ("`codex/explain` (`backend.requestTimeout` 60 s)", r["explain"]),
+        ("`codex/explain` (`backend.tuning.requestTimeout` 60 s)", r["explain"]),
     ]
     lines = [
         "# A backend that never answers, default settings",

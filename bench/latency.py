@@ -65,7 +65,12 @@ async def start_server(fake: FakeBackend) -> LanguageClient:
     client = LanguageClient("bench", "1")
     await spawn_server(client, [], "--log-level", "warning")
     settings = {
-        "backend": {"kind": "openai", "url": fake.openai_url, "model": "qwen2.5-coder-1.5b", "readTimeout": 10},
+        "backend": {
+            "kind": "openai",
+            "url": fake.openai_url,
+            "model": "qwen2.5-coder-1.5b",
+            "tuning": {"readTimeout": 10},
+        },
     }
     await client.initialize_async(
         types.InitializeParams(capabilities=types.ClientCapabilities(), initialization_options=settings)

@@ -84,8 +84,8 @@ def cause(task: Task, bare: dict[str, Any], served: dict[str, Any], steps: list[
         return f"no sample: {mode}"
     if mode != want:
         if task.prefix.rsplit("\n", 1)[-1].rstrip().endswith("{"):
-            return f"decided {mode} after a `{{` that ends the line (syntax.heuristic_multiline)"
-        return f"decided {mode} where the bare row is {want} (syntax.decide_multiline)"
+            return f"decided {mode} after a `{{` that ends the line (syntax.heuristic_extent)"
+        return f"decided {mode} where the bare row is {want} (syntax.decide_extent)"
     clean = raw.split("<|", 1)[0]
     if not (clean.startswith(theirs.rstrip()) or theirs.startswith(clean.rstrip())):
         if clean.strip().startswith("}"):

@@ -1,7 +1,7 @@
 """The ``post`` row: the server's post-processing applied to the bare model's own answers, no model run.
 
 For each answer of the ``bare`` row, in the server's order: the window, the
-single/multi-line decision (``syntax.decide_multiline``), the stream's end of a
+one-line or block decision (``syntax.decide_extent``), the stream's end of a
 multi-line sample (``samples.block_ended``, asked wherever a line's indentation is
 complete, as the stream asks it at each token), then ``postprocess``. What this row
 loses against ``bare`` is post-processing's alone: the same greedy sample, the same
@@ -34,7 +34,7 @@ def post(task: Task, raw: str) -> dict[str, Any]:
     """The record the server would have made of the bare answer ``raw``."""
     from codex_ls.completion.fim import TEMPLATES
     from codex_ls.completion.postprocess import postprocess
-    from codex_ls.completion.syntax import decide_multiline
+    from codex_ls.completion.syntax import Extent, decide_extent
     from codex_ls.completion.window import window
     from codex_ls.config import CompletionConfig
 
@@ -45,12 +45,12 @@ def post(task: Task, raw: str) -> dict[str, Any]:
         int(config.context_tokens * config.tuning.chars_per_token),
         config.tuning.prefix_ratio,
     )
-    multiline = decide_multiline(task.lang, win.prefix, win.suffix)
-    if multiline is None:
+    extent = decide_extent(task.lang, win.prefix, win.suffix)
+    if extent is Extent.NONE:
         return {"completion": None, "replace": 0, "raw": [], "logs": ["completion at 0: mid-word, nothing"]}
-    text, closed = stream_end(win.prefix, win.suffix, raw) if multiline else (raw, False)
-    result = postprocess(win.prefix, win.suffix, text, multiline=multiline, stop_tokens=TEMPLATES["qwen"].stop)
-    mode = "multi-line" if multiline else "one line"
+    text, closed = stream_end(win.prefix, win.suffix, raw) if extent is Extent.BLOCK else (raw, False)
+    result = postprocess(win.prefix, win.suffix, text, extent=extent, stop_tokens=TEMPLATES["qwen"].stop)
+    mode = "multi-line" if extent is Extent.BLOCK else "one line"
     return {
         "completion": None if result is None else result.text,
         "replace": 0 if result is None else result.replace_suffix,

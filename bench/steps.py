@@ -28,6 +28,7 @@ from codex_ls.completion.fim import TEMPLATES
 from codex_ls.completion.nextline import trim_at_next_line
 from codex_ls.completion.postprocess import postprocess, trim_block
 from codex_ls.completion.samples import block_closed
+from codex_ls.completion.syntax import Extent
 
 STOPS = TEMPLATES["qwen"].stop
 
@@ -55,7 +56,7 @@ STEPS: list[tuple[str, Callable[[Task, str], str]]] = [
 
 
 def _postprocessed(task: Task, text: str) -> str:
-    result = postprocess(task.prefix, task.suffix, text, multiline=True, stop_tokens=STOPS)
+    result = postprocess(task.prefix, task.suffix, text, extent=Extent.BLOCK, stop_tokens=STOPS)
     return result.text if result is not None else ""
 
 

@@ -40,6 +40,9 @@
 ;;   (setq codex-ls-mode-settings '(:backend (:kind "openai" :url "http://127.0.0.1:8080/v1")))
 ;;   (global-codex-ls-mode 1)
 ;;
+;; Knobs few setups change sit in each section's tuning plist:
+;; (:backend (:tuning (:requestTimeout 120))).
+;;
 ;; `global-codex-ls-mode' turns it on in every buffer visiting a file whose
 ;; major mode does not derive from one in `codex-ls-mode-excluded-modes'.
 ;; If the server dies it is started again after a short delay; the ghost

@@ -26,6 +26,9 @@
 ;;   (setq codex-ls-settings
 ;;         '(:backend (:kind "openai" :url "http://127.0.0.1:8080/v1"
 ;;                     :model "qwen2.5-coder-1.5b")))
+;;
+;; Knobs few setups change sit in each section's tuning plist:
+;; (:backend (:tuning (:requestTimeout 120))).
 ;;   (require 'codex-ls)
 ;;   (add-hook 'python-mode-hook #'eglot-ensure)
 ;;

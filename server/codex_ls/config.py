@@ -9,8 +9,8 @@ the whole configuration off.
 Each setting is declared with ``setting``: its one-line description, default,
 bounds and type live on the attrs field, and ``codex_ls.settings_doc`` writes the
 README's tables and the VS Code extension's schema from them. Each section keeps
-the knobs whose defaults were chosen by measurement under its ``tuning`` object,
-which editors do not list among the everyday settings.
+the knobs whose defaults were chosen by measurement, and those few users change,
+under its ``tuning`` object, which editors do not list among the everyday settings.
 """
 
 from __future__ import annotations
@@ -59,6 +59,18 @@ class BackendTuning:
     """Network knobs of an HTTP backend whose defaults rarely need changing."""
 
     connect_timeout: float = setting("Seconds allowed to connect to the model server.", 5.0, above=0)
+    read_timeout: float = setting(
+        "Longest silence, in seconds, allowed between two chunks of an answer.", 30.0, above=0
+    )
+    request_timeout: float = setting(
+        "Seconds allowed for a whole request to the model server, from its start to the last byte, retries "
+        "and their waits included.",
+        60.0,
+        above=0,
+    )
+    max_retries: int = setting(
+        "Retries of 429/5xx answers and timeouts, only before the first token.", 2, minimum=0, maximum=10
+    )
     max_retry_wait: float = setting(
         "Longest `Retry-After`, in seconds, worth waiting for; a longer one fails at once.", 8.0, minimum=0
     )
@@ -151,18 +163,6 @@ class BackendConfig:
         validator=_no_credentials,
         metadata={"doc": "Extra HTTP headers sent with every request; a credential header is refused."},
     )
-    read_timeout: float = setting(
-        "Longest silence, in seconds, allowed between two chunks of an answer.", 30.0, above=0
-    )
-    request_timeout: float = setting(
-        "Seconds allowed for a whole request to the model server, from its start to the last byte, retries "
-        "and their waits included.",
-        60.0,
-        above=0,
-    )
-    max_retries: int = setting(
-        "Retries of 429/5xx answers and timeouts, only before the first token.", 2, minimum=0, maximum=10
-    )
     tuning: BackendTuning = attrs.field(factory=BackendTuning)
 
     @property
@@ -246,8 +246,17 @@ class CompletionTuning:
         minimum=0.0,
         maximum=2.0,
     )
+    samples: int = setting(
+        "Suggestions drawn for multi-line insertion and manual triggers, then ranked (stopped, then no new "
+        "syntax error, then mean log-probability); the embedded model draws them one after another and stops "
+        "at the first that ends by itself.",
+        3,
+        minimum=1,
+        maximum=5,
+        measured=_MEASURED_HUMANEVAL,
+    )
     sample_temperature: float = setting(
-        "Sampling temperature of the further samples of `completion.samples`.",
+        "Sampling temperature of the further samples of `completion.tuning.samples`.",
         0.4,
         minimum=0.0,
         maximum=2.0,
@@ -258,6 +267,12 @@ class CompletionTuning:
     )
     chars_per_token: float = setting(
         "Characters per token used to turn the token budgets into characters.", 3.5, above=0
+    )
+    context_files: int = setting(
+        "Snippets of other open documents (the most like the code at the cursor) added to the prompt; 0: none.",
+        3,
+        minimum=0,
+        maximum=10,
     )
     context_files_chars: int = setting(
         "Most characters of other documents' snippets in one prompt.", 2000, minimum=0, maximum=100_000
@@ -293,21 +308,6 @@ class CompletionConfig:
     context_tokens: int = setting(
         "Size, in tokens, of the window of code around the cursor sent to the model.", 1024, minimum=16, maximum=131072
     )
-    context_files: int = setting(
-        "Snippets of other open documents (the most like the code at the cursor) added to the prompt; 0: none.",
-        3,
-        minimum=0,
-        maximum=10,
-    )
-    samples: int = setting(
-        "Suggestions drawn for multi-line insertion and manual triggers, then ranked (stopped, then no new "
-        "syntax error, then mean log-probability); the embedded model draws them one after another and stops "
-        "at the first that ends by itself.",
-        3,
-        minimum=1,
-        maximum=5,
-        measured=_MEASURED_HUMANEVAL,
-    )
     timeout: float = setting(
         "Seconds a suggestion may take, from the request to its answer: just before it (a tenth of it, at most 0.5 s) "
         "the samples finished by then are the answer; with none, it is empty and `codex/status` says why.",
@@ -322,6 +322,9 @@ class CompletionConfig:
 class ActionsTuning:
     """Sampling and context of the code actions, chosen by measurement."""
 
+    temperature: float = setting(
+        "Sampling temperature of the code actions' chat answers.", 0.2, minimum=0.0, maximum=2.0
+    )
     samples: int = setting(
         "Candidates *Implement* samples per round (`n` in one request for `openai`, else one request each) before "
         "the best is chosen.",
@@ -351,9 +354,6 @@ class ActionsConfig:
     """Code actions (explain, tests, edit, implement…): chat answers and FIM samples."""
 
     enabled: bool = setting("Offer the code actions (Explain, Edit with instruction, Implement, …).", True)
-    temperature: float = setting(
-        "Sampling temperature of the code actions' chat answers.", 0.2, minimum=0.0, maximum=2.0
-    )
     max_tokens: int = setting(
         "Longest chat answer of a code action, in tokens (*Find bugs* stops at 320, or where the model repeats "
         "itself).",

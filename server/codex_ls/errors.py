@@ -5,7 +5,7 @@
     └── BackendError                 a model call failed
         ├── BackendUnavailableError  connection refused, DNS, TLS handshake
         ├── BackendTimeoutError      connect or read timeout
-        │   └── RequestDeadlineError backend.requestTimeout passed: no time left to retry
+        │   └── RequestDeadlineError backend.tuning.requestTimeout passed: no time left to retry
         ├── StreamProtocolError      the body is not the stream we expect
         └── BackendStatusError       the backend answered with an HTTP error
             ├── AuthenticationError  401, 403
@@ -60,7 +60,7 @@ class BackendTimeoutError(BackendError):
 
 
 class RequestDeadlineError(BackendTimeoutError):
-    """The whole request took ``backend.requestTimeout``; trying again would take longer still."""
+    """The whole request took ``backend.tuning.requestTimeout``; trying again would take longer still."""
 
     retryable = False
 

@@ -13,8 +13,9 @@ from codex_ls.backends.chat import ChatBackend, OpenAIChatBackend
 from codex_ls.backends.http import HttpTransport
 from codex_ls.backends.local_chat import LocalChatBackend
 from codex_ls.backends.registry import make_chat_backend
-from codex_ls.config import BackendConfig, Config
+from codex_ls.config import Config
 from codex_ls.errors import BackendError, ServerError, StreamProtocolError
+from tests.fakes.backends import backend_config
 from tests.fakes.fake_backend import FakeBackend, Reply
 
 MESSAGES = (("system", "You are terse."), ("user", "Explain `x = {1}`."))
@@ -34,9 +35,9 @@ async def no_sleep(_: float) -> None:
 
 def make(kind: str, fake: FakeBackend, **settings: Any) -> ChatBackend:
     url = getattr(fake, KINDS[kind][1])
-    backend_config = BackendConfig(kind=kind, url=url, model="m", read_timeout=1.0, **settings)  # type: ignore[arg-type]
-    backend = make_chat_backend(Config(backend=backend_config))
-    transport = HttpTransport(backend_config, sleep=no_sleep)
+    config = backend_config(kind=kind, url=url, model="m", read_timeout=1.0, **settings)
+    backend = make_chat_backend(Config(backend=config))
+    transport = HttpTransport(config, sleep=no_sleep)
     assert isinstance(backend, OpenAIChatBackend)
     backend.transport = transport
     return backend

@@ -8,9 +8,9 @@ import pytest
 
 from codex_ls.backends.http import HttpTransport
 from codex_ls.backends.openai import OpenAIBackend
-from codex_ls.config import BackendConfig, BackendTuning, parse_config
+from codex_ls.config import parse_config
 from codex_ls.errors import AuthenticationError, RateLimitError, ServerError, StreamProtocolError
-from tests.fakes.backends import REQUEST, Sleeps, collect, dead_url, joined
+from tests.fakes.backends import REQUEST, Sleeps, backend_config, collect, dead_url, joined
 from tests.fakes.fake_backend import FakeBackend, Reply
 
 
@@ -31,7 +31,7 @@ def second() -> Iterator[FakeBackend]:
 def backend(
     urls: list[str], clock: Clock | None = None, sleeps: Sleeps | None = None, **settings: object
 ) -> OpenAIBackend:
-    config = BackendConfig(
+    config = backend_config(
         kind="openai",
         url=urls[0],
         fallback_urls=tuple(urls[1:]),
@@ -55,7 +55,7 @@ async def test_a_failed_endpoint_is_tried_last_until_its_cooldown_ends(fake: Fak
     fake.default = Reply(status=500)
     second.default = Reply(chunks=["ok"])
     clock = Clock()
-    b = backend([fake.openai_url, second.openai_url], clock=clock, tuning=BackendTuning(failover_cooldown=30.0))
+    b = backend([fake.openai_url, second.openai_url], clock=clock, failover_cooldown=30.0)
     try:
         for _ in range(3):
             assert joined([d async for d in b.stream(REQUEST)]) == ("ok", "stop")

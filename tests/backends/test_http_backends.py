@@ -13,7 +13,6 @@ from codex_ls.backends.http import HttpTransport
 from codex_ls.backends.http_errors import retry_after_seconds
 from codex_ls.backends.http_exchange import DRAIN_SECONDS
 from codex_ls.backends.openai import OpenAIBackend
-from codex_ls.config import BackendConfig, BackendTuning
 from codex_ls.errors import (
     AuthenticationError,
     BackendError,
@@ -26,7 +25,7 @@ from codex_ls.errors import (
     StreamProtocolError,
 )
 from codex_ls.tasks import cancel_once
-from tests.fakes.backends import REQUEST, Sleeps, collect, joined, make
+from tests.fakes.backends import REQUEST, Sleeps, backend_config, collect, joined, make
 from tests.fakes.fake_backend import FakeBackend, Reply
 
 KINDS = [pytest.param(k, id=k) for k in ("openai", "llamacpp", "ollama")]
@@ -45,7 +44,7 @@ async def test_length_finish_is_reported(kind: str, fake: FakeBackend) -> None:
 
 
 async def test_openai_body(fake: FakeBackend) -> None:
-    await collect(make("openai", fake, tuning=BackendTuning(max_stop_sequences=1)))
+    await collect(make("openai", fake, max_stop_sequences=1))
     body = fake.requests[0].body or {}
     assert body == {
         "model": "m",
@@ -168,7 +167,7 @@ async def test_slow_drip_hits_the_request_deadline(fake: FakeBackend) -> None:
 async def test_refused_connection_is_unavailable(fake: FakeBackend) -> None:
     url = fake.openai_url
     fake.stop()
-    config = BackendConfig(kind="openai", url=url, max_retries=1)
+    config = backend_config(kind="openai", url=url, max_retries=1)
     sleeps = Sleeps()
     with pytest.raises(BackendUnavailableError, match="cannot connect"):
         await collect(OpenAIBackend(config, HttpTransport(config, sleep=sleeps)))
@@ -246,7 +245,7 @@ async def test_a_server_that_ignores_stream_true_is_understood(fake: FakeBackend
 async def test_requests_cancelled_at_any_moment_leave_no_connection_behind(fake: FakeBackend) -> None:
     """A request cancelled between connecting and sending must not orphan its connection (httpcore #1093)."""
     fake.default = Reply(chunks=["x", "y"], first_delay=0.005)
-    config = BackendConfig(kind="openai", url=fake.openai_url, model="m", max_retries=0)
+    config = backend_config(kind="openai", url=fake.openai_url, model="m", max_retries=0)
     transport = HttpTransport(config, sleep=Sleeps())
     backend = OpenAIBackend(config, transport)
     try:
@@ -292,7 +291,7 @@ async def test_drains_that_end_as_their_bound_passes_leave_no_connection_behind(
     pool for good: the soak's sockets. Here the rest of each answer ends around
     DRAIN_SECONDS after the reader stopped.
     """
-    config = BackendConfig(kind="openai", url=fake.openai_url, model="m", max_retries=0)
+    config = backend_config(kind="openai", url=fake.openai_url, model="m", max_retries=0)
     transport = HttpTransport(config, sleep=Sleeps())
     backend = OpenAIBackend(config, transport)
     try:
@@ -363,7 +362,7 @@ async def test_no_retry_is_made_that_could_not_start_before_the_deadline(fake: F
                 fake,
                 request_timeout=1.0,
                 max_retries=5,
-                tuning=BackendTuning(max_retry_wait=5.0),
+                max_retry_wait=5.0,
                 sleep=asyncio.sleep,
             )
         )
@@ -376,7 +375,7 @@ async def test_no_retry_is_made_that_could_not_start_before_the_deadline(fake: F
 async def test_the_deadline_covers_failover_to_a_backend_that_also_hangs(fake: FakeBackend) -> None:
     with FakeBackend() as second:
         fake.default = second.default = Reply(hang=True)
-        config = BackendConfig(
+        config = backend_config(
             kind="openai",
             url=fake.openai_url,
             fallback_urls=(second.openai_url,),
@@ -399,7 +398,7 @@ async def test_streams_cut_at_the_deadline_as_they_end_leave_no_connection_behin
     Cut short, that close leaves the socket open and the request counted in the pool
     for good. Here each stream ends within a few milliseconds of the deadline.
     """
-    config = BackendConfig(kind="openai", url=fake.openai_url, model="m", max_retries=0, request_timeout=0.03)
+    config = backend_config(kind="openai", url=fake.openai_url, model="m", max_retries=0, request_timeout=0.03)
     transport = HttpTransport(config, sleep=Sleeps())
     backend = OpenAIBackend(config, transport)
     request = GenerationRequest(**{**REQUEST.__dict__, "stop": ()})

@@ -9,9 +9,9 @@ import pytest
 from codex_ls.backends.http import HttpTransport
 from codex_ls.backends.http_errors import display_url
 from codex_ls.backends.openai import OpenAIBackend
-from codex_ls.config import BackendConfig, parse_config
+from codex_ls.config import parse_config
 from codex_ls.errors import BackendError
-from tests.fakes.backends import Sleeps, collect, joined
+from tests.fakes.backends import Sleeps, backend_config, collect, joined
 from tests.fakes.fake_backend import FakeBackend, Reply
 
 PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "all_proxy")
@@ -31,7 +31,7 @@ def _no_proxy_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def backend(fake: FakeBackend, **settings: object) -> OpenAIBackend:
-    config = BackendConfig(kind="openai", url=fake.openai_url, model="m", max_retries=0, **settings)  # type: ignore[arg-type]
+    config = backend_config(kind="openai", url=fake.openai_url, model="m", max_retries=0, **settings)
     return OpenAIBackend(config, HttpTransport(config, sleep=Sleeps()))
 
 

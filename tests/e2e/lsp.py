@@ -37,9 +37,7 @@ def openai_settings(fake: FakeBackend | str, **completion: Any) -> dict[str, Any
             "url": fake if isinstance(fake, str) else fake.openai_url,
             "model": "qwen2.5-coder-1.5b",
             "apiKeyEnv": "CODEX_TEST_API_KEY",
-            "maxRetries": 2,
-            "readTimeout": 2.0,
-            "requestTimeout": 5.0,
+            "tuning": {"maxRetries": 2, "readTimeout": 2.0, "requestTimeout": 5.0},
         },
         "completion": completion,
     }

@@ -75,7 +75,7 @@ def test_doctor_reports_a_refused_connection() -> None:
     result = run(
         "doctor",
         "--config",
-        json.dumps({"backend": {"kind": "openai", "url": "http://127.0.0.1:9/v1", "maxRetries": 0}}),
+        json.dumps({"backend": {"kind": "openai", "url": "http://127.0.0.1:9/v1", "tuning": {"maxRetries": 0}}}),
     )
     assert result.returncode == 1
     assert "cannot connect" in result.stdout

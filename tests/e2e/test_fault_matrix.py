@@ -30,19 +30,15 @@ from tests.fakes.fake_backend import FakeBackend, Reply
 
 SOURCE = "def add(a, b):\n    return \n"
 GOOD = Reply(chunks=["a + b"])
-#: Small limits so that the slow rows take seconds: a silence of 1 s, 3 s for a whole answer.
-LIMITS = {
-    "maxRetries": 1,
-    "readTimeout": 1.0,
-    "requestTimeout": 3.0,
-    "tuning": {"maxRetryWait": 2.0, "connectTimeout": 1.0},
-}
+#: Small limits (backend.tuning) so that the slow rows take seconds: a silence of 1 s, 3 s for a whole answer.
+LIMITS = {"maxRetries": 1, "readTimeout": 1.0, "requestTimeout": 3.0, "maxRetryWait": 2.0, "connectTimeout": 1.0}
 
 
-def settings_for(url: str, **backend: Any) -> dict[str, Any]:
-    """One request per completion (no reuse, no debounce), with small time limits."""
+def settings_for(url: str, tuning: dict[str, Any] | None = None, **backend: Any) -> dict[str, Any]:
+    """One request per completion (no reuse, no debounce), with small time limits (``tuning`` over them)."""
     settings = openai_settings(url, tuning={"reuse": False, "debounce": False})
-    settings["backend"] |= LIMITS | backend
+    settings["backend"] |= backend
+    settings["backend"]["tuning"] = LIMITS | (tuning or {})
     return settings
 
 
@@ -56,8 +52,8 @@ class Case:
     notice: str | None
     #: What each completion answers.
     answer: list[str] = field(default_factory=list)
-    #: Backend settings for this row, over LIMITS.
-    backend: dict[str, Any] = field(default_factory=dict)
+    #: backend.tuning knobs for this row, over LIMITS.
+    tuning: dict[str, Any] = field(default_factory=dict)
     #: Longest a completion may take, in seconds.
     within: float = 5.0
     #: The server closes the stream before the backend ends it.
@@ -97,17 +93,17 @@ CASES = {
         [Reply(hang=True), Reply(hang=True)],
         2,
         "did not answer in time",
-        backend={"requestTimeout": 4.0},
+        tuning={"requestTimeout": 4.0},
         within=4.5,
     ),
     "headers, then silence": Case(
         [Reply(hang_after_headers=True), Reply(hang_after_headers=True)],
         2,
         "did not answer in time",
-        backend={"requestTimeout": 4.0},
+        tuning={"requestTimeout": 4.0},
         within=4.5,
     ),
-    "one byte a second": Case([Reply(drip=1.0)], 1, "requestTimeout", backend={"readTimeout": 2.0}, within=4.5),
+    "one byte a second": Case([Reply(drip=1.0)], 1, "requestTimeout", tuning={"readTimeout": 2.0}, within=4.5),
 }
 
 
@@ -137,7 +133,7 @@ async def next_works(client: LanguageClient, fake: FakeBackend, uri: str) -> Non
 
 @pytest.mark.parametrize("case", [pytest.param(c, id=name) for name, c in CASES.items()])
 async def test_fault(client: LanguageClient, fake: FakeBackend, case: Case) -> None:
-    await start(client, settings_for(fake.openai_url, **case.backend))
+    await start(client, settings_for(fake.openai_url, case.tuning))
     uri = open_document(client, SOURCE)
     for attempt in (1, 2):
         before = len(fake.requests)
@@ -217,7 +213,7 @@ async def test_a_backend_that_never_answers_is_given_up_within_request_timeout_w
     """
     request_timeout = 2.0
     settings = openai_settings(fake.openai_url)
-    settings["backend"] = {"kind": "openai", "url": fake.openai_url, "requestTimeout": request_timeout}
+    settings["backend"] = {"kind": "openai", "url": fake.openai_url, "tuning": {"requestTimeout": request_timeout}}
     await start(client, settings)
     uri = open_document(client, SOURCE)
     fake.default = Reply(hang=True)
@@ -229,7 +225,7 @@ async def test_a_backend_that_never_answers_is_given_up_within_request_timeout_w
         assert len(fake.requests) - before == 1, f"attempt {attempt}"
     shown = await popups(client)
     assert len(shown) == 1, shown
-    assert "backend.requestTimeout (2s)" in shown[0]
+    assert "backend.tuning.requestTimeout (2s)" in shown[0]
     fake.default = Reply()
     await next_works(client, fake, uri)
 
@@ -239,7 +235,7 @@ async def test_a_completion_slower_than_completion_timeout_answers_empty_and_say
 ) -> None:
     statuses: list[dict[str, Any]] = []
     client.feature("codex/status")(lambda params: statuses.append(dict(params._asdict())))
-    settings = settings_for(fake.openai_url, requestTimeout=60.0, readTimeout=30.0)
+    settings = settings_for(fake.openai_url, {"requestTimeout": 60.0, "readTimeout": 30.0})
     settings["completion"]["timeout"] = 1.0
     await start(client, settings)
     uri = open_document(client, SOURCE)
@@ -261,8 +257,9 @@ async def test_a_completion_slower_than_completion_timeout_answers_empty_and_say
 async def test_a_manual_trigger_still_writing_at_completion_timeout_answers_with_its_whole_lines(
     client: LanguageClient, fake: FakeBackend
 ) -> None:
-    settings = settings_for(fake.openai_url, requestTimeout=60.0, readTimeout=30.0)
-    settings["completion"] |= {"timeout": 1.5, "samples": 1}
+    settings = settings_for(fake.openai_url, {"requestTimeout": 60.0, "readTimeout": 30.0})
+    settings["completion"]["timeout"] = 1.5
+    settings["completion"]["tuning"]["samples"] = 1
     await start(client, settings)
     uri = open_document(client, "def total(values):\n    \n    return result\n")
     lines = ["result = 0\n", "    for v in values:\n", "        result += v\n", "    # and"]

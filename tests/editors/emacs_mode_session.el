@@ -56,7 +56,7 @@
 
 (defun codex-test-setup ()
   (setq codex-ls-mode-settings
-        `(:backend (:kind "openai" :url ,(getenv "CODEX_TEST_URL") :model "qwen2.5-coder-1.5b" :maxRetries 0)
+        `(:backend (:kind "openai" :url ,(getenv "CODEX_TEST_URL") :model "qwen2.5-coder-1.5b" :tuning (:maxRetries 0))
           :completion (:maxTokens 64)))
   (setq codex-ls-mode-program (getenv "CODEX_TEST_SERVER")
         codex-ls-mode-program-args (list "--log-file" (getenv "CODEX_TEST_SERVER_LOG") "--log-level" "debug"))

@@ -15,7 +15,7 @@
 
 (defun codex-test-run ()
   (setq codex-ls-settings
-        `(:backend (:kind "openai" :url ,(getenv "CODEX_TEST_URL") :model "qwen2.5-coder-1.5b" :maxRetries 0)
+        `(:backend (:kind "openai" :url ,(getenv "CODEX_TEST_URL") :model "qwen2.5-coder-1.5b" :tuning (:maxRetries 0))
           :completion (:maxTokens 64)))
   (setq codex-ls-program (getenv "CODEX_TEST_SERVER")
         codex-ls-program-args (list "--log-file" (getenv "CODEX_TEST_SERVER_LOG") "--log-level" "debug"))

@@ -129,7 +129,7 @@ local function main()
     require("codex").setup({
       cmd = { env.server, "--log-file", env.log, "--log-level", "debug" },
       settings = {
-        backend = { kind = "openai", url = env.url, model = "qwen2.5-coder-1.5b", maxRetries = 0 },
+        backend = { kind = "openai", url = env.url, model = "qwen2.5-coder-1.5b", tuning = { maxRetries = 0 } },
         completion = { maxTokens = 64 },
       },
       ghost_text = { debounce_ms = 50, renderer = "auto" },
@@ -309,7 +309,7 @@ local function main()
     -- New settings reach the running server; then <M-\\> asks at the end of line 2
     -- without typing anything.
     require("codex").set_settings({
-      backend = { kind = "openai", url = env.url, model = "qwen2.5-coder-1.5b", maxRetries = 0 },
+      backend = { kind = "openai", url = env.url, model = "qwen2.5-coder-1.5b", tuning = { maxRetries = 0 } },
       completion = { maxTokens = 32 },
     })
     sleep(200)

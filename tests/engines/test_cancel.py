@@ -29,7 +29,7 @@ PROCESSING = "llamacpp:requests_processing"
 
 def settings(engine: Engine) -> dict[str, Any]:
     return {
-        "backend": {"kind": "llamacpp", "url": engine.url, "maxRetries": 0, "requestTimeout": 60.0},
+        "backend": {"kind": "llamacpp", "url": engine.url, "tuning": {"maxRetries": 0, "requestTimeout": 60.0}},
         "completion": {"timeout": 60.0, "multilineMaxTokens": 256},
     }
 
@@ -72,7 +72,7 @@ async def test_a_cancelled_request_frees_the_engine_slot(client: LanguageClient,
     await idle(server, 10.0)
     started, cancelled = server.tasks_since(mark)
     # Every request the generation made (an automatic multi-line trigger asks for
-    # completion.samples at once) was cut off by the client's leaving, none ran to its end.
+    # completion.tuning.samples at once) was cut off by the client's leaving, none ran to its end.
     assert started, server.log_tail()
     assert started <= cancelled, server.log_tail()
 

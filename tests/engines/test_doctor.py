@@ -12,9 +12,9 @@ import pytest
 from codex_ls.backends.base import GenerationRequest
 from codex_ls.backends.openai import OpenAIBackend
 from codex_ls.completion.fim import TEMPLATES
-from codex_ls.config import BackendConfig
 from tests.engines.engines import ALIAS, Engine, loopback_env
 from tests.engines.wire import collect
+from tests.fakes.backends import backend_config
 
 
 def doctor(**backend: Any) -> subprocess.CompletedProcess[str]:
@@ -42,7 +42,7 @@ def test_doctor_openai(engine: Engine) -> None:
 
 async def test_a_model_name_the_engine_does_not_have(engine: Engine) -> None:
     # Both engines serve their one model under any name: the request is answered...
-    config = BackendConfig(kind="openai", url=engine.openai_url, model="gpt-4o-mini", max_retries=0)
+    config = backend_config(kind="openai", url=engine.openai_url, model="gpt-4o-mini", max_retries=0)
     qwen = TEMPLATES["qwen"]
     request = GenerationRequest("def add(a, b):\n    return ", "\n", qwen.render("def add(a, b):\n    return ", "\n"),
                                 ("\n", *qwen.stop), 8, 0.0)  # fmt: skip

@@ -34,7 +34,7 @@ async def client(
     lsp_client: LanguageClient, engine: Engine, backend: dict[str, Any], completion: dict[str, Any]
 ) -> Any:
     settings = {
-        "backend": {"kind": "openai", "url": engine.openai_url, "model": ALIAS, "maxRetries": 0, **backend},
+        "backend": {"kind": "openai", "url": engine.openai_url, "model": ALIAS, "tuning": {"maxRetries": 0}, **backend},
         "completion": {"timeout": 60.0, **completion},
     }
     await start(lsp_client, settings)
@@ -102,6 +102,6 @@ async def test_a_prompt_without_fim_tokens(client: LanguageClient, engine: Engin
         assert "<|fim_" not in prompts[-1]
         assert "SUFFIX_MARKER" not in prompts[-1]
     client.text_document_did_close(types.DidCloseTextDocumentParams(types.TextDocumentIdentifier(uri)))
-    settings = {"backend": {"kind": "openai", "url": engine.openai_url, "model": ALIAS, "maxRetries": 0}}
+    settings = {"backend": {"kind": "openai", "url": engine.openai_url, "model": ALIAS, "tuning": {"maxRetries": 0}}}
     client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings={"codexLs": settings}))
     assert await complete(client, SMALL, "template") == ["a + b"]

@@ -13,9 +13,9 @@ from typing import Any
 from codex_ls.backends.base import GenerationRequest
 from codex_ls.backends.llamacpp import LlamaCppBackend
 from codex_ls.completion.fim import TEMPLATES
-from codex_ls.config import BackendConfig
 from tests.engines.engines import Engine
 from tests.engines.wire import Recording, collect
+from tests.fakes.backends import backend_config
 
 QWEN_STOPS = TEMPLATES["qwen"].stop
 #: About 600 tokens above the cursor: the part of the prompt a keystroke on the next line leaves alone.
@@ -28,7 +28,7 @@ def request(prefix: str, suffix: str = "\n", **fields: Any) -> GenerationRequest
 
 
 async def infill(engine: Engine, *requests: GenerationRequest) -> tuple[Recording, list[dict[int, Any]]]:
-    config = BackendConfig(kind="llamacpp", url=engine.url, max_retries=0, request_timeout=60.0)
+    config = backend_config(kind="llamacpp", url=engine.url, max_retries=0, request_timeout=60.0)
     transport = Recording(config)
     backend = LlamaCppBackend(config, transport)
     answers = []

@@ -13,10 +13,10 @@ from pytest_lsp import LanguageClient
 from codex_ls.backends.base import GenerationRequest
 from codex_ls.backends.openai import OpenAIBackend
 from codex_ls.completion.fim import TEMPLATES
-from codex_ls.config import BackendConfig
 from tests.e2e.lsp import inline_params, open_document, server_config, start, texts
 from tests.engines.engines import ALIAS, Engine
 from tests.engines.wire import Recording, collect
+from tests.fakes.backends import backend_config
 
 QWEN = TEMPLATES["qwen"]
 PREFIX = "def fibonacci(n):\n    "
@@ -29,7 +29,7 @@ def generation(**fields: Any) -> GenerationRequest:
 
 
 async def complete(engine: Engine, request: GenerationRequest) -> tuple[Recording, dict[int, Any]]:
-    config = BackendConfig(kind="openai", url=engine.openai_url, model=ALIAS, max_retries=0, request_timeout=60.0)
+    config = backend_config(kind="openai", url=engine.openai_url, model=ALIAS, max_retries=0, request_timeout=60.0)
     transport = Recording(config)
     backend = OpenAIBackend(config, transport)
     try:
@@ -67,15 +67,15 @@ async def test_n_samples(engine: Engine) -> None:
 
 @pytest.fixture
 def samples() -> int:
-    """``completion.samples``: 2, as many as the test engine has slots (a test overrides it)."""
+    """``completion.tuning.samples``: 2, as many as the test engine has slots (a test overrides it)."""
     return 2
 
 
 @pytest_lsp.fixture(config=server_config())
 async def client(lsp_client: LanguageClient, engine: Engine, samples: int) -> Any:
     settings = {
-        "backend": {"kind": "openai", "url": engine.openai_url, "model": ALIAS, "maxRetries": 0},
-        "completion": {"timeout": 60.0, "samples": samples, "multilineMaxTokens": 24},
+        "backend": {"kind": "openai", "url": engine.openai_url, "model": ALIAS, "tuning": {"maxRetries": 0}},
+        "completion": {"timeout": 60.0, "multilineMaxTokens": 24, "tuning": {"samples": samples}},
     }
     await start(lsp_client, settings)
     yield
@@ -101,8 +101,8 @@ async def test_a_manual_trigger_through_the_server_ranks_the_samples(client: Lan
 @pytest.mark.xfail(
     strict=True,
     reason="llama-server refuses an n above its --parallel slots (400: Field 'n': Value must be between 1 <= value "
-    "<= 2, but got 3); codex-ls asks for completion.samples (3 by default) on every manual trigger and multi-line "
-    "insertion, and shows that error instead of a suggestion",
+    "<= 2, but got 3); codex-ls asks for completion.tuning.samples (3 by default) on every manual trigger and "
+    "multi-line insertion, and shows that error instead of a suggestion",
 )
 @pytest.mark.parametrize("samples", [3])
 @pytest.mark.parametrize("engine", ["llama-server"], indirect=True)

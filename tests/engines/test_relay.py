@@ -12,10 +12,10 @@ import pytest
 
 from codex_ls.backends.base import GenerationRequest
 from codex_ls.backends.llamacpp import LlamaCppBackend
-from codex_ls.config import BackendConfig
 from codex_ls.errors import BackendUnavailableError
 from tests.engines.relay import Relay
 from tests.engines.wire import collect
+from tests.fakes.backends import backend_config
 from tests.fakes.fake_backend import FakeBackend, Reply
 
 REQUEST = GenerationRequest("def add(a, b):\n    return ", "\n", "", ("\n",), 16, 0.0)
@@ -31,7 +31,7 @@ def port_of(fake: FakeBackend) -> int:
 
 
 def backend(relay: Relay) -> LlamaCppBackend:
-    return LlamaCppBackend(BackendConfig(kind="llamacpp", url=relay.url, max_retries=0))
+    return LlamaCppBackend(backend_config(kind="llamacpp", url=relay.url, max_retries=0))
 
 
 async def test_the_answer_passes_through_and_the_engine_figures_are_read(fake: FakeBackend) -> None:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import socket
 from typing import Any
 
+import attrs
+
 from codex_ls.backends.base import Backend, Delta, GenerationRequest
 from codex_ls.backends.http import HttpTransport
 from codex_ls.backends.llamacpp import LlamaCppBackend
 from codex_ls.backends.ollama import OllamaBackend
 from codex_ls.backends.openai import OpenAIBackend
-from codex_ls.config import BackendConfig
+from codex_ls.config import BackendConfig, BackendTuning
 
 from .fake_backend import FakeBackend
 
@@ -35,10 +37,17 @@ class Sleeps:
         self.waits.append(seconds)
 
 
+def backend_config(**settings: Any) -> BackendConfig:
+    """A ``BackendConfig`` from flat keywords, as tests write them: ``BackendTuning``'s knobs go to its ``tuning``."""
+    knobs = attrs.fields_dict(BackendTuning)
+    tuning = {name: settings.pop(name) for name in list(settings) if name in knobs}
+    return BackendConfig(**settings, tuning=BackendTuning(**tuning))
+
+
 def make(kind: str, fake: FakeBackend, sleeps: Sleeps | None = None, sleep: Any = None, **settings: Any) -> Backend:
     url = fake.openai_url if kind == "openai" else fake.url
     settings = {"model": "m", "read_timeout": 1.0, "request_timeout": 3.0, **settings}
-    config = BackendConfig(kind=kind, url=url, **settings)  # type: ignore[arg-type]
+    config = backend_config(kind=kind, url=url, **settings)
     transport = HttpTransport(config, sleep=sleep or sleeps or Sleeps())
     backends = {"openai": OpenAIBackend, "llamacpp": LlamaCppBackend, "ollama": OllamaBackend}
     backend: Backend = backends[kind](config, transport)

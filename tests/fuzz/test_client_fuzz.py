@@ -143,19 +143,24 @@ def op_strategy() -> st.SearchStrategy[Op]:
 
 BAD_SETTINGS: list[Any] = [
     {"completion": {"maxTokens": -5, "tuning": {"temperature": "hot"}}},
-    {"backend": {"kind": "telepathy", "readTimeout": None}},
+    {"backend": {"kind": "telepathy", "tuning": {"readTimeout": None}}},
     {"completion": "everything"},
     ["not", "an", "object"],
-    {"completion": {"contextTokens": 10**12, "samples": 99}},
+    {"completion": {"contextTokens": 10**12, "tuning": {"samples": 99}}},
     {"backend": {"url": "ftp://example.invalid"}},
 ]
 
 
 def good_settings(fake: FakeBackend) -> dict[str, Any]:
     return {
-        "backend": {"kind": "openai", "url": fake.openai_url, "model": MODEL, "readTimeout": 5, "maxRetries": 0},
+        "backend": {
+            "kind": "openai",
+            "url": fake.openai_url,
+            "model": MODEL,
+            "tuning": {"readTimeout": 5, "maxRetries": 0},
+        },
         # The whole document in every prompt, one request per completion, no other files.
-        "completion": {"contextTokens": 100_000, "contextFiles": 0, "tuning": {"reuse": False, "debounce": False}},
+        "completion": {"contextTokens": 100_000, "tuning": {"contextFiles": 0, "reuse": False, "debounce": False}},
     }
 
 

@@ -42,13 +42,13 @@ def test_no_settings_means_the_local_backend() -> None:
 @pytest.mark.parametrize(
     ("raw", "setting", "field"),
     [
-        pytest.param({"actions": {"temperature": "hot"}}, "codexLs.actions.temperature", "temperature", id="str"),
-        pytest.param({"actions": {"temperature": 7}}, "codexLs.actions.temperature", "temperature", id="range"),
+        pytest.param({"actions": {"maxTokens": "many"}}, "codexLs.actions.maxTokens", "max_tokens", id="str"),
+        pytest.param({"actions": {"maxTokens": 7}}, "codexLs.actions.maxTokens", "max_tokens", id="range"),
         pytest.param({"completion": {"maxTokens": 1.5}}, "codexLs.completion.maxTokens", "max_tokens", id="fraction"),
         pytest.param({"completion": {"maxTokens": True}}, "codexLs.completion.maxTokens", "max_tokens", id="bool"),
         pytest.param({"backend": {"kind": "gpt"}}, "codexLs.backend.kind", "kind", id="literal"),
         pytest.param({"backend": {"url": "ftp://x"}}, "codexLs.backend.url", "url", id="url-scheme"),
-        pytest.param({"backend": {"readTimeout": -1}}, "codexLs.backend.readTimeout", "read_timeout", id="negative"),
+        pytest.param({"completion": {"timeout": -1}}, "codexLs.completion.timeout", "timeout", id="negative"),
     ],
 )
 def test_an_invalid_setting_is_named_and_falls_back_to_its_default(raw: dict, setting: str, field: str) -> None:
@@ -150,6 +150,21 @@ def test_settings_are_the_files_under_the_editors_with_the_problems_of_both(tmp_
             "codexLs.completion.reuse: unknown setting, ignored; it is codexLs.completion.tuning.reuse",
             id="completion",
         ),
+        pytest.param(
+            {"backend": {"requestTimeout": 120}},
+            "codexLs.backend.requestTimeout: unknown setting, ignored; it is codexLs.backend.tuning.requestTimeout",
+            id="network",
+        ),
+        pytest.param(
+            {"completion": {"samples": 1}},
+            "codexLs.completion.samples: unknown setting, ignored; it is codexLs.completion.tuning.samples",
+            id="samples",
+        ),
+        pytest.param(
+            {"actions": {"temperature": 0.5}},
+            "codexLs.actions.temperature: unknown setting, ignored; it is codexLs.actions.tuning.temperature",
+            id="actions",
+        ),
     ],
 )
 def test_a_tuning_knob_at_its_old_place_is_named_with_its_new_one(raw: dict, message: str) -> None:
@@ -160,13 +175,18 @@ def test_a_tuning_knob_at_its_old_place_is_named_with_its_new_one(raw: dict, mes
 
 def test_tuning_knobs_parse_in_their_sections_tuning_object() -> None:
     raw = {
+        "backend": {"tuning": {"readTimeout": 5, "requestTimeout": 20, "maxRetries": 0}},
         "model": {"name": "m", "tuning": {"cacheLayout": False, "coldTokens": 0}},
-        "actions": {"tuning": {"samples": 2}},
+        "completion": {"tuning": {"samples": 1, "contextFiles": 0}},
+        "actions": {"tuning": {"samples": 2, "temperature": 0.5}},
     }
     config, errors = parse_config(raw)
     assert errors == []
+    network = config.backend.tuning
+    assert (network.read_timeout, network.request_timeout, network.max_retries) == (5, 20, 0)
     assert (config.model.name, config.model.tuning.cache_layout, config.model.tuning.cold_tokens) == ("m", False, 0)
-    assert config.actions.tuning.samples == 2
+    assert (config.completion.tuning.samples, config.completion.tuning.context_files) == (1, 0)
+    assert (config.actions.tuning.samples, config.actions.tuning.temperature) == (2, 0.5)
     _, errors = parse_config({"model": {"tuning": {"coldTokens": -1}}})
     assert len(errors) == 1
     assert errors[0].startswith("codexLs.model.tuning.coldTokens: ")

@@ -13,7 +13,8 @@ from codex_ls.config import Config
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / settings_doc.README).read_text(encoding="utf-8")
 PACKAGE_JSON = (ROOT / settings_doc.PACKAGE_JSON).read_text(encoding="utf-8")
-#: The settings UI's everyday list, the issue's bound (each tuning object is one more entry).
+#: Entries the VS Code settings UI lists for the extension: every contributed property, the
+#: extension's own and each section's tuning object included.
 MAX_SETTINGS_SHOWN = 30
 
 
@@ -67,8 +68,8 @@ def test_regenerating_changes_nothing_else() -> None:
     assert own == ["codexLs.server.path", "codexLs.server.args", "codexLs.trace.server"]
 
 
-def test_the_settings_ui_lists_at_most_thirty_server_settings_and_one_entry_per_tuning_section() -> None:
-    shown = [key for key in settings_doc.schema() if not key.endswith(".tuning")]
+def test_the_settings_ui_lists_at_most_thirty_entries_and_one_per_tuning_section() -> None:
+    shown = json.loads(PACKAGE_JSON)["contributes"]["configuration"]["properties"]
     assert len(shown) <= MAX_SETTINGS_SHOWN
     tuning = [key for key in settings_doc.schema() if key.endswith(".tuning")]
     assert tuning == [f"codexLs.{section}.tuning" for section in ("backend", "model", "completion", "actions")]

@@ -43,7 +43,7 @@ async def ask(
     received, reported = 0, 0
     started = time.perf_counter()
     job.report("waiting for the model")
-    stream = job.chat.chat(messages, max_tokens=limit, temperature=config.temperature)
+    stream = job.chat.chat(messages, max_tokens=limit, temperature=config.tuning.temperature)
     async with aclosing(stream):
         async for delta in stream:
             if delta.index != 0:

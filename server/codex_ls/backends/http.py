@@ -7,7 +7,7 @@ text. ``Retry-After`` is honoured up to ``backend.tuning.maxRetryWait``; otherwi
 wait is 0.5·2ⁿ s with jitter, capped at 8 s. Each try is one exchange on the
 backend's pooled client (``http_exchange.py``).
 
-``backend.requestTimeout`` bounds the whole request, retries and waits included:
+``backend.tuning.requestTimeout`` bounds the whole request, retries and waits included:
 a retry that could not start before the deadline is not made, and each try is
 cut off at it.
 
@@ -74,7 +74,7 @@ class HttpTransport:
         ``sse`` says the answer should be an event stream; a server that ignores
         ``stream: true`` and answers with one JSON object is accepted as one event.
         """
-        deadline = time.monotonic() + self.config.request_timeout
+        deadline = time.monotonic() + self.config.tuning.request_timeout
         attempt = 0
         failed: set[str] = set()
         while True:
@@ -96,7 +96,7 @@ class HttpTransport:
                     if len(failed) < len(self.config.base_urls):
                         continue
                 failed.clear()
-                if attempt >= self.config.max_retries:
+                if attempt >= self.config.tuning.max_retries:
                     raise
                 retry_after = exc.retry_after if isinstance(exc, BackendStatusError) else None
                 if retry_after is not None and retry_after > self.config.tuning.max_retry_wait:

@@ -66,7 +66,7 @@ def _new_client(config: BackendConfig) -> httpx.AsyncClient:
     """
     c = config
     return httpx.AsyncClient(
-        timeout=httpx.Timeout(c.read_timeout, connect=c.tuning.connect_timeout),
+        timeout=httpx.Timeout(c.tuning.read_timeout, connect=c.tuning.connect_timeout),
         verify=ssl.create_default_context(cafile=c.ca_bundle) if c.ca_bundle else True,
         # Without backend.proxy, HTTP(S)_PROXY, ALL_PROXY and NO_PROXY apply.
         proxy=c.proxy,
@@ -207,7 +207,7 @@ class PooledClient:
         if left <= 0:
             raise self._deadline_error()
         c = self.config
-        read = min(c.read_timeout, left)
+        read = min(c.tuning.read_timeout, left)
         return httpx.Timeout(read, connect=min(c.tuning.connect_timeout, left), write=read, pool=left)
 
     def _failure(self, exc: httpx.HTTPError, base: str, deadline: float, *, mid_stream: bool = False) -> BackendError:
@@ -217,7 +217,7 @@ class PooledClient:
 
     def _deadline_error(self) -> RequestDeadlineError:
         return RequestDeadlineError(
-            f"the answer took longer than backend.requestTimeout ({self.config.request_timeout:g}s)"
+            f"the answer took longer than backend.tuning.requestTimeout ({self.config.tuning.request_timeout:g}s)"
         )
 
     async def aclose(self) -> None:

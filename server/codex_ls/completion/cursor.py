@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from .lines import code_line_above, current_line, rest_of_line
+from .syntax import Extent
 
 
 @dataclass(frozen=True)
@@ -17,8 +18,8 @@ class CursorContext:
     prefix: str
     #: The document after the cursor; once the suggestion replaces auto-closed characters, after those.
     suffix: str
-    #: Whether the suggestion may span lines.
-    multiline: bool
+    #: One line, or a block of lines.
+    extent: Extent
     #: The document's line break, restored in the suggestion shown.
     eol: str = "\n"
     #: Where the backend's generation ends, wherever it shows up in the text.
@@ -46,14 +47,14 @@ class CursorContext:
 
 
 def cursor_at(
-    prefix: str, suffix: str, *, multiline: bool, stop_tokens: Sequence[str] = (), language_id: str = ""
+    prefix: str, suffix: str, *, extent: Extent, stop_tokens: Sequence[str] = (), language_id: str = ""
 ) -> CursorContext:
     """The context of a cursor between ``prefix`` and ``suffix``, read with ``"\\n"`` line breaks."""
     eol = "\r\n" if "\r\n" in prefix or "\r\n" in suffix else "\n"
     return CursorContext(
         prefix=prefix.replace("\r\n", "\n"),
         suffix=suffix.replace("\r\n", "\n"),
-        multiline=multiline,
+        extent=extent,
         eol=eol,
         stop_tokens=tuple(stop_tokens),
         language_id=language_id,

@@ -31,7 +31,7 @@ from .reuse import Anchor, LRUCache
 from .samples import placeholder
 from .session import DocumentSession
 from .suggestions import Suggestion, advance, early_lines, ended_at
-from .syntax import before_code, decide_multiline, misplaced_line
+from .syntax import Extent, before_code, decide_extent, misplaced_line
 
 log = logging.getLogger(__name__)
 
@@ -71,18 +71,18 @@ class CompletionEngine:
         win = self.prompting.window(ctx.text, ctx.offset)
         interval = session.debouncer.keystroke()
         outran = session.debouncer.take_outran()
-        multiline = decide_multiline(ctx.language_id, win.prefix, win.suffix)
-        if ctx.manual and multiline is False and before_code(win.prefix, win.suffix):
+        extent = decide_extent(ctx.language_id, win.prefix, win.suffix)
+        if ctx.manual and extent is Extent.LINE and before_code(win.prefix, win.suffix):
             # Lines to insert above code: asked for, the model may write as many as it
             # needs, ended where it repeats the code below or leaves the block.
-            multiline = True
-        if multiline is None:
+            extent = Extent.BLOCK
+        if extent is Extent.NONE:
             session.flight.drop()
             log.debug("completion at %d: mid-word, nothing", ctx.offset)
-            return Answer([], win, False)
+            return Answer([], win)
         anchor = Anchor.of(win.prefix, win.suffix, ctx.offset)
         reuse = self.config.completion.tuning.reuse and not ctx.manual
-        place = Place(ctx, win, anchor, multiline, interval, outran, reuse)
+        place = Place(ctx, win, anchor, extent, interval, outran, reuse)
         for answerer in self.answerers:
             if (answer := await answerer(place, session)) is not None:
                 return answer
@@ -141,7 +141,7 @@ class CompletionEngine:
         self.counts["adopted_after_cancel"] += generation.abandoned
         typed = session.flight.adopt(generation, place.anchor)
         log.debug("completion at %d: takes over the stream begun %d back", place.anchor.offset, len(typed))
-        early = self._early(place, typed) if typed and generation.multiline else None
+        early = self._early(place, typed) if typed and generation.extent is Extent.BLOCK else None
         match await session.flight.wait(generation, early):
             case EarlyLines(found):
                 return self._shown_early(place, session, found)
@@ -192,9 +192,9 @@ class CompletionEngine:
         lines as soon as they are written; the generation streams on, for the requests
         that follow the user taking them."""
         generation = self.generator.start(place, session.flight)
-        lines = "multi-line" if place.multiline else "one line"
+        lines = "multi-line" if place.extent is Extent.BLOCK else "one line"
         log.debug("completion at %d: asks the model (%s)", place.anchor.offset, lines)
-        early = self._early(place, "") if place.multiline and place.reuse else None
+        early = self._early(place, "") if place.extent is Extent.BLOCK and place.reuse else None
         match await session.flight.wait(generation, early):
             case EarlyLines(found):
                 return self._shown_early(place, session, found)

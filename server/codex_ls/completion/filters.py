@@ -28,6 +28,7 @@ from .fim import SPECIAL_TOKENS
 from .lexer import PAIRS, Closer, closers
 from .lines import indent_after, indent_width, join_lines, trivial
 from .nextline import trim_at_next_line
+from .syntax import Extent
 
 #: A filter: the text it keeps, or ``None`` when nothing is worth showing.
 Filter = Callable[[str, CursorContext], str | None]
@@ -311,7 +312,7 @@ MULTI_LINE = Filters(clean=(cut_at_stop_token, unfence, fix_seam, trim_to_block,
 
 def filters_for(cursor: CursorContext) -> Filters:
     """The filters for a suggestion at ``cursor``."""
-    return MULTI_LINE if cursor.multiline else SINGLE_LINE
+    return MULTI_LINE if cursor.extent is Extent.BLOCK else SINGLE_LINE
 
 
 def apply(filters: tuple[Filter, ...], text: str, cursor: CursorContext) -> str | None:

@@ -27,6 +27,7 @@ from .debounce import Debouncer
 from .reuse import CONTEXT, Anchor
 from .samples import Enough, Sample, Stream, draw
 from .suggestions import Suggestion
+from .syntax import Extent
 
 log = logging.getLogger(__name__)
 
@@ -85,8 +86,8 @@ class Generation:
     grace: asyncio.TimerHandle | None = None
     #: A request whose own request was cancelled or superseded left it at least once.
     orphaned: bool = False
-    #: Asked for a whole block rather than one line.
-    multiline: bool = False
+    #: Asked for one line or a whole block.
+    extent: Extent = Extent.LINE
     #: A request was answered with its first lines while it streams on: it is shown, and
     #: kept without a grace until the typing leaves it, it ends, or another request comes.
     answered_early: bool = False

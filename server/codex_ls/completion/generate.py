@@ -23,7 +23,7 @@ from .prompting import Prompting
 from .request import Place
 from .samples import Enough, Sample, block_ended, past, plan, wrote_code
 from .suggestions import Shaping, Suggestion, suggestions
-from .syntax import empty_body, misplaced_line
+from .syntax import Extent, empty_body, misplaced_line
 from .window import Window
 
 log = logging.getLogger(__name__)
@@ -47,29 +47,29 @@ class Generator:
         self.counts = counts
 
     @staticmethod
-    def wants_large(manual: bool, win: Window, multiline: bool) -> bool:
+    def wants_large(manual: bool, win: Window, extent: Extent) -> bool:
         """Where the larger model of a cascade answers: the user asked and waits, or a whole
         body is to be written. Typing elsewhere stays on the small model."""
-        return manual or (multiline and empty_body(win.prefix, win.suffix))
+        return manual or (extent is Extent.BLOCK and empty_body(win.prefix, win.suffix))
 
     def start(self, place: Place, flight: InFlight) -> Generation:
-        ctx, win, multiline = place.ctx, place.win, place.multiline
+        ctx, win, extent = place.ctx, place.win, place.extent
         self.counts["model"] += 1
-        samples, enough = plan(self.backend, self.config.samples, multiline, ctx.manual)
-        large = self.wants_large(ctx.manual, win, multiline)
+        samples, enough = plan(self.backend, self.config.tuning.samples, extent, ctx.manual)
+        large = self.wants_large(ctx.manual, win, extent)
         request = self.prompting.request(
             win,
-            multiline,
+            extent,
             samples=samples,
             files=(*ctx.neighbours, *ctx.repository),
             large=large,
-            typing=not (multiline or ctx.manual),
+            typing=extent is Extent.LINE and not ctx.manual,
         )
-        generation = Generation(place.anchor, multiline=multiline, until=ctx.deadline)
+        generation = Generation(place.anchor, extent=extent, until=ctx.deadline)
         return flight.start(generation, self._generate(place, flight, generation, request, enough))
 
     def _shaping(self, place: Place) -> Shaping:
-        return Shaping(place.ctx.language_id, place.multiline, self.template.stop, self.config.tuning.min_mean_logprob)
+        return Shaping(place.ctx.language_id, place.extent, self.template.stop, self.config.tuning.min_mean_logprob)
 
     async def _generate(
         self,
@@ -84,7 +84,7 @@ class Generator:
             generation,
             self.backend.stream,
             request,
-            ended=block_ended(win.prefix, win.suffix) if place.multiline else None,
+            ended=block_ended(win.prefix, win.suffix) if place.extent is Extent.BLOCK else None,
             enough=enough,
             retry=request.n > 1 and enough is not wrote_code,
             first=True,
@@ -119,7 +119,7 @@ class Generator:
             generation,
             self.backend.stream,
             self.prompting.again(request, moved),
-            ended=block_ended(moved.prefix, win.suffix) if place.multiline else None,
+            ended=block_ended(moved.prefix, win.suffix) if place.extent is Extent.BLOCK else None,
             retry=False,
             first=False,
         )

@@ -1,4 +1,4 @@
-"""Post-processing: raw model output into the suggestion shown at the cursor, through the filters of :mod:`.filters`.
+"""Post-processing: a sample's text into the :class:`Suggestion` shown at the cursor, through :mod:`.filters`.
 
 ``"\\r\\n"`` is read as ``"\\n"`` by every filter and written back in the suggestion,
 never left dangling.
@@ -11,28 +11,33 @@ from dataclasses import dataclass
 
 from .cursor import CursorContext, cursor_at
 from .filters import apply, auto_closed, filters_for, strip_code_fences, trim_to_block
+from .syntax import Extent
 
-__all__ = ["Completion", "postprocess", "run", "strip_code_fences", "trim_block"]
+__all__ = ["Suggestion", "postprocess", "run", "strip_code_fences", "trim_block"]
 
 
 @dataclass(frozen=True)
-class Completion:
+class Suggestion:
+    """What is shown at the cursor: a sample's text once the filters kept it."""
+
     #: What to insert at the cursor.
     text: str
     #: Characters of the suffix, on the cursor's line right after the cursor, that
-    #: ``text`` replaces: auto-closed brackets and quotes the completion also types.
+    #: ``text`` replaces: auto-closed brackets and quotes the suggestion also types.
     replace_suffix: int = 0
+    #: Why the sample it came from ended (``Finish``); ``None`` until the sample is known.
+    finish_reason: str | None = None
 
 
 def postprocess(
-    prefix: str, suffix: str, completion: str, *, multiline: bool, stop_tokens: Sequence[str] = ()
-) -> Completion | None:
-    """The suggestion to show for ``completion`` at the cursor, or ``None`` when nothing is worth showing."""
-    cursor = cursor_at(prefix, suffix, multiline=multiline, stop_tokens=stop_tokens)
-    return run(completion.replace("\r\n", "\n"), cursor)
+    prefix: str, suffix: str, text: str, *, extent: Extent, stop_tokens: Sequence[str] = ()
+) -> Suggestion | None:
+    """The suggestion to show for the model's ``text`` at the cursor, or ``None`` when nothing is worth showing."""
+    cursor = cursor_at(prefix, suffix, extent=extent, stop_tokens=stop_tokens)
+    return run(text.replace("\r\n", "\n"), cursor)
 
 
-def run(text: str, cursor: CursorContext) -> Completion | None:
+def run(text: str, cursor: CursorContext) -> Suggestion | None:
     """``text`` through the filters for ``cursor``: cleaned, its replacement chosen, then fitted to the document."""
     chosen = filters_for(cursor)
     kept = apply(chosen.clean, text, cursor)
@@ -42,9 +47,9 @@ def run(text: str, cursor: CursorContext) -> Completion | None:
     fitted = apply(chosen.fit, kept, accepted)
     if fitted is None:
         return None
-    return Completion(fitted.replace("\n", cursor.eol), len(accepted.replaced))
+    return Suggestion(fitted.replace("\n", cursor.eol), len(accepted.replaced))
 
 
 def trim_block(prefix: str, text: str) -> str:
     """``text`` up to the first line whose indentation leaves the cursor's block (for a stream still arriving)."""
-    return trim_to_block(text, CursorContext(prefix=prefix, suffix="", multiline=True))
+    return trim_to_block(text, CursorContext(prefix=prefix, suffix="", extent=Extent.BLOCK))

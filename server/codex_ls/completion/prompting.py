@@ -17,6 +17,7 @@ from dataclasses import replace
 from ..backends.base import Backend, CacheLayout, GenerationRequest
 from ..config import CompletionConfig
 from .fim import Files, FimTemplate
+from .syntax import Extent
 from .window import Window, cached_window, cold_window, split_typed, window
 
 
@@ -47,18 +48,18 @@ class Prompting:
         return ()
 
     def request(
-        self, win: Window, multiline: bool, *, samples: int = 1, files: Files = (), large: bool = False, typing: bool
+        self, win: Window, extent: Extent, *, samples: int = 1, files: Files = (), large: bool = False, typing: bool
     ) -> GenerationRequest:
         """The request at ``win``; ``typing``: an automatic single-line request."""
         c = self.config
-        stop = self.template.stop if multiline else ("\n", *self.template.stop)
+        stop = self.template.stop if extent is Extent.BLOCK else ("\n", *self.template.stop)
         return GenerationRequest(
             prefix=win.prefix,
             suffix=win.suffix,
             prompt=self.prompt(win, files),
             extra=files,
             stop=stop,
-            max_tokens=c.multiline_max_tokens if multiline else c.max_tokens,
+            max_tokens=c.multiline_max_tokens if extent is Extent.BLOCK else c.max_tokens,
             temperature=c.tuning.sample_temperature if samples > 1 else c.tuning.temperature,
             n=samples,
             logprobs=samples > 1 or c.tuning.min_mean_logprob is not None,
@@ -111,9 +112,9 @@ class CachedPrompting(Prompting):
         return tuple(filter(None, (self.template.head(head, files),)))
 
     def request(
-        self, win: Window, multiline: bool, *, samples: int = 1, files: Files = (), large: bool = False, typing: bool
+        self, win: Window, extent: Extent, *, samples: int = 1, files: Files = (), large: bool = False, typing: bool
     ) -> GenerationRequest:
-        plain = super().request(win, multiline, samples=samples, files=files, large=large, typing=typing)
+        plain = super().request(win, extent, samples=samples, files=files, large=large, typing=typing)
         return replace(plain, cold_prompt=self.cold_prompt(win)) if typing else plain
 
     def again(self, request: GenerationRequest, moved: Window) -> GenerationRequest:

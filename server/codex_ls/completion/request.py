@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from .fim import Files
 from .reuse import Anchor
 from .suggestions import Suggestion
+from .syntax import Extent
 from .window import Window
 
 
@@ -33,18 +34,17 @@ class Answer:
 
     suggestions: list[Suggestion]
     window: Window
-    multiline: bool
 
 
 @dataclass(frozen=True)
 class Place:
-    """Where one request asks: its window, the anchor of its cursor, single or multi-line,
+    """Where one request asks: its window, the anchor of its cursor, one line or a block,
     and what its keystroke says about the typing."""
 
     ctx: CompletionContext
     win: Window
     anchor: Anchor
-    multiline: bool
+    extent: Extent
     #: The document's recent time between keystrokes (s).
     interval: float
     #: A generation was closed unanswered just before this request.
@@ -53,8 +53,8 @@ class Place:
     reuse: bool
 
     @property
-    def key(self) -> tuple[str, str, bool]:
-        return (self.win.prefix, self.win.suffix, self.multiline)
+    def key(self) -> tuple[str, str, Extent]:
+        return (self.win.prefix, self.win.suffix, self.extent)
 
     def answer(self, found: list[Suggestion]) -> Answer:
-        return Answer(found, self.win, self.multiline)
+        return Answer(found, self.win)

@@ -13,6 +13,8 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
+from .syntax import Extent
+
 #: Characters of context before and after the cursor that must be unchanged.
 CONTEXT = 256
 
@@ -45,15 +47,15 @@ class Anchor:
 class LRUCache:
     def __init__(self, size: int = 256) -> None:
         self.size = size
-        self._items: OrderedDict[tuple[str, str, bool], Any] = OrderedDict()
+        self._items: OrderedDict[tuple[str, str, Extent], Any] = OrderedDict()
 
-    def get(self, key: tuple[str, str, bool]) -> Any:
+    def get(self, key: tuple[str, str, Extent]) -> Any:
         value = self._items.get(key)
         if value is not None:
             self._items.move_to_end(key)
         return value
 
-    def put(self, key: tuple[str, str, bool], value: Any) -> None:
+    def put(self, key: tuple[str, str, Extent], value: Any) -> None:
         self._items[key] = value
         self._items.move_to_end(key)
         while len(self._items) > self.size:

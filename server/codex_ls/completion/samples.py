@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 from ..backends.base import Backend, Delta, Finish, GenerationRequest
 from .nextline import repeated_next_line
 from .postprocess import trim_block
+from .syntax import Extent
 
 Stream = Callable[[GenerationRequest], AsyncGenerator[Delta, None]]
 
@@ -123,7 +124,7 @@ async def draw(
     return samples
 
 
-def plan(backend: Backend, configured: int, multiline: bool, manual: bool) -> tuple[int, Enough | None]:
+def plan(backend: Backend, configured: int, extent: Extent, manual: bool) -> tuple[int, Enough | None]:
     """How many samples a completion draws, and when a draw one after another has enough.
 
     Several samples where they pay: multi-line insertion and manual triggers; a single line
@@ -131,7 +132,7 @@ def plan(backend: Backend, configured: int, multiline: bool, manual: bool) -> tu
     multi-line trigger draws a second only after a placeholder (:func:`wrote_code`), a manual
     one stops at the first that stopped with code (:func:`first_stopped`). Samples drawn
     together are all read."""
-    if not (multiline or manual):
+    if extent is Extent.LINE and not manual:
         return 1, None
     most = 2 if backend.samples_in_sequence and not manual else configured
     n = max(1, min(most, backend.max_samples))

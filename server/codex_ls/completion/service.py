@@ -112,10 +112,12 @@ class CompletionService:
     def _snippets(self, query: str, others: Iterable[OpenDocument]) -> tuple[tuple[str, str], ...]:
         """Snippets of the other open documents most like the code before the cursor."""
         c: CompletionConfig = self.engine.config.completion
-        if c.context_files == 0:
+        if c.tuning.context_files == 0:
             return ()
         documents = ((d.uri, d.path, d.version, d.text) for d in others)
-        found = self.neighbours.best(query, documents, limit=c.context_files, budget_chars=c.tuning.context_files_chars)
+        found = self.neighbours.best(
+            query, documents, limit=c.tuning.context_files, budget_chars=c.tuning.context_files_chars
+        )
         return tuple((s.path, s.text) for s in found)
 
     async def prepare(self) -> None:

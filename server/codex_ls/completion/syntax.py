@@ -1,9 +1,10 @@
 """Syntax around the cursor (tree-sitter), with a cheap fallback for anything unknown.
 
-Decides single- vs multi-line completion and whether a candidate leaves the code
-with more syntax errors than it had. Only the window around the cursor is parsed,
-never the whole file. A missing grammar, an unknown language or a parser failure
-falls back to the text heuristics: never an exception.
+Decides how much a completion writes at the cursor (:class:`Extent`: nothing, one
+line or a block) and whether a suggestion leaves the code with more syntax errors
+than it had. Only the window around the cursor is parsed, never the whole file. A
+missing grammar, an unknown language or a parser failure falls back to the text
+heuristics: never an exception.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
+from enum import StrEnum
 from typing import Any
 
 from .lines import indent_width, indentation, line_start_indent
@@ -49,6 +51,15 @@ INLINE_CONTAINERS = frozenset(
 )
 
 _IDENT = frozenset("_")
+
+
+class Extent(StrEnum):
+    """How much a completion writes at the cursor: nothing (mid-word), the rest of one
+    line, or a block of lines."""
+
+    NONE = "none"
+    LINE = "line"
+    BLOCK = "block"
 
 
 @functools.lru_cache(maxsize=32)
@@ -98,27 +109,29 @@ def error_count(language_id: str, text: str) -> int | None:
     return count
 
 
-def heuristic_multiline(prefix: str, suffix: str) -> bool | None:
-    """Single line, multi-line, or nothing (``None``) from the text around the cursor.
+def heuristic_extent(prefix: str, suffix: str) -> Extent:
+    """Nothing, one line or a block, from the text around the cursor.
 
-    Mid-word → nothing; text before the cursor on its line → single line; an
-    empty line (or only indentation) → multi-line.
+    Mid-word → nothing; text before the cursor on its line → one line; an
+    empty line (or only indentation) → a block.
     """
     rest = suffix.split("\n", 1)[0].rstrip("\r")
     if rest.strip() and (rest[0].isalnum() or rest[0] in _IDENT):
-        return None
+        return Extent.NONE
     line = prefix.rsplit("\n", 1)[-1]
-    return not line.strip() and not rest.strip(" \t)]}\"'`;,:")
+    if not line.strip() and not rest.strip(" \t)]}\"'`;,:"):
+        return Extent.BLOCK
+    return Extent.LINE
 
 
-def decide_multiline(language_id: str, prefix: str, suffix: str) -> bool | None:
+def decide_extent(language_id: str, prefix: str, suffix: str) -> Extent:
     """The heuristic's answer, refined by the syntax tree on an empty line.
 
-    An empty line inside an argument list, a literal or a string wants a single
+    An empty line inside an argument list, a literal or a string wants one
     line; elsewhere (a block, after a signature or a docstring) a whole block.
     """
-    decision = heuristic_multiline(prefix, suffix)
-    if not decision:
+    decision = heuristic_extent(prefix, suffix)
+    if decision is not Extent.BLOCK:
         return decision
     tree = parse(language_id, prefix + suffix)
     if tree is None:
@@ -127,9 +140,9 @@ def decide_multiline(language_id: str, prefix: str, suffix: str) -> bool | None:
     node = tree.root_node.named_descendant_for_byte_range(cursor, cursor)
     while node is not None:
         if node.type in INLINE_CONTAINERS and node.start_byte < cursor < node.end_byte:
-            return False
+            return Extent.LINE
         node = node.parent
-    return True
+    return Extent.BLOCK
 
 
 _HEADER = re.compile(r"^\s*(?:async\s+def|def|fn|func|function)\b|\bfunction\b|=>\s*\{$")

@@ -27,12 +27,15 @@ from codex_ls.completion.filters import (
     trim_unmatched_close,
     unfence,
 )
+from codex_ls.completion.syntax import Extent
 
 QWEN_STOP = ("<|endoftext|>", "<|fim_pad|>", "<|repo_name|>", "<|file_sep|>", "<|im_start|>", "<|im_end|>")
 
 
-def at(prefix: str, suffix: str = "", *, multiline: bool = True, stop_tokens: tuple[str, ...] = ()) -> CursorContext:
-    return cursor_at(prefix, suffix, multiline=multiline, stop_tokens=stop_tokens)
+def at(
+    prefix: str, suffix: str = "", *, extent: Extent = Extent.BLOCK, stop_tokens: tuple[str, ...] = ()
+) -> CursorContext:
+    return cursor_at(prefix, suffix, extent=extent, stop_tokens=stop_tokens)
 
 
 def lf(text: str) -> str:
@@ -73,7 +76,7 @@ def test_cut_at_stop_token(text: str, stop: tuple[str, ...], expected: str) -> N
     ],
 )
 def test_keep_first_line(text: str, expected: str) -> None:
-    assert keep_first_line(text, at("x = ", multiline=False)) == expected
+    assert keep_first_line(text, at("x = ", extent=Extent.LINE)) == expected
 
 
 @pytest.mark.parametrize(
@@ -353,8 +356,8 @@ def test_the_lists_run_in_their_documented_order() -> None:
 
 
 def test_filters_for_picks_the_list_by_the_suggestions_shape() -> None:
-    assert filters_for(at("x = ", multiline=False)) is SINGLE_LINE
-    assert filters_for(at("def f():\n    ", multiline=True)) is MULTI_LINE
+    assert filters_for(at("x = ", extent=Extent.LINE)) is SINGLE_LINE
+    assert filters_for(at("def f():\n    ", extent=Extent.BLOCK)) is MULTI_LINE
 
 
 def test_apply_runs_in_order_and_stops_at_the_first_filter_that_drops_the_text() -> None:
@@ -372,14 +375,14 @@ def test_apply_runs_in_order_and_stops_at_the_first_filter_that_drops_the_text()
 
 
 def test_the_cursor_reads_the_document_once_with_unix_line_breaks() -> None:
-    cursor = cursor_at("def f(x):\r\n\r\n    y = (", ")\r\n    return y\r\n", multiline=False, stop_tokens=["<EOT>"])
+    cursor = cursor_at("def f(x):\r\n\r\n    y = (", ")\r\n    return y\r\n", extent=Extent.LINE, stop_tokens=["<EOT>"])
     assert (cursor.prefix, cursor.suffix, cursor.eol) == ("def f(x):\n\n    y = (", ")\n    return y\n", "\r\n")
     assert (cursor.line, cursor.rest, cursor.above) == ("    y = (", ")", "def f(x):")
-    assert (cursor.stop_tokens, cursor.multiline, cursor.replaced) == (("<EOT>",), False, "")
+    assert (cursor.stop_tokens, cursor.extent, cursor.replaced) == (("<EOT>",), Extent.LINE, "")
 
 
 def test_a_cursor_replacing_auto_closed_characters_reads_the_document_after_them() -> None:
-    accepted = cursor_at("f(", ");\nnext()\n", multiline=False).replacing(2)
+    accepted = cursor_at("f(", ");\nnext()\n", extent=Extent.LINE).replacing(2)
     assert (accepted.suffix, accepted.rest, accepted.replaced, accepted.line) == ("\nnext()\n", "", ");", "f(")
 
 

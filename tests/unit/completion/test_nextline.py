@@ -7,6 +7,7 @@ import pytest
 from codex_ls.completion.nextline import next_code_line, trim_at_next_line
 from codex_ls.completion.postprocess import postprocess
 from codex_ls.completion.samples import block_ended
+from codex_ls.completion.syntax import Extent
 
 BODY = "def f(xs):\n    total = 0\n"
 
@@ -77,6 +78,6 @@ def test_a_stream_ends_once_a_whole_line_repeats_the_code_after_the_cursor() -> 
 def test_lines_above_code_are_cut_at_the_repeat_and_end_with_their_line_break() -> None:
     """What a model that never stops writes at a line start, and what the editor is shown."""
     raw = "    for x in xs:\n        total += x\n    return total\n\ndef g():\n    pass\n"
-    result = postprocess(BODY, "    return total\n", raw, multiline=True)
+    result = postprocess(BODY, "    return total\n", raw, extent=Extent.BLOCK)
     assert result is not None
     assert result.text == "    for x in xs:\n        total += x\n"

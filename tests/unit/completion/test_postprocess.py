@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from codex_ls.completion.postprocess import Completion, postprocess, strip_code_fences, trim_block
+from codex_ls.completion.postprocess import Suggestion, postprocess, strip_code_fences, trim_block
+from codex_ls.completion.syntax import Extent
 
 QWEN_STOP = ("<|endoftext|>", "<|fim_pad|>", "<|repo_name|>", "<|file_sep|>", "<|im_start|>", "<|im_end|>")
 
@@ -77,84 +78,91 @@ def test_trim_block(prefix: str, text: str, expected: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("prefix", "suffix", "completion", "multiline", "expected"),
+    ("prefix", "suffix", "text", "extent", "expected"),
     [
         pytest.param(
             "import math\n\ndef area(r):\n    ",
             "\n",
             "return math.pi * r * r\n\n\ndef perimeter(r):\n    return 2 * math.pi * r\n",
-            True,
-            Completion("return math.pi * r * r"),
+            Extent.BLOCK,
+            Suggestion("return math.pi * r * r"),
             id="python-body-stops-at-next-def",
         ),
         # The auto-closed ");" is replaced through the range rather than trimmed from
         # the text, so the editor shows exactly what the model wrote.
-        pytest.param("foo(a, ", ");\n", "b);", False, Completion("b);", 2), id="js-auto-closed-call"),
-        pytest.param("print(max(", ")\n", "a, b)", False, Completion("a, b)", 1), id="python-auto-closed-paren"),
+        pytest.param("foo(a, ", ");\n", "b);", Extent.LINE, Suggestion("b);", 2), id="js-auto-closed-call"),
+        pytest.param("print(max(", ")\n", "a, b)", Extent.LINE, Suggestion("a, b)", 1), id="python-auto-closed-paren"),
         pytest.param(
-            "def f(a, b):\n    total = ", "\n    total = a + b\n", "a + b", False, None, id="repeats-the-next-line"
+            "def f(a, b):\n    total = ",
+            "\n    total = a + b\n",
+            "a + b",
+            Extent.LINE,
+            None,
+            id="repeats-the-next-line",
         ),
         pytest.param(
             "def greet(name):\n    ",
             "\n",
             'return f"Hello, {name}!"<|endoftext|>\n\ndef other():',
-            True,
-            Completion('return f"Hello, {name}!"'),
+            Extent.BLOCK,
+            Suggestion('return f"Hello, {name}!"'),
             id="endoftext-mid-way",
         ),
         pytest.param(
             "class P:\n    def __init__(self, x):\n        ",
             "\n",
             "self.x = x\n        " * 10,
-            True,
-            Completion("self.x = x"),
+            Extent.BLOCK,
+            Suggestion("self.x = x"),
             id="runaway-assignment",
         ),
         pytest.param(
             "def add(a, b):\n    ",
             "\n",
             "```python\nreturn a + b\n```\nThis adds the numbers.",
-            True,
-            Completion("return a + b"),
+            Extent.BLOCK,
+            Suggestion("return a + b"),
             id="chat-fence",
         ),
         pytest.param(
             "def f(x):\r\n    if x:\r\n        ",
             "\r\n    return 0\r\n",
             "a = 1\r\n        return a\r\n    return 0\r\n",
-            True,
-            Completion("a = 1\r\n        return a"),
+            Extent.BLOCK,
+            Suggestion("a = 1\r\n        return a"),
             id="crlf-nested-block",
         ),
         pytest.param(
             "func sum(xs []int) int {\n\ttotal := 0\n\t",
             "\n}\n",
             "for _, x := range xs {\n\t\ttotal += x\n\t}\n\treturn total\n}\n\nfunc main() {}",
-            True,
-            Completion("for _, x := range xs {\n\t\ttotal += x\n\t}\n\treturn total"),
+            Extent.BLOCK,
+            Suggestion("for _, x := range xs {\n\t\ttotal += x\n\t}\n\treturn total"),
             id="go-loop",
         ),
-        pytest.param("int main(void) {\n    return ", "\n}\n", " 0;", False, Completion("0;"), id="c-space-seam"),
+        pytest.param("int main(void) {\n    return ", "\n}\n", " 0;", Extent.LINE, Suggestion("0;"), id="c-space-seam"),
         pytest.param(
             "function f(a) {\n  ",
             "\n}\n",
             "return a * 2;\n}\n\nfunction g() {}",
-            True,
-            Completion("return a * 2;"),
+            Extent.BLOCK,
+            Suggestion("return a * 2;"),
             id="js-body",
         ),
-        pytest.param("total = (a", " + c)\n", " + b + c)", False, Completion(" + b"), id="suffix-overlap"),
-        pytest.param('print("', '")\n', '你好 😀")', False, Completion('你好 😀")', 2), id="unicode-in-string"),
-        pytest.param("x = 1", "\n", "\ny = 2", False, None, id="newline-in-single-line-mode"),
-        pytest.param("x = ", "\n", "<|endoftext|>", False, None, id="only-a-stop-token"),
-        pytest.param("f(a", ")", ")", False, None, id="replaces-with-the-same"),
-        pytest.param("", "", "import os\nimport sys\n", True, Completion("import os\nimport sys"), id="empty-document"),
+        pytest.param("total = (a", " + c)\n", " + b + c)", Extent.LINE, Suggestion(" + b"), id="suffix-overlap"),
+        pytest.param('print("', '")\n', '你好 😀")', Extent.LINE, Suggestion('你好 😀")', 2), id="unicode-in-string"),
+        pytest.param("x = 1", "\n", "\ny = 2", Extent.LINE, None, id="newline-in-single-line-mode"),
+        pytest.param("x = ", "\n", "<|endoftext|>", Extent.LINE, None, id="only-a-stop-token"),
+        pytest.param("f(a", ")", ")", Extent.LINE, None, id="replaces-with-the-same"),
+        pytest.param(
+            "", "", "import os\nimport sys\n", Extent.BLOCK, Suggestion("import os\nimport sys"), id="empty-document"
+        ),
     ],
 )
-def test_postprocess(prefix: str, suffix: str, completion: str, multiline: bool, expected: Completion | None) -> None:
-    assert postprocess(prefix, suffix, completion, multiline=multiline, stop_tokens=QWEN_STOP) == expected
+def test_postprocess(prefix: str, suffix: str, text: str, extent: Extent, expected: Suggestion | None) -> None:
+    assert postprocess(prefix, suffix, text, extent=extent, stop_tokens=QWEN_STOP) == expected
 
 
 def test_postprocess_inserts_a_whole_line_above_existing_code() -> None:
-    result = postprocess("def f(x):\n", "    return y\n", "    y = x + 1", multiline=False)
-    assert result == Completion("    y = x + 1\n", 0)
+    result = postprocess("def f(x):\n", "    return y\n", "    y = x + 1", extent=Extent.LINE)
+    assert result == Suggestion("    y = x + 1\n", 0)

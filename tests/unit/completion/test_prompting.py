@@ -9,6 +9,7 @@ import pytest
 from codex_ls.backends.base import CacheLayout
 from codex_ls.completion.fim import TEMPLATES
 from codex_ls.completion.prompting import CachedPrompting, Prompting, prompting_for
+from codex_ls.completion.syntax import Extent
 from codex_ls.config import Config
 
 from .test_engine import ScriptedBackend
@@ -31,22 +32,22 @@ def test_a_backend_without_a_cache_gets_plain_prompting_and_one_with_a_cache_the
 
 
 @pytest.mark.parametrize(
-    ("layout", "multiline", "typing", "cold"),
+    ("layout", "extent", "typing", "cold"),
     [
-        pytest.param(None, False, True, False, id="plain-typing"),
-        pytest.param(CacheLayout(suffix_chars=512, cold_tokens=64), False, True, True, id="cached-typing"),
-        pytest.param(CacheLayout(suffix_chars=512, cold_tokens=64), True, False, False, id="cached-multi-line"),
-        pytest.param(CacheLayout(suffix_chars=512, cold_tokens=64), False, False, False, id="cached-manual"),
-        pytest.param(CacheLayout(suffix_chars=512), False, True, False, id="cached-without-cold-tokens"),
+        pytest.param(None, Extent.LINE, True, False, id="plain-typing"),
+        pytest.param(CacheLayout(suffix_chars=512, cold_tokens=64), Extent.LINE, True, True, id="cached-typing"),
+        pytest.param(CacheLayout(suffix_chars=512, cold_tokens=64), Extent.BLOCK, False, False, id="cached-multi-line"),
+        pytest.param(CacheLayout(suffix_chars=512, cold_tokens=64), Extent.LINE, False, False, id="cached-manual"),
+        pytest.param(CacheLayout(suffix_chars=512), Extent.LINE, True, False, id="cached-without-cold-tokens"),
     ],
 )
 def test_only_the_cached_layout_fills_the_cold_prompt_and_only_for_typing(
-    layout: CacheLayout | None, multiline: bool, typing: bool, cold: bool
+    layout: CacheLayout | None, extent: Extent, typing: bool, cold: bool
 ) -> None:
     p = prompting(layout)
-    request = p.request(p.window(TEXT, OFFSET), multiline, typing=typing)
+    request = p.request(p.window(TEXT, OFFSET), extent, typing=typing)
     assert bool(request.cold_prompt) is cold
-    assert ("\n" in request.stop) is not multiline
+    assert ("\n" in request.stop) is (extent is Extent.LINE)
 
 
 def test_plain_prompting_is_the_templates_around_a_shared_budget() -> None:
@@ -83,7 +84,7 @@ def test_an_opened_document_warms_how_every_prompt_in_its_first_window_starts() 
 def test_asked_again_at_a_moved_window_the_prompt_is_the_moved_windows(layout: CacheLayout | None) -> None:
     p = prompting(layout)
     win = p.window(TEXT, OFFSET)
-    request = p.request(win, False, samples=1, typing=True)
+    request = p.request(win, Extent.LINE, samples=1, typing=True)
     moved = replace(win, prefix=win.prefix + "    ")
     again = p.again(replace(request, n=3), moved)
     assert (again.prefix, again.prompt, again.n) == (moved.prefix, p.prompt(moved), 1)

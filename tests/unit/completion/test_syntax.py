@@ -1,15 +1,16 @@
-"""Single- vs multi-line from the syntax around the cursor; never an exception."""
+"""Nothing, one line or a block, from the syntax around the cursor; never an exception."""
 
 from __future__ import annotations
 
 import pytest
 
 from codex_ls.completion.syntax import (
+    Extent,
     before_code,
-    decide_multiline,
+    decide_extent,
     empty_body,
     error_count,
-    heuristic_multiline,
+    heuristic_extent,
     misplaced_line,
 )
 
@@ -22,32 +23,32 @@ def split(marked: str) -> tuple[str, str]:
 @pytest.mark.parametrize(
     ("language", "marked", "expected"),
     [
-        pytest.param("python", "x = pri|nt(1)\n", None, id="mid-word"),
-        pytest.param("python", "x = |\n", False, id="end-of-line"),
-        pytest.param("python", "print(|)\n", False, id="before-auto-closed"),
-        pytest.param("python", 'def f(x):\n    """Double x."""\n    |\n', True, id="after-docstring"),
-        pytest.param("python", "def f(x):\n    |\n\ndef g():\n    pass\n", True, id="empty-body"),
-        pytest.param("python", "foo(\n    1,\n    |\n)\n", False, id="inside-arguments"),
-        pytest.param("python", "xs = [\n    1,\n    |\n]\n", False, id="inside-list"),
-        pytest.param("javascript", "function f(a) {\n  |\n}\n", True, id="js-block"),
-        pytest.param("javascript", "const o = {\n  a: 1,\n  |\n};\n", False, id="js-object"),
-        pytest.param("go", "func f() {\n\t|\n}\n", True, id="go-block"),
-        pytest.param("no-such-language", "x\n|\n", True, id="unknown-language-falls-back"),
-        pytest.param("python", "\x00\x01 def (((|\n", False, id="garbage-with-text"),
+        pytest.param("python", "x = pri|nt(1)\n", Extent.NONE, id="mid-word"),
+        pytest.param("python", "x = |\n", Extent.LINE, id="end-of-line"),
+        pytest.param("python", "print(|)\n", Extent.LINE, id="before-auto-closed"),
+        pytest.param("python", 'def f(x):\n    """Double x."""\n    |\n', Extent.BLOCK, id="after-docstring"),
+        pytest.param("python", "def f(x):\n    |\n\ndef g():\n    pass\n", Extent.BLOCK, id="empty-body"),
+        pytest.param("python", "foo(\n    1,\n    |\n)\n", Extent.LINE, id="inside-arguments"),
+        pytest.param("python", "xs = [\n    1,\n    |\n]\n", Extent.LINE, id="inside-list"),
+        pytest.param("javascript", "function f(a) {\n  |\n}\n", Extent.BLOCK, id="js-block"),
+        pytest.param("javascript", "const o = {\n  a: 1,\n  |\n};\n", Extent.LINE, id="js-object"),
+        pytest.param("go", "func f() {\n\t|\n}\n", Extent.BLOCK, id="go-block"),
+        pytest.param("no-such-language", "x\n|\n", Extent.BLOCK, id="unknown-language-falls-back"),
+        pytest.param("python", "\x00\x01 def (((|\n", Extent.LINE, id="garbage-with-text"),
     ],
 )
-def test_decide_multiline(language: str, marked: str, expected: bool | None) -> None:
-    assert decide_multiline(language, *split(marked)) is expected
+def test_decide_extent(language: str, marked: str, expected: Extent) -> None:
+    assert decide_extent(language, *split(marked)) is expected
 
 
 @pytest.mark.parametrize("text", ["\x00\x01 def (((\n|\n", "\udcff|", "(" * 5000 + "\n|\n"])
 def test_broken_input_still_gets_a_decision(text: str) -> None:
-    assert decide_multiline("python", *split(text)) in (True, False)
+    assert decide_extent("python", *split(text)) in (Extent.LINE, Extent.BLOCK)
 
 
 def test_heuristic_agrees_on_lines_with_text() -> None:
-    assert heuristic_multiline("x = ", "\n") is False
-    assert heuristic_multiline("    ", "\n") is True
+    assert heuristic_extent("x = ", "\n") is Extent.LINE
+    assert heuristic_extent("    ", "\n") is Extent.BLOCK
 
 
 @pytest.mark.parametrize(

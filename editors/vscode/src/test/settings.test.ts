@@ -17,15 +17,20 @@ describe("toServerSettings", () => {
         "backend.kind": "openai",
         "backend.url": "http://127.0.0.1:8080/v1",
         "backend.model": "qwen2.5-coder-1.5b",
-        "backend.maxRetries": 0,
+        "backend.tuning": { maxRetries: 0 },
         "completion.maxTokens": 64,
         "completion.enabled": false,
-        "actions.temperature": 0.3,
+        "actions.maxTokens": 512,
       }),
       {
-        backend: { kind: "openai", url: "http://127.0.0.1:8080/v1", model: "qwen2.5-coder-1.5b", maxRetries: 0 },
+        backend: {
+          kind: "openai",
+          url: "http://127.0.0.1:8080/v1",
+          model: "qwen2.5-coder-1.5b",
+          tuning: { maxRetries: 0 },
+        },
         completion: { maxTokens: 64, enabled: false },
-        actions: { temperature: 0.3 },
+        actions: { maxTokens: 512 },
       },
     );
   });
