@@ -11,8 +11,10 @@ At each task, on one server per configuration (``--configs``, each a git ref's
 ``server/codex_ls``; both embedded models installed, ``model.large: auto``), the client:
 
 1. opens the document without the body, the line before it (the docstring's closing
-   quotes, the function's signature) short of its last :data:`CUT` characters, and
-   rests :data:`REST` seconds, as a user who opened the file and reads it;
+   quotes, the function's signature) short of its last :data:`CUT` characters, puts
+   the cursor there and rests :data:`REST` seconds, as a user who opened the file and
+   reads it (VS Code's light bulb asks for code actions where the cursor rests, here
+   and after each edit);
 2. types those characters at :data:`KEY_INTERVAL` a key with the VS Code client of
    ``bench/replay.py`` (each keystroke cancels the unanswered request), then presses
    Enter: one change that inserts the line break and the body's indentation, as
@@ -51,7 +53,7 @@ from lsprotocol import types
 from bench.client import Server
 from bench.common import RESULTS, command, machine, percentile, snapshot, utf16_len
 from bench.judge import judge
-from bench.replay import VSCODE_DEBOUNCE, EditorRequests
+from bench.replay import VSCODE_DEBOUNCE, VSCODE_LIGHT_BULB, EditorRequests
 from bench.sets import Task, docstring_body
 
 CUT = 3
@@ -168,8 +170,12 @@ async def run_task(server: Server, body: Body, n: int, config: str, read: float)
     typed = body.head[-CUT:]
     uri = f"file:///bench/lines/{config}/{n:03d}.{'py' if body.language == 'python' else 'js'}"
     editor = Editor(server, uri, body.language, body.head[:-CUT], body.tail)
+    prefix = f"lines-{config}-{n}"
+    keys = EditorRequests(
+        server.client, cancels=True, debounce=VSCODE_DEBOUNCE, prefix=prefix, light_bulb=VSCODE_LIGHT_BULB
+    )
+    keys.rest(uri, position(editor.head))  # the user put the cursor there
     await asyncio.sleep(REST)
-    keys = EditorRequests(server.client, cancels=True, debounce=VSCODE_DEBOUNCE, prefix=f"lines-{config}-{n}")
     for k, char in enumerate(typed):
         keys.cancel_pending()
         editor.insert(char)
@@ -177,12 +183,14 @@ async def run_task(server: Server, body: Body, n: int, config: str, read: float)
         await asyncio.sleep(KEY_INTERVAL)
     keys.stop()
     editor.insert("\n" + body.indent)  # Enter
+    keys.rest(uri, position(editor.head))
     seen = len(server.generations)
     first, first_s = await editor.ask()
     taken, tabs, shown = "", [], first
     while shown and len(tabs) < MAX_TABS:
         await asyncio.sleep(read)
         editor.insert(shown)  # Tab
+        keys.rest(uri, position(editor.head))
         taken += shown
         shown, seconds = await editor.ask()
         if seconds is None:

@@ -256,6 +256,10 @@ class EditorRequests:
         if self.timer is not None:
             self.timer.cancel()
         self.timer = asyncio.ensure_future(self._request_after(self.debounce, uri, index, position))
+        self.rest(uri, position)
+
+    def rest(self, uri: str, position: types.Position) -> None:
+        """The cursor was put at ``position`` without an edit: only the light bulb asks, once it rests."""
         if self.light_bulb is not None:
             if self.bulb is not None:
                 self.bulb.cancel()

@@ -49,7 +49,9 @@ class CascadeBackend:
         await self.small.prepare(*prompts)
         if self._idle is not None:
             await self._idle()
-        await self.large.prepare(*prompts)
+        # The large model answers whole bodies and manual triggers, which take the whole
+        # window, never the cold prompt of typing: only the last, whole, prompt is its warm-up.
+        await self.large.prepare(*prompts[-1:])
 
     async def check(self) -> str:
         return f"typing: {await self.small.check()}; the rest: {await self.large.check()}"

@@ -31,8 +31,8 @@ class Named:
         self.cache_layout = CacheLayout(suffix_chars=len(name))
         self.prepared: list[str] = []
 
-    async def prepare(self, prompt: str = "") -> None:
-        self.prepared.append(prompt)
+    async def prepare(self, *prompts: str) -> None:
+        self.prepared.extend(prompts)
 
     async def stream(self, request: GenerationRequest) -> AsyncGenerator[Delta, None]:
         yield Delta(self.name, finish_reason="stop")
@@ -70,14 +70,15 @@ async def test_the_small_model_is_warmed_first_and_the_large_one_once_the_cores_
 
     cascade = CascadeBackend(small, large, idle=idle)
     assert cascade.cache_layout == small.cache_layout
-    preparing = asyncio.ensure_future(cascade.prepare("<|fim_prefix|>def f"))
+    preparing = asyncio.ensure_future(cascade.prepare("cold", "<|fim_prefix|>def f"))
     await asyncio.sleep(0.01)
     # Typing needs the small model at once; the large one's load cannot pause for a keystroke.
-    assert small.prepared == ["<|fim_prefix|>def f"]
+    assert small.prepared == ["cold", "<|fim_prefix|>def f"]
     assert large.prepared == []
     assert order == ["waits for the cores"]
     free.set()
     await asyncio.wait_for(preparing, 5)
+    # Whole bodies and manual triggers never answer from the cold prompt: the whole one only.
     assert large.prepared == ["<|fim_prefix|>def f"]
 
 
