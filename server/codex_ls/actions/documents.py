@@ -15,7 +15,7 @@ from pathlib import Path, PurePosixPath
 import platformdirs
 
 from ..languages import LANGUAGES, language_name
-from .ask import ask, ask_code
+from .ask import Trimmed, ask, ask_code
 from .inputs import prompt_input, require_target
 from .job import ActionFailedError, DocumentResult, Job
 from .prompts import TRANSLATE_TARGETS
@@ -28,9 +28,12 @@ def cache_dir() -> Path:
 
 
 async def explanation(job: Job) -> tuple[Target, str]:
-    """The model's Markdown explanation of the selection or the function at the cursor."""
+    """The model's Markdown explanation of the selection or the function at the cursor.
+
+    Its text goes to ``job.write`` as the model writes it.
+    """
     target = require_target(job)
-    answer, _ = await ask(job, "explain", prompt_input(job, target))
+    answer, _ = await ask(job, "explain", prompt_input(job, target), write=Trimmed(job.write))
     if not answer.strip():
         raise ActionFailedError("the model gave no explanation")
     return target, answer.strip()

@@ -6,6 +6,19 @@ when the client supports it, and is cancellable: the client's
 ``window/workDoneProgress/cancel`` cancels the action's task, which closes the
 model stream. ``codex/status`` (``{state: "idle" | "busy" | "error", message?}``)
 goes out when an action starts, ends or fails, for status bars in editor plugins.
+While the model writes, the progress message counts the characters received
+(at most every 0.1 s); an edit is applied once, whole, at the end.
+
+Streamed text: ``codex/explain`` ``{textDocument, range, partialResultToken?}``
+answers ``{markdown}``, the whole explanation, as it always has. With a
+``partialResultToken`` the client also receives, before that answer,
+``$/progress {token, value: {markdown: piece}}`` notifications as the model
+writes: each piece follows the previous ones, and the pieces join into the
+answer's ``markdown`` exactly. They are sent at most every 0.1 s, the first at
+once (``partials.py``). Cancelling the request (``$/cancelRequest``) or its
+progress stops the generation: the model stream is closed and no piece is
+sent after that. (LSP's own partial results leave the final answer empty; here
+it stays whole so that a client that ignores the pieces still works.)
 
 An action's work runs in its own task under :class:`Feedback` (progress,
 status, cancellation). Failures never escape: they end the progress, send
@@ -46,6 +59,7 @@ from ..actions.specs import ACTIONS
 from ..errors import AuthenticationError, CodexError, user_message
 from ..languages import language_of
 from ..tasks import cancel_once, join
+from .partials import partial_text
 from .server import CodexLanguageServer, relative_path
 
 log = logging.getLogger(__name__)
@@ -130,14 +144,29 @@ class ActionRunner:
 
         return await self.supervise(f"Codex: {ACTIONS[name].title}", work)
 
-    async def explain_markdown(self, args: ActionArgs) -> str | None:
-        """``codex/explain``: the explanation's Markdown, without a document."""
+    async def explain_markdown(self, args: ActionArgs, partial_token: int | str | None = None) -> str | None:
+        """``codex/explain``: the explanation's Markdown, without a document.
+
+        With ``partial_token`` its pieces go out as ``$/progress`` while the model writes.
+        """
+
+        send = None if partial_token is None else self.partial_sender(partial_token, "markdown")
 
         async def work(feedback: Feedback) -> str:
-            _, markdown = await explanation(self.job(args, feedback))
+            with partial_text(send) as write:
+                _, markdown = await explanation(self.job(args, feedback, write))
             return markdown
 
         return await self.supervise("Codex: Explain", work)
+
+    def partial_sender(self, token: int | str, key: str) -> Callable[[str], None]:
+        """Sends a piece of text as ``$/progress {token, value: {key: piece}}``."""
+
+        def send(piece: str) -> None:
+            if not self.ls.closing:
+                self.ls.progress(types.ProgressParams(token=token, value={key: piece}))
+
+        return send
 
     # -- supervision -----------------------------------------------------------------------
 
@@ -205,7 +234,7 @@ class ActionRunner:
                 return True
         return False
 
-    def job(self, args: ActionArgs, feedback: Feedback) -> Job:
+    def job(self, args: ActionArgs, feedback: Feedback, write: Callable[[str], None] | None = None) -> Job:
         ls = self.ls
         chat, old = ls.actions.chat_backend(ls.config, ls.chat_backend_factory)
         if old is not None:
@@ -218,6 +247,7 @@ class ActionRunner:
             completer=Completer(ls.completion.backend, ls.completion.template),
             cache_dir=cache_dir(),
             report=feedback.report,
+            write=write or (lambda _: None),
             can_create_files=self._can_create_files(),
             uri_of=lambda path: from_fs_path(str(path)) or path.as_uri(),
             opened=self.opened,

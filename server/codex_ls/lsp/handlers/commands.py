@@ -3,7 +3,9 @@
 Each command takes one argument object ``{uri, range, instruction?, target?}``
 (an empty ``range`` is the cursor). Commands answer ``null`` once their result
 is applied or shown; failures are reported to the user, never as a failed request.
-``codex/explain`` ``{textDocument: {uri}, range}`` answers ``{markdown}``.
+``codex/explain`` ``{textDocument: {uri}, range, partialResultToken?}`` answers
+``{markdown}``; with a token, the Markdown also arrives in pieces as ``$/progress``
+while the model writes (see ``lsp/actions.py``).
 """
 
 from __future__ import annotations
@@ -41,7 +43,10 @@ async def explain_request(ls: CodexLanguageServer, params: Any) -> dict[str, str
         args = parse_args({"uri": uri, "range": data.get("range") if isinstance(data, dict) else None})
     except ArgumentError as exc:
         raise JsonRpcInvalidParams(f"codex/explain: {exc}") from None
-    markdown = await ActionRunner(ls).explain_markdown(args)
+    token = data.get("partialResultToken") if isinstance(data, dict) else None
+    if token is not None and (isinstance(token, bool) or not isinstance(token, (int, str))):
+        raise JsonRpcInvalidParams("codex/explain: partialResultToken must be an integer or a string")
+    markdown = await ActionRunner(ls).explain_markdown(args, token)
     if markdown is None:
         raise JsonRpcException("codex/explain: no explanation (see the editor's messages)", code=REQUEST_FAILED)
     return {"markdown": markdown}
