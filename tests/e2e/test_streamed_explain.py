@@ -132,7 +132,7 @@ async def test_cancelling_stops_the_model_and_the_pieces(
     )
     await wait_for(lambda: len(PARTIALS.texts()) >= 2)
     client.protocol.notify(types.CANCEL_REQUEST, types.CancelParams(id="explain-cancelled"))
-    with pytest.raises(Exception, match="(?i)cancel"):  # the server answers RequestCancelled
+    with pytest.raises(Exception, match=r"(?i)cancel"):  # the server answers RequestCancelled
         await asyncio.wait_for(request, 5)
     pieces_at_answer = len(PARTIALS.texts())
     recorded = await asyncio.to_thread(fake.wait_for_disconnect, 0)
@@ -149,4 +149,3 @@ async def test_a_bad_token_is_an_invalid_params_error(client: LanguageClient, tm
     uri = Editor(client).open(tmp_path / "app.py", SOURCE)
     with pytest.raises(Exception, match="partialResultToken"):
         await client.protocol.send_request_async("codex/explain", explain_params(uri, token=[1]))
-

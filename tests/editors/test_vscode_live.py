@@ -16,6 +16,7 @@ import json
 import os
 import signal
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -31,6 +32,9 @@ from tests.fakes.fake_backend import FakeBackend, RecordedRequest, Reply
 EXPLANATION = "`mean` divides the sum of the values by their count."
 EDITED = "```python\ndef scale(x):\n    return 2 * x\n```"
 FINDING = "divides by zero when b is 0"
+#: An explanation the model writes in two parts, the second only once the test lets it.
+STREAMED = ("`median` sorts the values", " and returns the one in the middle.")
+STREAM_HOLD = threading.Event()
 
 FILES = {
     "typing.py": "def total(a, b):\n    \n",
@@ -43,6 +47,7 @@ FILES = {
     "partial.py": "def area(w, h):",
     "decide.py": "def decide(a, b):\n    \n",
     "explain.py": "def mean(values):\n    return sum(values) / len(values)\n",
+    "stream.py": "def median(values):\n    return sorted(values)[len(values) // 2]\n",
     "edit.py": "def scale(x):\n    return x * 2\n",
     "bugs.py": "def ratio(a, b):\n    return a / b\n",
     "settings.py": "def configured(a, b):\n    \n",
@@ -206,6 +211,8 @@ def session(
     script.completions += COMPLETIONS
     script.chat_answers += [
         ("def mean(values):", EXPLANATION),
+        # Held after two events: the role-only opening and the first words.
+        ("def median(values):", Reply(chunks=list(STREAMED), hold=STREAM_HOLD, hold_after=2)),
         ("def scale(x):", EDITED),
         ("def ratio(a, b):", f"2: {FINDING}"),
     ]
@@ -397,6 +404,28 @@ def test_codex_explain_opens_the_explanation_beside_the_code(session: Session) -
     # A view, not an unsaved file: it closes without asking to be saved.
     session.bench.keys("Control+2", "Control+W")
     wait_until(lambda: len(session.bench.editor_groups()) == 1, 5.0, "the explanation to close without a prompt")
+
+
+def test_codex_explain_shows_the_first_words_while_the_model_writes(session: Session) -> None:
+    def shown() -> str:
+        if len(session.bench.editor_groups()) < 2:
+            return ""
+        return " ".join(" ".join(session.bench.visible_lines(1)).split())  # lines wrap
+
+    session.open("stream.py", 2, 5)
+    try:
+        session.bench.run_command("Codex: Explain")
+        wait_until(lambda: STREAMED[0] in shown(), 15.0, f"the first words; shown: {shown()!r}")
+        (chat,) = [r for r in session.backend.requests if "def median(values):" in chat_text(r)]
+        assert chat.finished_at is None  # the model holds the rest of its answer
+        assert STREAMED[1].strip() not in shown()
+        session.bench.screenshot("vscode-explanation-streaming")
+    finally:
+        STREAM_HOLD.set()
+    wait_until(lambda: "".join(STREAMED) in shown(), 15.0, f"the whole explanation; shown: {shown()!r}")
+    assert session.bench.editor_groups()[1]["tab"] == "stream.py explained.md"
+    session.bench.keys("Control+2", "Control+W")
+    wait_until(lambda: len(session.bench.editor_groups()) == 1, 5.0, "the explanation to close")
 
 
 def test_codex_edit_applies_a_versioned_edit_that_undo_reverts(session: Session) -> None:

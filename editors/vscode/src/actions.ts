@@ -5,7 +5,8 @@
  *
  * The server's commands (`workspace/executeCommand`) take one argument object
  * `{uri, range, instruction?, target?}`. Explain goes through the custom request
- * `codex/explain` instead, whose answer (`{markdown}`) the extension shows itself.
+ * `codex/explain` instead, whose answer (`{markdown}`) the extension shows itself,
+ * growing as the pieces of it arrive.
  */
 
 export type Input = "instruction" | "target";
@@ -70,6 +71,13 @@ export function statsText(stats: Stats): string {
 
 /** The request that returns an explanation as Markdown. */
 export const EXPLAIN_REQUEST = "codex/explain";
+/**
+ * A piece of the explanation, as `$/progress` on the request's `partialResultToken`
+ * while the model writes it; the pieces join into the answer's `markdown`.
+ */
+export interface ExplainPartial {
+  markdown?: string;
+}
 /** The server's progress notification. */
 export const STATUS_NOTIFICATION = "codex/status";
 

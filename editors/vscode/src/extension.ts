@@ -23,7 +23,6 @@ import {
   ACTIONS,
   ACTIONS_REQUEST,
   commandArgument,
-  EXPLAIN_REQUEST,
   prompt,
   type ServerAction,
   STATS_REQUEST,
@@ -32,7 +31,7 @@ import {
   STATUS_NOTIFICATION,
   titleOf,
 } from "./actions";
-import { Explanations, SCHEME as EXPLANATION_SCHEME } from "./explanations";
+import { Explanations, SCHEME as EXPLANATION_SCHEME, showExplanation } from "./explanations";
 import { findServer } from "./serverPath";
 import { needsRestart, serverSettingKeys, toServerSettings } from "./settings";
 import { type ClientState, parseStatus, type StatusParams, statusView } from "./status";
@@ -152,6 +151,17 @@ async function startClient(): Promise<void> {
     initializationOptions: serverSettings(),
     outputChannel: output,
     middleware: {
+      // Explain from a code action: shown as the palette's Explain is, growing as it is written.
+      executeCommand: (command, args, next) => {
+        const argument = args[0] as { uri?: unknown; range?: unknown } | undefined;
+        const running = client;
+        if (command !== "codex.explain" || args.length !== 1 || typeof argument?.uri !== "string" || !running) {
+          return next(command, args);
+        }
+        const params = { textDocument: { uri: argument.uri }, range: argument.range };
+        const views = explanations;
+        return views && showExplanation(running, views, running.protocol2CodeConverter.asUri(argument.uri), params);
+      },
       workspace: {
         // The server pulls its section when a change notification carries no settings.
         configuration: (params, token, next) => {
@@ -249,20 +259,9 @@ async function explain(): Promise<void> {
     textDocument: { uri: running.code2ProtocolConverter.asUri(editor.document.uri) },
     range: selectedRange(running, editor),
   };
-  const answer = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Window, title: "Codex: explaining…", cancellable: false },
-    () => running.sendRequest<{ markdown?: string } | null>(EXPLAIN_REQUEST, params),
-  );
-  const markdown = answer?.markdown ?? "";
-  if (markdown === "") {
-    void vscode.window.showInformationMessage("Codex had no explanation for this code.");
-    return;
+  if (explanations !== undefined) {
+    await showExplanation(running, explanations, editor.document.uri, params);
   }
-  if (explanations === undefined) {
-    return;
-  }
-  const document = await vscode.workspace.openTextDocument(explanations.add(editor.document.uri, markdown));
-  await vscode.window.showTextDocument(document, { viewColumn: vscode.ViewColumn.Beside, preview: true, preserveFocus: true });
 }
 
 async function runAction(action: Action): Promise<void> {
