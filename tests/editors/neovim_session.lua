@@ -332,10 +332,19 @@ local function main()
 
   step("explain", function(record)
     local mark = #result.notifications
+    -- What the buffer held at each change, and whether that was the whole answer.
+    record.changes = {}
+    local done = false
+    api.nvim_create_autocmd("User", {
+      pattern = "CodexExplanation",
+      callback = function(event)
+        table.insert(record.changes, { text = table.concat(lines(event.data.bufnr), "\n"), done = event.data.done })
+        done = done or event.data.done
+      end,
+    })
     vim.cmd("1,2Codex explain")
     record.shown = wait_for(10000, function()
-      local bufnr = vim.fn.bufnr("codex://explanation")
-      return bufnr ~= -1 and table.concat(lines(bufnr), "\n") ~= "" or warned_since(mark) ~= nil
+      return done or warned_since(mark) ~= nil
     end)
     local bufnr = vim.fn.bufnr("codex://explanation")
     if bufnr ~= -1 then

@@ -1,8 +1,10 @@
 --- `:[range]Codex {action}`: the server's code actions, on the lines of the range,
 --- or without a range at the cursor (the server then takes the function there).
 ---
---- Explain asks `codex/explain` and shows the Markdown answer in a scratch window;
---- the others run `workspace/executeCommand` with one argument object
+--- Explain asks `codex/explain` and shows the Markdown answer in a scratch window,
+--- which grows as the server writes it: the request carries a `partialResultToken`,
+--- and each `$/progress` on it holds the next piece (`M.progress_handler`); the answer
+--- is the whole text. The others run `workspace/executeCommand` with one argument object
 --- `{uri, range, instruction?, target?}`, and the server answers with
 --- `workspace/applyEdit` or `window/showDocument`, which Neovim's own handlers apply.
 
@@ -39,9 +41,12 @@ function M.line_range(bufnr, first, last, encoding)
   return { start = { line = first - 1, character = 0 }, ["end"] = { line = last - 1, character = character } }
 end
 
+--- Show `markdown` in the explanation's scratch buffer, then fire `User CodexExplanation`
+--- with `{ bufnr, done }` (`done`: the whole answer, not a part still being written).
 ---@param markdown string
+---@param done boolean
 ---@return integer bufnr
-local function show_explanation(markdown)
+local function show_explanation(markdown, done)
   local name = "codex://explanation"
   local bufnr = vim.fn.bufnr(name)
   if bufnr == -1 then
@@ -62,25 +67,60 @@ local function show_explanation(markdown)
     vim.wo[win].linebreak = true
     vim.cmd("wincmd p")
   end
+  api.nvim_exec_autocmds("User", { pattern = "CodexExplanation", modeline = false, data = { bufnr = bufnr, done = done } })
   return bufnr
+end
+
+--- What receives the pieces of each explanation being written, by its partialResultToken.
+---@type table<string, fun(piece: string)>
+local partials = {}
+local explained = 0
+
+--- `handlers["$/progress"]` of the LSP config: a piece of an explanation goes to its
+--- scratch buffer; any other progress (the server's work-done progress) to Neovim's handler.
+---@param err lsp.ResponseError?
+---@param params lsp.ProgressParams
+---@param ctx lsp.HandlerContext
+---@param config table?
+function M.progress_handler(err, params, ctx, config)
+  local receive = type(params) == "table" and partials[params.token] or nil
+  if not receive then
+    return vim.lsp.handlers["$/progress"](err, params, ctx, config)
+  end
+  if type(params.value) == "table" and type(params.value.markdown) == "string" then
+    receive(params.value.markdown)
+  end
 end
 
 ---@param client vim.lsp.Client
 ---@param bufnr integer
 ---@param range lsp.Range
 function M.explain(client, bufnr, range)
-  local params = { textDocument = { uri = vim.uri_from_bufnr(bufnr) }, range = range }
+  explained = explained + 1
+  local token = ("codex-explain-%d"):format(explained)
+  local written = ""
+  partials[token] = function(piece)
+    written = written .. piece
+    show_explanation(written, false)
+  end
+  local params = { textDocument = { uri = vim.uri_from_bufnr(bufnr) }, range = range, partialResultToken = token }
   client:request("codex/explain", params, function(err, result)
+    partials[token] = nil
     if err then
-      vim.notify("codex: explain failed: " .. (err.message or vim.inspect(err)), vim.log.levels.ERROR)
+      -- A cancelled or failed explanation: the server has said why; what was written stays.
+      if written == "" then
+        vim.notify("codex: explain failed: " .. (err.message or vim.inspect(err)), vim.log.levels.ERROR)
+      end
       return
     end
     local markdown = type(result) == "table" and result.markdown or nil
     if type(markdown) ~= "string" or markdown == "" then
-      vim.notify("codex: no explanation for this code", vim.log.levels.INFO)
+      if written == "" then
+        vim.notify("codex: no explanation for this code", vim.log.levels.INFO)
+      end
       return
     end
-    show_explanation(markdown)
+    show_explanation(markdown, true)
   end, bufnr)
 end
 
