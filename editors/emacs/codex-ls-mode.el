@@ -34,6 +34,8 @@
 ;;
 ;; `codex-ls-mode-action' runs a code action (Explain, Edit, Add tests...) by
 ;; the title the server gives it; the mode line shows its progress.
+;; `codex-ls-mode-explain' (Explain) shows the explanation in a help buffer
+;; that grows as the model writes it (codex-ls-explain.el).
 ;; `codex-ls-mode-stats' shows what became of the suggestions.
 ;;
 ;;   (require 'codex-ls-mode)
@@ -48,6 +50,7 @@
 ;;; Code:
 
 (require 'cl-lib)
+(require 'codex-ls-explain)
 (require 'jsonrpc)
 (require 'subr-x)
 (require 'url-util)
@@ -262,7 +265,9 @@ Unless `codex-ls-mode-shutdown' stopped it."
     ('codex/status
      (setq codex-ls-mode-status (list :state (plist-get params :state) :message (plist-get params :message)))
      (force-mode-line-update t))
-    ('$/progress (codex-ls-mode--on-progress (plist-get params :value)))
+    ('$/progress
+     (unless (codex-ls-explain-partial (plist-get params :token) (plist-get params :value))
+       (codex-ls-mode--on-progress (plist-get params :value))))
     ('window/showMessage (message "%s" (plist-get params :message)))
     ('textDocument/publishDiagnostics
      (let ((uri (plist-get params :uri)) (diagnostics (plist-get params :diagnostics)))
@@ -620,6 +625,14 @@ with `window/showDocument'; its progress is in the mode line."
    :timeout 300))
 
 ;;;###autoload
+(defun codex-ls-mode-explain (beg end)
+  "Explain the code between BEG and END (the region, or the function at point).
+The *codex-ls explanation* buffer shows the words as the model writes them."
+  (interactive (let ((region (codex-ls-mode--region))) (list (car region) (cdr region))))
+  (codex-ls-explain-request (codex-ls-mode--connection) (list :uri (codex-ls-mode--uri))
+                            (list :start (codex-ls-mode--position beg) :end (codex-ls-mode--position end))))
+
+;;;###autoload
 (defun codex-ls-mode-action (title beg end)
   "Run the code action called TITLE on BEG..END.
 Interactively, the region, or the function at point."
@@ -631,6 +644,7 @@ Interactively, the region, or the function at point."
          (command (plist-get action :command)))
     (pcase command
       ('nil (user-error "codex-ls has no action %s" title))
+      ("codex.explain" (codex-ls-mode-explain beg end))
       ("codex.edit" (codex-ls-mode-run-action command beg end :instruction (read-string "Codex, edit: ")))
       ("codex.translate" (codex-ls-mode-run-action command beg end :target (read-string "Codex, translate to: ")))
       (_ (codex-ls-mode-run-action command beg end)))))

@@ -23,5 +23,24 @@
       (accept-process-output nil 0.05))
     value))
 
+(defun codex-test-explanation (key explain)
+  "Call EXPLAIN, wait for the whole explanation, and record it under KEY.
+Also record KEY-changes: the explanation buffer's text at each change, and
+whether it was the whole answer then (`codex-ls-explain-functions')."
+  (let* ((changes nil)
+         (record (lambda (buffer done)
+                   (push (vector (with-current-buffer buffer
+                                   (buffer-substring-no-properties (point-min) (point-max)))
+                                 (if done t :json-false))
+                         changes))))
+    (add-hook 'codex-ls-explain-functions record)
+    (unwind-protect
+        (progn
+          (funcall explain)
+          (codex-test-wait 15 (lambda () (and changes (eq (aref (car changes) 1) t)))))
+      (remove-hook 'codex-ls-explain-functions record))
+    (codex-test-record key (and changes (aref (car changes) 0)))
+    (codex-test-record (intern (format "%s-changes" key)) (vconcat (reverse changes)))))
+
 (provide (quote emacs_test_common))
 ;;; emacs_test_common.el ends here
