@@ -73,34 +73,17 @@ async def ask(
 
 
 async def ask_code(
-    job: Job, action: str, data: PromptInput, prefer: str | None = None, history: tuple[Message, ...] = ()
+    job: Job,
+    action: str,
+    data: PromptInput,
+    prefer: str | None = None,
+    history: tuple[Message, ...] = (),
+    *,
+    write: Callable[[str], None] | None = None,
 ) -> tuple[str, str]:
     """Like :func:`ask`, for answers that are code: the code (fences and chatter removed) and the raw answer."""
-    answer, _ = await ask(job, action, data, history)
+    answer, _ = await ask(job, action, data, history, write=write)
     return (extract_code(answer, prefer) if PROMPTS[action].code_answer else answer), answer
-
-
-class Trimmed:
-    """Passes text on without its leading and trailing whitespace, as ``str.strip`` would.
-
-    Whitespace is held back until text follows it, so the pieces passed on join
-    into the stripped whole.
-    """
-
-    def __init__(self, write: Callable[[str], None]) -> None:
-        self._write = write
-        self._started = False
-        self._held = ""
-
-    def __call__(self, piece: str) -> None:
-        text = self._held + piece
-        if not self._started:
-            text = text.lstrip()
-            self._started = bool(text)
-        kept = text.rstrip()
-        self._held = text[len(kept) :]
-        if kept:
-            self._write(kept)
 
 
 _DIGITS = re.compile(r"\d+")

@@ -14,11 +14,16 @@ answers ``{markdown}``, the whole explanation, as it always has. With a
 ``partialResultToken`` the client also receives, before that answer,
 ``$/progress {token, value: {markdown: piece}}`` notifications as the model
 writes: each piece follows the previous ones, and the pieces join into the
-answer's ``markdown`` exactly. They are sent at most every 0.1 s, the first at
-once (``partials.py``). Cancelling the request (``$/cancelRequest``) or its
-progress stops the generation: the model stream is closed and no piece is
-sent after that. (LSP's own partial results leave the final answer empty; here
-it stays whole so that a client that ignores the pieces still works.)
+answer's ``markdown`` exactly. ``codex/translate`` ``{textDocument, range,
+target, partialResultToken?}`` answers ``{code, languageId}``, and its pieces
+``{code: piece}`` are the lines of the code as the model completes them (the
+pieces join into ``code`` when the model fences its code, as it is asked to;
+the answer is the whole translation in any case). Pieces are sent at most every
+0.1 s, the first at once (``partials.py``). Cancelling the request
+(``$/cancelRequest``) or its progress stops the generation: the model stream is
+closed and no piece is sent after that. (LSP's own partial results leave the
+final answer empty; here it stays whole so that a client that ignores the
+pieces still works.)
 
 An action's work runs in its own task under :class:`Feedback` (progress,
 status, cancellation). Failures never escape: they end the progress, send
@@ -41,7 +46,7 @@ from typing import Any, TypeVar
 from lsprotocol import types
 from pygls.uris import from_fs_path, to_fs_path
 
-from ..actions.documents import cache_dir, explanation
+from ..actions.documents import cache_dir, explanation, translation
 from ..actions.edits import edited_uris
 from ..actions.job import (
     ActionArgs,
@@ -150,14 +155,40 @@ class ActionRunner:
         With ``partial_token`` its pieces go out as ``$/progress`` while the model writes.
         """
 
-        send = None if partial_token is None else self.partial_sender(partial_token, "markdown")
-
-        async def work(feedback: Feedback) -> str:
-            with partial_text(send) as write:
-                _, markdown = await explanation(self.job(args, feedback, write))
+        async def explain(job: Job) -> str:
+            _, markdown = await explanation(job)
             return markdown
 
-        return await self.supervise("Codex: Explain", work)
+        return await self.streamed("Codex: Explain", args, partial_token, "markdown", explain)
+
+    async def translated_code(self, args: ActionArgs, partial_token: int | str | None = None) -> tuple[str, str] | None:
+        """``codex/translate``: the translation's code and language id, without a document.
+
+        With ``partial_token`` its lines go out as ``$/progress`` while the model writes.
+        """
+
+        async def translate(job: Job) -> tuple[str, str]:
+            _, code, language = await translation(job)
+            return code, language
+
+        return await self.streamed(f"Codex: {ACTIONS['codex.translate'].title}", args, partial_token, "code", translate)
+
+    async def streamed(
+        self,
+        title: str,
+        args: ActionArgs,
+        partial_token: int | str | None,
+        key: str,
+        compute: Callable[[Job], Awaitable[T]],
+    ) -> T | None:
+        """An action whose text is sent as ``$/progress {token, value: {key: piece}}`` while the model writes."""
+        send = None if partial_token is None else self.partial_sender(partial_token, key)
+
+        async def work(feedback: Feedback) -> T:
+            with partial_text(send) as write:
+                return await compute(self.job(args, feedback, write))
+
+        return await self.supervise(title, work)
 
     def partial_sender(self, token: int | str, key: str) -> Callable[[str], None]:
         """Sends a piece of text as ``$/progress {token, value: {key: piece}}``."""

@@ -1,4 +1,4 @@
-"""``codex/explain`` with a ``partialResultToken``: the Markdown arrives in pieces before the answer.
+"""``codex/explain`` and ``codex/translate`` with a ``partialResultToken``: the text comes in pieces before the answer.
 
 The real server process over the fake backend, which streams its chunks with a
 pause between them, as a slow model does.
@@ -31,7 +31,7 @@ TOKEN = "explain-partial-1"
 @dataclass
 class Partial:
     token: Any
-    markdown: str
+    text: str
     at: float
 
 
@@ -42,7 +42,7 @@ class Partials:
     received: list[Partial] = field(default_factory=list)
 
     def texts(self, token: Any = TOKEN) -> list[str]:
-        return [p.markdown for p in self.received if p.token == token]
+        return [p.text for p in self.received if p.token == token]
 
 
 PARTIALS = Partials()
@@ -54,11 +54,11 @@ def make_client() -> LanguageClient:
 
     def progress(client: LanguageClient, params: types.ProgressParams) -> None:
         value = params.value
-        if isinstance(value, dict) and "markdown" in value:
-            PARTIALS.received.append(Partial(params.token, value["markdown"], time.monotonic()))
-            return
-        if hasattr(value, "markdown"):  # pygls hands over custom objects as namedtuples
-            PARTIALS.received.append(Partial(params.token, value.markdown, time.monotonic()))
+        # pygls hands over the values of custom progress as namedtuples.
+        fields = value if isinstance(value, dict) else getattr(value, "_asdict", dict)()
+        text = fields.get("markdown", fields.get("code"))
+        if isinstance(text, str):
+            PARTIALS.received.append(Partial(params.token, text, time.monotonic()))
             return
         default(client, params)
 
@@ -149,3 +149,20 @@ async def test_a_bad_token_is_an_invalid_params_error(client: LanguageClient, tm
     uri = Editor(client).open(tmp_path / "app.py", SOURCE)
     with pytest.raises(Exception, match="partialResultToken"):
         await client.protocol.send_request_async("codex/explain", explain_params(uri, token=[1]))
+
+
+async def test_a_translation_arrives_line_by_line(client: LanguageClient, fake: FakeBackend, tmp_path: Path) -> None:
+    code = ["func area(r float64) float64 {\n", "\treturn math.Pi * r * r\n", "}\n```\n"]
+    chunks = ["Here is the Go code:\n```go\n", *code]
+    fake.push(Reply(chunks=chunks, chunk_delay=0.3))
+    uri = Editor(client).open(tmp_path / "app.py", SOURCE)
+    params = explain_params(uri) | {"target": "go"}
+    answer = await asyncio.wait_for(client.protocol.send_request_async("codex/translate", params), 15)
+    answered = time.monotonic()
+    assert (answer.code, answer.languageId) == ("func area(r float64) float64 {\n\treturn math.Pi * r * r\n}", "go")
+    pieces = PARTIALS.texts()
+    assert pieces[0] == "func area(r float64) float64 {"
+    assert len(pieces) >= 3
+    assert "".join(pieces) == answer.code
+    assert all(p.at <= answered for p in PARTIALS.received)
+    assert client.shown_documents == []
