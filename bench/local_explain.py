@@ -88,13 +88,30 @@ def chat_generations(logs: list[str]) -> list[Generation]:
     return [g for g in map(Generation.parse, chats) if g is not None]
 
 
+async def chats_logged(server: Server, count: int) -> list[Generation]:
+    """The actions' generations once ``count`` have been logged (a cancelled one logs too), or after 30 s.
+
+    A generation is logged when its worker ends, which may be after its request was answered.
+    """
+    deadline = time.monotonic() + 30.0
+    while True:
+        found = chat_generations(server.logs)
+        if len(found) >= count or time.monotonic() > deadline:
+            return found
+        await asyncio.sleep(0.05)
+
+
 async def explain_seen(server: Server, text: str, place: Place) -> dict[str, Any]:
-    """Explain the function around ``place`` to its end: seconds to the first words shown and to the last."""
+    """Explain the function around ``place`` to its end: seconds to the first words shown and to the last.
+
+    The Explain before it was cancelled: its generation is logged first, so that this one's is the next.
+    """
+    before = len(await chats_logged(server, 1))
     uri = "file:///bench/explain/seen.py"
     server.open(uri, text)
     at = {"line": place.line, "character": len(place.text) - len(place.text.lstrip())}
     params = {"textDocument": {"uri": uri}, "range": {"start": at, "end": at}, "partialResultToken": "bench-seen"}
-    logs, partials = len(server.logs), len(server.partials)
+    partials = len(server.partials)
     since = time.monotonic()
     try:
         answer = await asyncio.wait_for(server.client.protocol.send_request_async("codex/explain", params), EXPLAIN_CAP)
@@ -104,7 +121,7 @@ async def explain_seen(server: Server, text: str, place: Place) -> dict[str, Any
     done = time.monotonic()
     server.close(uri)
     pieces = server.partials[partials:]
-    chats = chat_generations(server.logs[logs:])
+    chats = (await chats_logged(server, before + 1))[before:]
     return {
         "first_words_s": round((pieces[0][0] if pieces else done) - since, 2),
         "last_words_s": round(done - since, 2),
@@ -112,7 +129,7 @@ async def explain_seen(server: Server, text: str, place: Place) -> dict[str, Any
         "pieces_join_into_answer": "".join(p for _, p in pieces) == markdown if pieces else None,
         "characters": len(markdown),
         "error": error,
-        **speed(chats[-1] if chats else None),
+        **speed(chats[0] if chats else None),
     }
 
 
