@@ -35,6 +35,9 @@ FINDING = "divides by zero when b is 0"
 #: An explanation the model writes in two parts, the second only once the test lets it.
 STREAMED = ("`median` sorts the values", " and returns the one in the middle.")
 STREAM_HOLD = threading.Event()
+#: A translation the model writes a line at a time; its last lines only once the test lets it.
+TRANSLATED = ("```go\n", "func half(x float64) float64 {\n", "\treturn x / 2\n", "}\n```\n")
+TRANSLATE_HOLD = threading.Event()
 
 FILES = {
     "typing.py": "def total(a, b):\n    \n",
@@ -48,6 +51,7 @@ FILES = {
     "decide.py": "def decide(a, b):\n    \n",
     "explain.py": "def mean(values):\n    return sum(values) / len(values)\n",
     "stream.py": "def median(values):\n    return sorted(values)[len(values) // 2]\n",
+    "translate.py": "def half(x):\n    return x / 2\n",
     "edit.py": "def scale(x):\n    return x * 2\n",
     "bugs.py": "def ratio(a, b):\n    return a / b\n",
     "settings.py": "def configured(a, b):\n    \n",
@@ -189,6 +193,12 @@ class Session:
         """Model calls made while typing in the function that starts with ``head``."""
         return [r for r in self.backend.requests if head in (fim_prefix(r) or "")]
 
+    def beside(self) -> str:
+        """The text of the editor beside the code, its wrapped lines joined; empty while there is none."""
+        if len(self.bench.editor_groups()) < 2:
+            return ""
+        return " ".join(" ".join(self.bench.visible_lines(1)).split())
+
     def ready(self) -> bool:
         """The status item shows the server running and idle."""
         return (self.bench.status_item() or {}).get("icons") == "codicon-sparkle"
@@ -213,6 +223,7 @@ def session(
         ("def mean(values):", EXPLANATION),
         # Held after two events: the role-only opening and the first words.
         ("def median(values):", Reply(chunks=list(STREAMED), hold=STREAM_HOLD, hold_after=2)),
+        ("def half(x):", Reply(chunks=list(TRANSLATED), hold=TRANSLATE_HOLD, hold_after=3)),
         ("def scale(x):", EDITED),
         ("def ratio(a, b):", f"2: {FINDING}"),
     ]
@@ -407,25 +418,42 @@ def test_codex_explain_opens_the_explanation_beside_the_code(session: Session) -
 
 
 def test_codex_explain_shows_the_first_words_while_the_model_writes(session: Session) -> None:
-    def shown() -> str:
-        if len(session.bench.editor_groups()) < 2:
-            return ""
-        return " ".join(" ".join(session.bench.visible_lines(1)).split())  # lines wrap
-
     session.open("stream.py", 2, 5)
     try:
         session.bench.run_command("Codex: Explain")
-        wait_until(lambda: STREAMED[0] in shown(), 15.0, f"the first words; shown: {shown()!r}")
+        wait_until(lambda: STREAMED[0] in session.beside(), 15.0, f"the first words; shown: {session.beside()!r}")
         (chat,) = [r for r in session.backend.requests if "def median(values):" in chat_text(r)]
         assert chat.finished_at is None  # the model holds the rest of its answer
-        assert STREAMED[1].strip() not in shown()
+        assert STREAMED[1].strip() not in session.beside()
         session.bench.screenshot("vscode-explanation-streaming")
     finally:
         STREAM_HOLD.set()
-    wait_until(lambda: "".join(STREAMED) in shown(), 15.0, f"the whole explanation; shown: {shown()!r}")
+    wait_until(lambda: "".join(STREAMED) in session.beside(), 15.0, f"the whole explanation: {session.beside()!r}")
     assert session.bench.editor_groups()[1]["tab"] == "stream.py explained.md"
     session.bench.keys("Control+2", "Control+W")
     wait_until(lambda: len(session.bench.editor_groups()) == 1, 5.0, "the explanation to close")
+
+
+def test_codex_translate_shows_the_first_lines_while_the_model_writes(session: Session) -> None:
+    session.open("translate.py", 2, 5)
+    try:
+        session.bench.run_command("Codex: Translate…")
+        box = session.bench.page.locator(".quick-input-widget")
+        box.get_by_text("Codex: translate the selection to which language?").wait_for(timeout=10_000)
+        session.bench.type("Go")
+        session.bench.keys("Enter")
+        first = TRANSLATED[1].strip()
+        wait_until(lambda: first in session.beside(), 15.0, f"the first line; shown: {session.beside()!r}")
+        (chat,) = [r for r in session.backend.requests if "def half(x):" in chat_text(r)]
+        assert chat.finished_at is None  # the model holds the rest of its answer
+        assert "return x / 2" not in session.beside()
+    finally:
+        TRANSLATE_HOLD.set()
+    wait_until(lambda: "return x / 2 }" in session.beside(), 15.0, f"the whole translation: {session.beside()!r}")
+    assert "```" not in session.beside()
+    assert session.bench.editor_groups()[1]["tab"] == "translate.py in Go"
+    session.bench.keys("Control+2", "Control+W")
+    wait_until(lambda: len(session.bench.editor_groups()) == 1, 5.0, "the translation to close")
 
 
 def test_codex_edit_applies_a_versioned_edit_that_undo_reverts(session: Session) -> None:

@@ -31,7 +31,7 @@ import {
   STATUS_NOTIFICATION,
   titleOf,
 } from "./actions";
-import { Explanations, SCHEME as EXPLANATION_SCHEME, showExplanation } from "./explanations";
+import { Explanations, SCHEME as EXPLANATION_SCHEME, showExplanation, showTranslation } from "./explanations";
 import { findServer } from "./serverPath";
 import { needsRestart, serverSettingKeys, toServerSettings } from "./settings";
 import { type ClientState, parseStatus, type StatusParams, statusView } from "./status";
@@ -151,16 +151,23 @@ async function startClient(): Promise<void> {
     initializationOptions: serverSettings(),
     outputChannel: output,
     middleware: {
-      // Explain from a code action: shown as the palette's Explain is, growing as it is written.
+      // Explain and Translate from a code action: shown as from the palette, growing as they are written.
       executeCommand: (command, args, next) => {
-        const argument = args[0] as { uri?: unknown; range?: unknown } | undefined;
+        const argument = args[0] as { uri?: unknown; range?: unknown; target?: unknown } | undefined;
         const running = client;
-        if (command !== "codex.explain" || args.length !== 1 || typeof argument?.uri !== "string" || !running) {
+        const views = explanations;
+        if (args.length !== 1 || typeof argument?.uri !== "string" || !running || !views) {
           return next(command, args);
         }
+        const source = running.protocol2CodeConverter.asUri(argument.uri);
         const params = { textDocument: { uri: argument.uri }, range: argument.range };
-        const views = explanations;
-        return views && showExplanation(running, views, running.protocol2CodeConverter.asUri(argument.uri), params);
+        if (command === "codex.explain") {
+          return showExplanation(running, views, source, params);
+        }
+        if (command === "codex.translate" && typeof argument.target === "string") {
+          return showTranslation(running, views, source, { ...params, target: argument.target });
+        }
+        return next(command, args);
       },
       workspace: {
         // The server pulls its section when a change notification carries no settings.
@@ -283,6 +290,11 @@ async function runAction(action: Action): Promise<void> {
     selectedRange(running, editor),
     answer,
   );
+  if (action.serverCommand === "codex.translate" && argument.target !== undefined && explanations !== undefined) {
+    const params = { textDocument: { uri: argument.uri }, range: argument.range, target: argument.target };
+    await showTranslation(running, explanations, editor.document.uri, params);
+    return;
+  }
   // The server answers with workspace/applyEdit or window/showDocument; the client applies both.
   const title = titleOf(action, await listActions());
   await vscode.window.withProgress(
