@@ -1,4 +1,4 @@
-;;; codex-ls-explain.el --- codex-ls explanations, shown as the model writes them -*- lexical-binding: t; -*-
+;;; codex-ls-text.el --- codex-ls answers to read, shown as the model writes them -*- lexical-binding: t; -*-
 
 ;; Author: codex-ls authors
 ;; Version: 0.1.0
@@ -8,14 +8,16 @@
 
 ;;; Commentary:
 
-;; The explanation buffer of `codex-ls-mode' and of `codex-ls' (eglot).
-;; `codex-ls-explain-request' asks the server's `codex/explain' with a
-;; `partialResultToken'; the server then sends `$/progress' notifications
-;; on that token, each holding the next words of the Markdown, before its
-;; answer, which holds the whole of it.  Whoever reads the connection's
-;; notifications hands them to `codex-ls-explain-partial', and the
-;; *codex-ls explanation* buffer grows as the model writes.
-;; `codex-ls-explain-functions' runs after each change of the buffer.
+;; The explanation and translation buffers of `codex-ls-mode' and of
+;; `codex-ls' (eglot).  `codex-ls-text-explain' asks the server's
+;; `codex/explain', `codex-ls-text-translate' its `codex/translate', each
+;; with a `partialResultToken'; the server then sends `$/progress'
+;; notifications on that token, each holding the next words of the
+;; explanation (or lines of the code), before its answer, which holds the
+;; whole of it.  Whoever reads the connection's notifications hands them to
+;; `codex-ls-text-partial', and the *codex-ls explanation* (or *codex-ls
+;; translation*) buffer grows as the model writes.
+;; `codex-ls-text-functions' runs after each change of such a buffer.
 
 ;;; Code:
 
@@ -23,83 +25,121 @@
 (require 'jsonrpc)
 (require 'subr-x)
 
-(defconst codex-ls-explain-buffer-name "*codex-ls explanation*"
-  "The name of the buffer that shows explanations.")
+(defvar codex-ls-text-functions nil
+  "Functions called with (BUFFER DONE) after an answer's buffer changed.
+The buffer shows an explanation or a translation.  DONE is non-nil
+when the buffer holds the whole answer, nil while the model is still
+writing it.")
 
-(defvar codex-ls-explain-functions nil
-  "Functions called with (BUFFER DONE) after the explanation buffer changed.
-DONE is non-nil when the buffer holds the whole answer, nil while the
-model is still writing it.")
+(cl-defstruct (codex-ls-text--view (:constructor codex-ls-text--view))
+  "Where an answer to read is shown."
+  buffer key what)
 
-(defvar codex-ls-explain--receivers (make-hash-table :test #'equal)
-  "What receives the pieces of each explanation being written, by its token.")
+(defvar codex-ls-text--receivers (make-hash-table :test #'equal)
+  "What receives the pieces of each answer being written, by its token.")
 
-(defvar codex-ls-explain--count 0 "Explanations asked for so far, for their tokens.")
+(defvar codex-ls-text--count 0 "Answers asked for so far, for their tokens.")
 
-(defun codex-ls-explain-show (markdown done)
-  "Show MARKDOWN in the explanation buffer and return the buffer.
+(defun codex-ls-text--markdown-mode ()
+  "The Markdown view mode there is, else `special-mode'."
+  (cond ((fboundp 'gfm-view-mode) (gfm-view-mode))
+        ((fboundp 'markdown-view-mode) (markdown-view-mode))
+        (t (special-mode)))
+  (visual-line-mode 1))
+
+(defun codex-ls-text--code-mode (language)
+  "The major mode of LANGUAGE (an LSP language id), without its hooks.
+The hooks are left out: they would start language servers and the like
+for a buffer that visits no file."
+  (let ((mode (intern-soft (format "%s-mode" language))))
+    (when (and mode (fboundp mode) (not (eq major-mode mode)))
+      (delay-mode-hooks (funcall mode))
+      (font-lock-mode 1)
+      (setq buffer-read-only t))))
+
+(defun codex-ls-text-show (view text done &optional language)
+  "Show TEXT in VIEW's buffer and return the buffer.
 Text that only adds to what the buffer shows is appended, so point and
-the window stay where they are.  DONE says whether MARKDOWN is the whole
-answer (see `codex-ls-explain-functions')."
-  (let ((buffer (get-buffer codex-ls-explain-buffer-name)))
+the window stay where they are.  DONE says whether TEXT is the whole
+answer (see `codex-ls-text-functions'); LANGUAGE, the language id of
+code, sets the buffer's major mode."
+  (let ((buffer (get-buffer (codex-ls-text--view-buffer view))))
     (unless buffer
-      (setq buffer (get-buffer-create codex-ls-explain-buffer-name))
+      (setq buffer (get-buffer-create (codex-ls-text--view-buffer view)))
       (with-current-buffer buffer
-        (cond ((fboundp 'gfm-view-mode) (gfm-view-mode))
-              ((fboundp 'markdown-view-mode) (markdown-view-mode))
-              (t (special-mode)))
-        (visual-line-mode 1)))
+        (if (equal (codex-ls-text--view-key view) :markdown)
+            (codex-ls-text--markdown-mode)
+          (special-mode))))
     (with-current-buffer buffer
+      (when language
+        (codex-ls-text--code-mode language))
       (let ((inhibit-read-only t)
             (shown (buffer-substring-no-properties (point-min) (point-max))))
-        (if (string-prefix-p shown markdown)
+        (if (string-prefix-p shown text)
             (save-excursion
               (goto-char (point-max))
-              (insert (substring markdown (length shown))))
+              (insert (substring text (length shown))))
           (erase-buffer)
-          (insert markdown)
+          (insert text)
           (goto-char (point-min)))))
     (display-buffer buffer '(display-buffer-reuse-window display-buffer-pop-up-window))
-    (run-hook-with-args 'codex-ls-explain-functions buffer done)
+    (run-hook-with-args 'codex-ls-text-functions buffer done)
     buffer))
 
-(defun codex-ls-explain-partial (token value)
-  "Hand VALUE, a partial result on TOKEN, to the explanation it belongs to.
-Return non-nil if TOKEN is an explanation's, nil for any other progress."
-  (when-let ((receive (gethash token codex-ls-explain--receivers)))
-    (let ((piece (plist-get value :markdown)))
-      (when (stringp piece)
-        (funcall receive piece)))
+(defun codex-ls-text-partial (token value)
+  "Hand VALUE, a partial result on TOKEN, to the answer it belongs to.
+Return non-nil if TOKEN is an answer's, nil for any other progress."
+  (when-let ((receive (gethash token codex-ls-text--receivers)))
+    (funcall receive value)
     t))
 
-(defun codex-ls-explain-request (connection document range)
-  "Ask CONNECTION to explain RANGE of DOCUMENT (a TextDocumentIdentifier).
-The explanation buffer shows the words as the model writes them, then the
-whole answer.  Return the request's partialResultToken."
-  (let ((token (format "codex-explain-%d" (cl-incf codex-ls-explain--count)))
+(defun codex-ls-text--request (connection method params view)
+  "Ask CONNECTION's METHOD with PARAMS; show the answer in VIEW as it is written.
+Return the request's partialResultToken."
+  (let ((token (format "codex-read-%d" (cl-incf codex-ls-text--count)))
+        (key (codex-ls-text--view-key view))
         (written ""))
     (puthash token
-             (lambda (piece)
-               (setq written (concat written piece))
-               (codex-ls-explain-show written nil))
-             codex-ls-explain--receivers)
+             (lambda (value)
+               (let ((piece (plist-get value key)))
+                 (when (and (stringp piece) (not (string-empty-p piece)))
+                   (setq written (concat written piece))
+                   (codex-ls-text-show view written nil))))
+             codex-ls-text--receivers)
     (jsonrpc-async-request
-     connection :codex/explain
-     (list :textDocument document :range range :partialResultToken token)
+     connection method (append params (list :partialResultToken token))
      :success-fn (lambda (answer)
-                   (remhash token codex-ls-explain--receivers)
-                   (let ((markdown (plist-get answer :markdown)))
-                     (cond ((and (stringp markdown) (not (string-empty-p markdown)))
-                            (codex-ls-explain-show markdown t))
+                   (remhash token codex-ls-text--receivers)
+                   (let ((text (plist-get answer key)))
+                     (cond ((and (stringp text) (not (string-empty-p text)))
+                            (codex-ls-text-show view text t (plist-get answer :languageId)))
                            ((string-empty-p written)
-                            (message "No explanation from codex-ls for this code")))))
-     ;; A cancelled or failed explanation: the server says why; what was written stays.
+                            (message "No %s from codex-ls for this code" (codex-ls-text--view-what view))))))
+     ;; Cancelled or failed: the server says why; what was written stays.
      :error-fn (lambda (error)
-                 (remhash token codex-ls-explain--receivers)
+                 (remhash token codex-ls-text--receivers)
                  (when (string-empty-p written)
-                   (message "codex-ls: explain failed: %s" (plist-get error :message))))
+                   (message "codex-ls: %s failed: %s" (codex-ls-text--view-what view) (plist-get error :message))))
      :timeout 300)
     token))
 
-(provide 'codex-ls-explain)
-;;; codex-ls-explain.el ends here
+(defun codex-ls-text-explain (connection document range)
+  "Ask CONNECTION to explain RANGE of DOCUMENT (a TextDocumentIdentifier).
+The *codex-ls explanation* buffer shows the words as the model writes
+them, then the whole answer.  Return the request's partialResultToken."
+  (codex-ls-text--request
+   connection :codex/explain (list :textDocument document :range range)
+   (codex-ls-text--view :buffer "*codex-ls explanation*" :key :markdown :what "explanation")))
+
+(defun codex-ls-text-translate (connection document range target)
+  "Ask CONNECTION to translate RANGE of DOCUMENT to TARGET.
+DOCUMENT is a TextDocumentIdentifier.  The *codex-ls translation*
+buffer shows the lines of code as the model writes them, then the whole
+answer in the mode of its language.  Return the request's
+partialResultToken."
+  (codex-ls-text--request
+   connection :codex/translate (list :textDocument document :range range :target target)
+   (codex-ls-text--view :buffer "*codex-ls translation*" :key :code :what "translation")))
+
+(provide 'codex-ls-text)
+;;; codex-ls-text.el ends here

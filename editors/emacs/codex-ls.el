@@ -16,7 +16,7 @@
 ;; commands for the server's code actions:
 ;;
 ;;   `codex-ls-explain'        explain the region (or the function at point), in a
-;;                             buffer that grows as the model writes (codex-ls-explain.el)
+;;                             buffer that grows as the model writes (codex-ls-text.el)
 ;;   `codex-ls-edit'           rewrite it following an instruction
 ;;   `codex-ls-implement'      `codex-ls-add-docstring'  `codex-ls-add-comments'
 ;;   `codex-ls-add-tests'      `codex-ls-find-bugs'      `codex-ls-translate'
@@ -42,7 +42,7 @@
 ;;; Code:
 
 (require 'cl-lib)
-(require 'codex-ls-explain)
+(require 'codex-ls-text)
 (require 'eglot)
 (require 'jsonrpc)
 
@@ -124,13 +124,13 @@ At point, without a region, the server takes the function there."
   "Explain the code between BEG and END (the region, or the function at point).
 The *codex-ls explanation* buffer shows the words as the model writes them."
   (interactive (let ((region (codex-ls--region))) (list (car region) (cdr region))))
-  (codex-ls-explain-request (codex-ls--server) (eglot--TextDocumentIdentifier) (codex-ls--range beg end)))
+  (codex-ls-text-explain (codex-ls--server) (eglot--TextDocumentIdentifier) (codex-ls--range beg end)))
 
 (cl-defmethod eglot-handle-notification :before
   (_server (_method (eql $/progress)) &key token value &allow-other-keys)
-  "Give a piece of an explanation to its buffer.
-TOKEN is the explanation's partialResultToken and VALUE holds the piece."
-  (codex-ls-explain-partial token value))
+  "Give a piece of an explanation or a translation to its buffer.
+TOKEN is the answer's partialResultToken and VALUE holds the piece."
+  (codex-ls-text-partial token value))
 
 (defun codex-ls--execute (command beg end &rest extra)
   "Run the server's COMMAND on BEG..END with EXTRA argument keys.
@@ -171,10 +171,11 @@ read from the minibuffer."
 
 ;;;###autoload
 (defun codex-ls-translate (beg end target)
-  "Translate the code between BEG and END to the language TARGET."
+  "Translate the code between BEG and END to the language TARGET.
+The *codex-ls translation* buffer shows the code as the model writes it."
   (interactive (let ((region (codex-ls--region)))
                  (list (car region) (cdr region) (read-string "Codex, translate to: "))))
-  (codex-ls--execute "codex.translate" beg end :target target))
+  (codex-ls-text-translate (codex-ls--server) (eglot--TextDocumentIdentifier) (codex-ls--range beg end) target))
 
 ;;;###autoload
 (defun codex-ls-apply-settings ()

@@ -61,7 +61,8 @@
   (when (getenv "CODEX_TEST_EXPLAIN")
     (condition-case err
         (let ((beg (line-beginning-position 0)) (end (line-end-position)))
-          (codex-test-explanation 'explanation (lambda () (codex-ls-explain beg end))))
+          (codex-test-streamed 'explanation (lambda () (codex-ls-explain beg end)))
+          (codex-test-streamed 'translation (lambda () (codex-ls-translate beg end "JavaScript"))))
       (error (codex-test-record 'explain-error (error-message-string err)))))
   (when (getenv "CODEX_TEST_EDIT")
     ;; Lines 1-2, the function add(), with an instruction as the minibuffer would give it.

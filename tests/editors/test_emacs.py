@@ -82,7 +82,7 @@ def emacs(tmp_path_factory: pytest.TempPathFactory) -> Emacs:
     return Emacs([binary, "--batch", "-Q", "-L", str(EDITORS / "emacs"), *loader], env, work)
 
 
-@pytest.mark.parametrize("name", ["codex-ls.el", "codex-ls-mode.el", "codex-ls-explain.el"])
+@pytest.mark.parametrize("name", ["codex-ls.el", "codex-ls-mode.el", "codex-ls-text.el"])
 def test_each_file_byte_compiles_without_warnings(emacs: Emacs, name: str) -> None:
     copy = emacs.work / f"compile-{name}" / name
     copy.parent.mkdir()
@@ -115,6 +115,7 @@ def session(model: tuple[FakeBackend, ScriptedModel], emacs: Emacs) -> Session:
     # The last chat answer is slow: the server is killed while it is "busy" with it.
     script.chats += [
         Reply(chunks=EXPLANATION_PARTS, chunk_delay=0.4),
+        Reply(chunks=["```js\n", "function add(a, b) {\n", "  return a + b;\n", "}\n```\n"], chunk_delay=0.4),
         EDITED,
         Reply(chunks=["late"], first_delay=30.0),
     ]
@@ -176,7 +177,14 @@ def test_completion_right_after_a_word_is_offered_and_inserted(session: Session)
 def test_codex_ls_explain_shows_the_markdown_answer(session: Session) -> None:
     assert not session.result.get("explain-error"), session.result.get("explain-error")
     assert session.result["explanation"] == EXPLANATION
-    assert_grew([(text, done is True) for text, done in session.result["explanation-changes"]], EXPLANATION_PARTS)
+    assert_grew([(text, done is True) for text, done, _ in session.result["explanation-changes"]], EXPLANATION_PARTS)
+
+
+def test_codex_ls_translate_shows_the_code_as_the_model_writes_it(session: Session) -> None:
+    assert not session.result.get("explain-error"), session.result.get("explain-error")
+    lines = ["function add(a, b) {", "\n  return a + b;", "\n}"]
+    assert_grew([(text, done is True) for text, done, _ in session.result["translation-changes"]], lines)
+    assert session.result["translation-mode"] == "js-mode"  # javascript-mode, without its hooks
 
 
 def test_codex_ls_edit_applies_the_servers_edit(session: Session) -> None:
@@ -212,6 +220,8 @@ EDITED_AREA = "```python\ndef area(r):\n    # pi r squared\n    return math.pi *
 DOCSTRING = 'def area(r):\n    """Area of a circle of radius r."""\n    return math.pi * r ** 2\n'
 TESTS = "```python\nfrom shapes import area\n\n\ndef test_unit_circle():\n    assert area(1) > 3\n```"
 MODE_EXPLANATION_PARTS = ["`area` multiplies", " pi by `r`", " twice."]
+#: The lines of a translation as they are shown while the model writes its answer.
+MODE_TRANSLATION_LINES = ["function area(r) {", "\n  return Math.PI * r * r;", "\n}"]
 GO = "```go\nfunc area(r float64) float64 {\n\treturn math.Pi * r * r\n}\n```"
 
 
@@ -238,6 +248,10 @@ def mode_session(model: tuple[FakeBackend, ScriptedModel], emacs: Emacs) -> Sess
         "6: r may be negative",
         GO,
         Reply(chunks=MODE_EXPLANATION_PARTS, chunk_delay=0.4),
+        Reply(
+            chunks=["Here:\n```javascript\n", *(line.lstrip("\n") + "\n" for line in MODE_TRANSLATION_LINES), "```\n"],
+            chunk_delay=0.4,
+        ),
     ]
     work = emacs.work / "mode"
     project = work / "project"
@@ -368,7 +382,14 @@ def test_the_code_actions_change_the_buffer_and_show_their_documents(mode_sessio
 def test_explain_by_its_title_grows_the_help_buffer_as_the_model_writes(mode_session: Session) -> None:
     result = no_error(mode_session, "stream")
     assert result["streamed"] == "".join(MODE_EXPLANATION_PARTS)
-    assert_grew([(text, done is True) for text, done in result["streamed-changes"]], MODE_EXPLANATION_PARTS)
+    assert_grew([(text, done is True) for text, done, _ in result["streamed-changes"]], MODE_EXPLANATION_PARTS)
+
+
+def test_translate_by_its_title_grows_a_buffer_of_code_as_the_model_writes(mode_session: Session) -> None:
+    result = no_error(mode_session, "stream")
+    assert result["streamed-code"] == "".join(MODE_TRANSLATION_LINES)
+    assert_grew([(text, done is True) for text, done, _ in result["streamed-code-changes"]], MODE_TRANSLATION_LINES)
+    assert result["streamed-code-mode"] == "js-mode"  # javascript-mode, without its hooks
 
 
 def test_a_killed_server_takes_its_ghost_text_and_comes_back(mode_session: Session) -> None:
