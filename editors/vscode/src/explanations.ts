@@ -19,6 +19,8 @@ const ANSWERED_ELSEWHERE: number[] = [LSPErrorCodes.RequestFailed, LSPErrorCodes
 
 export class Explanations implements vscode.TextDocumentContentProvider, vscode.Disposable {
   private readonly texts = new Map<string, string>();
+  /** Documents whose language is being set: VS Code closes and opens them again, and their text stays. */
+  private readonly reopening = new Set<string>();
   private count = 0;
   private readonly closing: vscode.Disposable;
   private readonly changed = new vscode.EventEmitter<vscode.Uri>();
@@ -26,7 +28,7 @@ export class Explanations implements vscode.TextDocumentContentProvider, vscode.
 
   constructor() {
     this.closing = vscode.workspace.onDidCloseTextDocument((document) => {
-      if (document.uri.scheme === SCHEME) {
+      if (document.uri.scheme === SCHEME && !this.reopening.has(document.uri.toString())) {
         this.texts.delete(document.uri.toString());
       }
     });
@@ -50,6 +52,17 @@ export class Explanations implements vscode.TextDocumentContentProvider, vscode.
     if (known !== undefined && known !== text) {
       this.texts.set(uri.toString(), text);
       this.changed.fire(uri);
+    }
+  }
+
+  /** Show `document` as `language` (an id VS Code knows), keeping its text. */
+  async setLanguage(document: vscode.TextDocument, language: string): Promise<void> {
+    const key = document.uri.toString();
+    this.reopening.add(key);
+    try {
+      await vscode.languages.setTextDocumentLanguage(document, language);
+    } finally {
+      this.reopening.delete(key);
     }
   }
 
@@ -129,7 +142,7 @@ async function showStreamed(running: LanguageClient, views: Explanations, readin
   const editor = await opening;
   const language = answer?.languageId;
   if (editor !== undefined && typeof language === "string" && (await vscode.languages.getLanguages()).includes(language)) {
-    await vscode.languages.setTextDocumentLanguage(editor.document, language);
+    await views.setLanguage(editor.document, language);
   }
 }
 
