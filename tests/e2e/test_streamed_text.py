@@ -94,9 +94,13 @@ async def test_pieces_arrive_before_the_answer_and_join_into_it(
     pieces = PARTIALS.texts()
     assert answer.markdown == "".join(chunks).strip()
     assert "".join(pieces) == answer.markdown
-    # The first words went out at once, the rest as they came: a piece per pause of the model.
+    # The first words were shown while the model was still writing, and more came after them.
     assert pieces[0] == "This function"
-    assert len(pieces) >= 4
+    assert len(pieces) >= 2
+    (request,) = fake.requests
+    assert await asyncio.to_thread(fake.wait_until_finished, request)
+    assert request.finished_at is not None
+    assert PARTIALS.received[0].at < request.finished_at
     assert all(p.at <= answered for p in PARTIALS.received)
 
 
