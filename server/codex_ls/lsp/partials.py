@@ -1,9 +1,9 @@
 """Partial results: the text of an answer sent to the client while the model writes it.
 
-A request whose params carry ``partialResultToken`` (``codex/explain``) gets
-``$/progress {token, value}`` notifications before its response; each value
-holds the next piece of the text, and the pieces join into the text of the
-response. The first piece goes out at once; later ones are gathered and sent at
+A request whose params carry ``partialResultToken`` (``codex/explain``,
+``codex/translate``) gets ``$/progress {token, value}`` notifications before
+its response; each value holds the next piece of the text, and the pieces join
+into the text of the response. The first piece goes out at once; later ones are gathered and sent at
 most every :data:`INTERVAL` seconds (or once :data:`MOST_CHARS` are waiting), so
 a fast model does not flood the editor. What is still waiting when the answer is
 complete goes out just before the response; when the work fails or is cancelled,
