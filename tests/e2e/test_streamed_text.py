@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -18,56 +16,16 @@ import pytest
 import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import LanguageClient
-from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, default_converter, register_lsp_features
 
 from tests.e2e.editor import Editor, start_editor, wait_for
-from tests.e2e.lsp import openai_settings, server_config
+from tests.e2e.lsp import PARTIALS, openai_settings, partials_client, server_config
 from tests.fakes.fake_backend import FakeBackend, Reply
 
 SOURCE = "import math\n\n\ndef area(r):\n    return math.pi * r * r\n"
 TOKEN = "explain-partial-1"
 
 
-@dataclass
-class Partial:
-    token: Any
-    text: str
-    at: float
-
-
-@dataclass
-class Partials:
-    """The ``$/progress`` pieces of partial results, apart from work-done progress."""
-
-    received: list[Partial] = field(default_factory=list)
-
-    def texts(self, token: Any = TOKEN) -> list[str]:
-        return [p.text for p in self.received if p.token == token]
-
-
-PARTIALS = Partials()
-
-
-def make_client() -> LanguageClient:
-    """The test client, with a ``$/progress`` handler that also takes partial results."""
-    default: Callable[[LanguageClient, types.ProgressParams], None] = DEFAULT_CLIENT_FEATURES[types.PROGRESS]
-
-    def progress(client: LanguageClient, params: types.ProgressParams) -> None:
-        value = params.value
-        # pygls hands over the values of custom progress as namedtuples.
-        fields = value if isinstance(value, dict) else getattr(value, "_asdict", dict)()
-        text = fields.get("markdown", fields.get("code"))
-        if isinstance(text, str):
-            PARTIALS.received.append(Partial(params.token, text, time.monotonic()))
-            return
-        default(client, params)
-
-    client = LanguageClient(converter_factory=default_converter)
-    register_lsp_features(client, {**DEFAULT_CLIENT_FEATURES, types.PROGRESS: progress})
-    return client
-
-
-@pytest_lsp.fixture(config=attrs.evolve(server_config(), client_factory=make_client))
+@pytest_lsp.fixture(config=attrs.evolve(server_config(), client_factory=partials_client))
 async def client(lsp_client: LanguageClient, fake: FakeBackend, tmp_path: Path) -> Any:
     PARTIALS.received.clear()
     await start_editor(lsp_client, openai_settings(fake), tmp_path)
@@ -91,7 +49,7 @@ async def test_pieces_arrive_before_the_answer_and_join_into_it(
     uri = Editor(client).open(tmp_path / "app.py", SOURCE)
     answer = await asyncio.wait_for(client.protocol.send_request_async("codex/explain", explain_params(uri)), 15)
     answered = time.monotonic()
-    pieces = PARTIALS.texts()
+    pieces = PARTIALS.texts(TOKEN)
     assert answer.markdown == "".join(chunks).strip()
     assert "".join(pieces) == answer.markdown
     # The first words were shown while the model was still writing, and more came after them.
@@ -134,17 +92,17 @@ async def test_cancelling_stops_the_model_and_the_pieces(
     request = asyncio.ensure_future(
         client.protocol.send_request_async("codex/explain", explain_params(uri), msg_id="explain-cancelled")
     )
-    await wait_for(lambda: len(PARTIALS.texts()) >= 2)
+    await wait_for(lambda: len(PARTIALS.texts(TOKEN)) >= 2)
     client.protocol.notify(types.CANCEL_REQUEST, types.CancelParams(id="explain-cancelled"))
     with pytest.raises(Exception, match=r"(?i)cancel"):  # the server answers RequestCancelled
         await asyncio.wait_for(request, 5)
-    pieces_at_answer = len(PARTIALS.texts())
+    pieces_at_answer = len(PARTIALS.texts(TOKEN))
     recorded = await asyncio.to_thread(fake.wait_for_disconnect, 0)
     assert not recorded.completed
     # Anything sent before the answer to a later request has arrived by then (one ordered stream).
     await client.protocol.send_request_async("codex/stats", {})
-    assert len(PARTIALS.texts()) == pieces_at_answer
-    shown = "".join(PARTIALS.texts())
+    assert len(PARTIALS.texts(TOKEN)) == pieces_at_answer
+    shown = "".join(PARTIALS.texts(TOKEN))
     assert shown.startswith("word0 word1")
     assert "word99" not in shown
 
@@ -164,7 +122,7 @@ async def test_a_translation_arrives_line_by_line(client: LanguageClient, fake: 
     answer = await asyncio.wait_for(client.protocol.send_request_async("codex/translate", params), 15)
     answered = time.monotonic()
     assert (answer.code, answer.languageId) == ("func area(r float64) float64 {\n\treturn math.Pi * r * r\n}", "go")
-    pieces = PARTIALS.texts()
+    pieces = PARTIALS.texts(TOKEN)
     assert pieces[0] == "func area(r float64) float64 {"
     assert len(pieces) >= 3
     assert "".join(pieces) == answer.code
