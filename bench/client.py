@@ -112,6 +112,8 @@ class Server:
     account: list[float] = field(default_factory=lambda: [0.0, 0.0, 0.0, 0.0])
     #: ``$/progress`` messages (``time.monotonic()``, message), when the client announced progress support.
     progress: list[tuple[float, str]] = field(default_factory=list)
+    #: Partial results (``time.monotonic()``, text): ``$/progress`` values ``{markdown}`` of ``codex/explain``.
+    partials: list[tuple[float, str]] = field(default_factory=list)
 
     def cpu_section(self) -> dict[str, float]:
         """Average cores used while this server answered requests since the last call, then reset."""
@@ -165,6 +167,10 @@ class Server:
         @client.feature(types.PROGRESS)  # type: ignore[untyped-decorator]
         def progress(params: types.ProgressParams) -> None:
             value = params.value
+            markdown = value.get("markdown") if isinstance(value, dict) else getattr(value, "markdown", None)
+            if isinstance(markdown, str):
+                server.partials.append((time.monotonic(), markdown))
+                return
             message = value.get("message") if isinstance(value, dict) else getattr(value, "message", None)
             kind = value.get("kind") if isinstance(value, dict) else getattr(value, "kind", None)
             server.progress.append((time.monotonic(), f"{kind}: {message or ''}"))

@@ -116,7 +116,7 @@ async def measure(server: Server, model: str, variant: Variant, args: argparse.N
     steps: list[tuple[str, Any]] = [
         ("open", lambda: open_to_first(server, text, other_places[0])),
         ("typing", lambda: typing_section(server, text, typing_places)),
-        ("explain", lambda: explain_section(server, text, other_places[3], other_places[6])),
+        ("explain", lambda: explain_section(server, text, other_places[3], other_places[6], other_places[8])),
     ]
     for section, run in steps:
         if section not in args.sections:

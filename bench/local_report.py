@@ -60,6 +60,17 @@ def _explain_seen(r: Run) -> str:
     return f"after {e['after_s']:.1f} s" if e["running"] else f"not seen in {e['after_s']:.0f} s"
 
 
+def _seen_times(e: dict[str, Any]) -> str:
+    if e["error"]:
+        return f"{e['error']} after {e['last_words_s']:.1f} s"
+    return f"**{e['first_words_s']:.2f} s** / {e['last_words_s']:.2f} s ({e['pieces']} pieces, {e['characters']} chars)"
+
+
+def _seen_speed(e: dict[str, Any]) -> str:
+    prompt = f"{e['prompt_tokens']} ({e['reused_tokens']}), {e['prompt_eval_tok_per_s']} tok/s"
+    return f"{prompt}; {e['generation_tok_per_s']} tok/s"
+
+
 def _humaneval(kind: str) -> Callable[[Run], str]:
     def cell(r: Run) -> str:
         h = r["humaneval"][kind]
@@ -110,6 +121,8 @@ ROWS: list[tuple[str, Callable[[Run], str]]] = [
     ("Explain seen generating", _explain_seen),
     ("**the same, during the Explain**", lambda r: _keystroke(r["explain"]["during_explain"])),
     ("… during / idle", lambda r: f"**{r['explain']['ratio']:.1f}x**"),
+    ("**Explain: command → first words shown / whole answer**", lambda r: _seen_times(r["explain"]["seen"])),
+    ("… its prompt: tokens (reused), eval tok/s; generation tok/s", lambda r: _seen_speed(r["explain"]["seen"])),
     ("**HumanEval-SL pass@1, line start** (empty, latency)", _humaneval("line start")),
     ("**HumanEval-SL pass@1, mid-line** (empty, latency)", _humaneval("mid-line")),
     ("peak RSS (VmHWM)", lambda r: f"{r['memory']['VmHWM_kib'] / 1024:.0f} MiB"),
@@ -201,6 +214,9 @@ def how(results: dict[str, Any]) -> list[str]:
         "call, confirmed by codex/stats). Then `codex/explain` is sent for the function around that place; once its "
         "progress reports characters received (its generation runs), the same kind of keystroke is timed at a second "
         "place, whose line had been completed before the Explain started. The Explain is cancelled after.",
+        "* Explain as the user sees it: `codex/explain` with a `partialResultToken` for another function, timed from "
+        "the request to the first partial result (the first words shown; a server that sends none shows them with "
+        "its answer) and to the answer; its prompt and generation speed from the server's `local chat ended` line.",
         f"* HumanEval single-line infilling, {results['tasks']} tasks (every 10th): line start = the document "
         "`prompt + suffix`, cursor where the held-out line was; mid-line = the held-out line's indentation and the "
         "first half of its code in the document, cursor after them, scored on the whole line. pass@1 runs the task's "

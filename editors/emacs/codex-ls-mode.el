@@ -34,6 +34,9 @@
 ;;
 ;; `codex-ls-mode-action' runs a code action (Explain, Edit, Add tests...) by
 ;; the title the server gives it; the mode line shows its progress.
+;; `codex-ls-mode-explain' (Explain) and `codex-ls-mode-translate' (Translate)
+;; show their answer in a buffer that grows as the model writes it
+;; (codex-ls-text.el).
 ;; `codex-ls-mode-stats' shows what became of the suggestions.
 ;;
 ;;   (require 'codex-ls-mode)
@@ -51,6 +54,7 @@
 ;;; Code:
 
 (require 'cl-lib)
+(require 'codex-ls-text)
 (require 'jsonrpc)
 (require 'subr-x)
 (require 'url-util)
@@ -265,7 +269,9 @@ Unless `codex-ls-mode-shutdown' stopped it."
     ('codex/status
      (setq codex-ls-mode-status (list :state (plist-get params :state) :message (plist-get params :message)))
      (force-mode-line-update t))
-    ('$/progress (codex-ls-mode--on-progress (plist-get params :value)))
+    ('$/progress
+     (unless (codex-ls-text-partial (plist-get params :token) (plist-get params :value))
+       (codex-ls-mode--on-progress (plist-get params :value))))
     ('window/showMessage (message "%s" (plist-get params :message)))
     ('textDocument/publishDiagnostics
      (let ((uri (plist-get params :uri)) (diagnostics (plist-get params :diagnostics)))
@@ -623,6 +629,24 @@ with `window/showDocument'; its progress is in the mode line."
    :timeout 300))
 
 ;;;###autoload
+(defun codex-ls-mode-explain (beg end)
+  "Explain the code between BEG and END (the region, or the function at point).
+The *codex-ls explanation* buffer shows the words as the model writes them."
+  (interactive (let ((region (codex-ls-mode--region))) (list (car region) (cdr region))))
+  (codex-ls-text-explain (codex-ls-mode--connection) (list :uri (codex-ls-mode--uri))
+                         (list :start (codex-ls-mode--position beg) :end (codex-ls-mode--position end))))
+
+;;;###autoload
+(defun codex-ls-mode-translate (beg end target)
+  "Translate the code between BEG and END to the language TARGET.
+The *codex-ls translation* buffer shows the code as the model writes it."
+  (interactive (let ((region (codex-ls-mode--region)))
+                 (list (car region) (cdr region) (read-string "Codex, translate to: "))))
+  (codex-ls-text-translate (codex-ls-mode--connection) (list :uri (codex-ls-mode--uri))
+                           (list :start (codex-ls-mode--position beg) :end (codex-ls-mode--position end))
+                           target))
+
+;;;###autoload
 (defun codex-ls-mode-action (title beg end)
   "Run the code action called TITLE on BEG..END.
 Interactively, the region, or the function at point."
@@ -634,8 +658,9 @@ Interactively, the region, or the function at point."
          (command (plist-get action :command)))
     (pcase command
       ('nil (user-error "codex-ls has no action %s" title))
+      ("codex.explain" (codex-ls-mode-explain beg end))
       ("codex.edit" (codex-ls-mode-run-action command beg end :instruction (read-string "Codex, edit: ")))
-      ("codex.translate" (codex-ls-mode-run-action command beg end :target (read-string "Codex, translate to: ")))
+      ("codex.translate" (codex-ls-mode-translate beg end (read-string "Codex, translate to: ")))
       (_ (codex-ls-mode-run-action command beg end)))))
 
 (defun codex-ls-mode--apply-text-edits (edits)

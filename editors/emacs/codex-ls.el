@@ -15,7 +15,8 @@
 ;; suggestion through `textDocument/completion', and adds interactive
 ;; commands for the server's code actions:
 ;;
-;;   `codex-ls-explain'        explain the region (or the function at point)
+;;   `codex-ls-explain'        explain the region (or the function at point), in a
+;;                             buffer that grows as the model writes (codex-ls-text.el)
 ;;   `codex-ls-edit'           rewrite it following an instruction
 ;;   `codex-ls-implement'      `codex-ls-add-docstring'  `codex-ls-add-comments'
 ;;   `codex-ls-add-tests'      `codex-ls-find-bugs'      `codex-ls-translate'
@@ -44,6 +45,7 @@
 ;;; Code:
 
 (require 'cl-lib)
+(require 'codex-ls-text)
 (require 'eglot)
 (require 'jsonrpc)
 
@@ -120,34 +122,18 @@ At point, without a region, the server takes the function there."
                 :range (codex-ls--range beg end))
           extra))
 
-(defun codex-ls--show-markdown (markdown)
-  "Show MARKDOWN in the *codex-ls explanation* buffer and return it."
-  (let ((buffer (get-buffer-create "*codex-ls explanation*")))
-    (with-current-buffer buffer
-      (let ((inhibit-read-only t))
-        (erase-buffer)
-        (insert markdown)
-        (goto-char (point-min)))
-      (cond ((fboundp 'gfm-view-mode) (gfm-view-mode))
-            ((fboundp 'markdown-view-mode) (markdown-view-mode))
-            (t (special-mode)))
-      (visual-line-mode 1))
-    (display-buffer buffer '(display-buffer-reuse-window display-buffer-pop-up-window))
-    buffer))
-
 ;;;###autoload
 (defun codex-ls-explain (beg end)
-  "Explain the code between BEG and END (the region, or the function at point)."
+  "Explain the code between BEG and END (the region, or the function at point).
+The *codex-ls explanation* buffer shows the words as the model writes them."
   (interactive (let ((region (codex-ls--region))) (list (car region) (cdr region))))
-  (let* ((server (codex-ls--server))
-         (answer (jsonrpc-request server :codex/explain
-                                  (list :textDocument (eglot--TextDocumentIdentifier)
-                                        :range (codex-ls--range beg end))))
-         (markdown (plist-get answer :markdown)))
-    (if (and (stringp markdown) (not (string-empty-p markdown)))
-        (codex-ls--show-markdown markdown)
-      (message "No explanation from codex-ls for this code")
-      nil)))
+  (codex-ls-text-explain (codex-ls--server) (eglot--TextDocumentIdentifier) (codex-ls--range beg end)))
+
+(cl-defmethod eglot-handle-notification :before
+  (_server (_method (eql $/progress)) &key token value &allow-other-keys)
+  "Give a piece of an explanation or a translation to its buffer.
+TOKEN is the answer's partialResultToken and VALUE holds the piece."
+  (codex-ls-text-partial token value))
 
 (defun codex-ls--execute (command beg end &rest extra)
   "Run the server's COMMAND on BEG..END with EXTRA argument keys.
@@ -188,10 +174,11 @@ read from the minibuffer."
 
 ;;;###autoload
 (defun codex-ls-translate (beg end target)
-  "Translate the code between BEG and END to the language TARGET."
+  "Translate the code between BEG and END to the language TARGET.
+The *codex-ls translation* buffer shows the code as the model writes it."
   (interactive (let ((region (codex-ls--region)))
                  (list (car region) (cdr region) (read-string "Codex, translate to: "))))
-  (codex-ls--execute "codex.translate" beg end :target target))
+  (codex-ls-text-translate (codex-ls--server) (eglot--TextDocumentIdentifier) (codex-ls--range beg end) target))
 
 ;;;###autoload
 (defun codex-ls-apply-settings ()

@@ -6,10 +6,14 @@ import asyncio
 import itertools
 import os
 import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, default_converter, register_lsp_features
 
 from tests.fakes.fake_backend import FakeBackend
 
@@ -105,3 +109,45 @@ def type_text(client: LanguageClient, uri: str, version: int, line: int, charact
 
 def texts(items: list[types.InlineCompletionItem]) -> list[str]:
     return [i.insert_text if isinstance(i.insert_text, str) else i.insert_text.value for i in items]
+
+
+@dataclass
+class Partial:
+    token: Any
+    text: str
+    at: float
+
+
+@dataclass
+class Partials:
+    """The pieces of partial results (``codex/explain``, ``codex/translate``) the client received."""
+
+    received: list[Partial] = field(default_factory=list)
+
+    def texts(self, token: Any) -> list[str]:
+        return [p.text for p in self.received if p.token == token]
+
+
+PARTIALS = Partials()
+
+
+def partials_client() -> LanguageClient:
+    """The test client, whose ``$/progress`` handler also takes partial results (into :data:`PARTIALS`).
+
+    pytest-lsp's own handler knows only work-done progress, and fails on any other value.
+    """
+    default: Callable[[LanguageClient, types.ProgressParams], None] = DEFAULT_CLIENT_FEATURES[types.PROGRESS]
+
+    def progress(client: LanguageClient, params: types.ProgressParams) -> None:
+        value = params.value
+        # pygls hands over the values of custom progress as namedtuples.
+        fields = value if isinstance(value, dict) else getattr(value, "_asdict", dict)()
+        text = fields.get("markdown", fields.get("code"))
+        if isinstance(text, str):
+            PARTIALS.received.append(Partial(params.token, text, time.monotonic()))
+            return
+        default(client, params)
+
+    client = LanguageClient(converter_factory=default_converter)
+    register_lsp_features(client, {**DEFAULT_CLIENT_FEATURES, types.PROGRESS: progress})
+    return client

@@ -186,6 +186,14 @@
                                                         (buffer-list))))
                                      (and b (with-current-buffer b (codex-test-text)))))))
 
+(defun codex-test-streamed-answers ()
+  ;; Explain and Translate by their titles: their buffers grow as the model writes.
+  (let* ((area (save-excursion (goto-char (point-min)) (search-forward "def area(r)") (line-beginning-position)))
+         (area-end (save-excursion (goto-char area) (forward-line 1) (line-end-position))))
+    (codex-test-streamed 'streamed (lambda () (codex-ls-mode-action "Explain" area area-end)))
+    (cl-letf (((symbol-function 'read-string) (lambda (&rest _) "javascript")))
+      (codex-test-streamed 'streamed-code (lambda () (codex-ls-mode-action "Translate" area area-end))))))
+
 (defun codex-test-kill ()
   ;; The server dies while a suggestion is shown: the ghost text goes, the text stays,
   ;; and the mode starts the server again with a message.
@@ -220,6 +228,7 @@
     (when (getenv "CODEX_TEST_PYLSP")
       (codex-test-step "other" (codex-test-other-server)))
     (codex-test-step "actions" (codex-test-actions))
+    (codex-test-step "stream" (codex-test-streamed-answers))
     (codex-test-step "kill" (codex-test-kill))))
 
 (condition-case err

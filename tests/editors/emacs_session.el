@@ -60,8 +60,9 @@
   (codex-test-record 'mid-word-after (codex-test-buffer-text))
   (when (getenv "CODEX_TEST_EXPLAIN")
     (condition-case err
-        (let ((buffer (codex-ls-explain (line-beginning-position 0) (line-end-position))))
-          (codex-test-record 'explanation (and buffer (with-current-buffer buffer (codex-test-buffer-text)))))
+        (let ((beg (line-beginning-position 0)) (end (line-end-position)))
+          (codex-test-streamed 'explanation (lambda () (codex-ls-explain beg end)))
+          (codex-test-streamed 'translation (lambda () (codex-ls-translate beg end "JavaScript"))))
       (error (codex-test-record 'explain-error (error-message-string err)))))
   (when (getenv "CODEX_TEST_EDIT")
     ;; Lines 1-2, the function add(), with an instruction as the minibuffer would give it.

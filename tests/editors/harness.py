@@ -6,6 +6,7 @@ An editor that is not installed skips its tests, unless ``CODEX_LS_REQUIRE_EDITO
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
@@ -174,6 +175,19 @@ class ScriptedModel:
             if prefix.endswith(ending):
                 return Reply(chunks=[answer]) if isinstance(answer, str) else answer
         return Reply(chunks=[""])
+
+
+def assert_grew(changes: list[tuple[str, bool]], parts: list[str]) -> None:
+    """An editor's explanation, as it changed (its text, whether it was the whole answer then),
+    showed the model's first part, then more, before the whole answer; each text led to the next."""
+    texts = [text for text, _ in changes]
+    growing = [text for text, done in changes if not done]
+    assert growing, f"the explanation was shown only whole: {changes}"
+    assert growing[0] == parts[0]
+    assert len(set(growing)) >= 2, changes
+    assert texts[-1] == "".join(parts)
+    assert changes[-1][1] is True
+    assert all(later.startswith(earlier) for earlier, later in itertools.pairwise(texts)), changes
 
 
 def requests_to(backend: FakeBackend, path: str) -> list[RecordedRequest]:

@@ -330,12 +330,29 @@ local function main()
     expect(record.shown, "no ghost text within 10 s")
   end)
 
+  --- Record in `record.changes` what the buffer of a `User` event held at each change,
+  --- and whether that was the whole answer; returns whether the whole answer came.
+  local function record_changes(record, pattern)
+    record.changes = {}
+    local done = false
+    api.nvim_create_autocmd("User", {
+      pattern = pattern,
+      callback = function(event)
+        table.insert(record.changes, { text = table.concat(lines(event.data.bufnr), "\n"), done = event.data.done })
+        done = done or event.data.done
+      end,
+    })
+    return function()
+      return done
+    end
+  end
+
   step("explain", function(record)
     local mark = #result.notifications
+    local done = record_changes(record, "CodexExplanation")
     vim.cmd("1,2Codex explain")
     record.shown = wait_for(10000, function()
-      local bufnr = vim.fn.bufnr("codex://explanation")
-      return bufnr ~= -1 and table.concat(lines(bufnr), "\n") ~= "" or warned_since(mark) ~= nil
+      return done() or warned_since(mark) ~= nil
     end)
     local bufnr = vim.fn.bufnr("codex://explanation")
     if bufnr ~= -1 then
@@ -363,6 +380,24 @@ local function main()
     record.lines = lines()
     expect(not warned_since(mark), warned_since(mark))
     expect(record.changed, "the buffer did not change within 10 s")
+  end)
+
+  step("translate", function(record)
+    local mark = #result.notifications
+    vim.ui.input = function(opts, on_confirm)
+      record.prompt = opts.prompt
+      on_confirm("Go")
+    end
+    local done = record_changes(record, "CodexTranslation")
+    vim.cmd("1,2Codex translate")
+    record.shown = wait_for(10000, function()
+      return done() or warned_since(mark) ~= nil
+    end)
+    local bufnr = vim.fn.bufnr("codex://translation")
+    record.filetype = bufnr ~= -1 and vim.bo[bufnr].filetype or nil
+    record.current_file = api.nvim_buf_get_name(0)
+    expect(not warned_since(mark), warned_since(mark))
+    expect(record.shown, "no translation within 10 s")
   end)
 
   step("status", function(record)

@@ -20,6 +20,7 @@ from tests.editors.harness import (
     EDITORS,
     HERE,
     ScriptedModel,
+    assert_grew,
     chat_text,
     codex_ls_command,
     editor_env,
@@ -32,7 +33,9 @@ from tests.editors.harness import (
 from tests.fakes.fake_backend import FakeBackend, Reply
 
 SOURCE = "def add(a, b):\n    return \n\ndef sub(a, b):\n    return a\n"
-EXPLANATION = "`add` returns the sum of `a` and `b`."
+#: The model writes the explanation in three parts, a pause before each of the next two.
+EXPLANATION_PARTS = ["`add` returns", " the sum of `a`", " and `b`."]
+EXPLANATION = "".join(EXPLANATION_PARTS)
 EDITED = "```python\ndef add(a, b):\n    return sum((a, b))\n```"
 DEBIAN_ELPA = Path("/usr/share/emacs/site-lisp/elpa")
 SESSION_TIMEOUT = 90
@@ -75,13 +78,15 @@ def emacs(tmp_path_factory: pytest.TempPathFactory) -> Emacs:
     loader = eglot_loader(binary, env)
     require_tool(loader is not None, "eglot is not installed (apt-get install elpa-eglot)")
     assert loader is not None
-    return Emacs([binary, "--batch", "-Q", *loader], env, work)
+    # The directory on the load path, as the README has it: the files require each other.
+    return Emacs([binary, "--batch", "-Q", "-L", str(EDITORS / "emacs"), *loader], env, work)
 
 
-def test_codex_ls_el_byte_compiles_without_warnings(emacs: Emacs) -> None:
-    copy = emacs.work / "compile" / "codex-ls.el"
+@pytest.mark.parametrize("name", ["codex-ls.el", "codex-ls-mode.el", "codex-ls-text.el"])
+def test_each_file_byte_compiles_without_warnings(emacs: Emacs, name: str) -> None:
+    copy = emacs.work / f"compile-{name}" / name
     copy.parent.mkdir()
-    shutil.copy(EDITORS / "emacs" / "codex-ls.el", copy)
+    shutil.copy(EDITORS / "emacs" / name, copy)
     compile_it = (
         f"(progn (setq byte-compile-error-on-warn t) (kill-emacs (if (byte-compile-file {json.dumps(str(copy))}) 0 1)))"
     )
@@ -108,7 +113,12 @@ def session(model: tuple[FakeBackend, ScriptedModel], emacs: Emacs) -> Session:
     backend, script = model
     script.completions += [("    return ", "a + b"), ("    return a", " - b"), ("total = mul(", "2, 3)")]
     # The last chat answer is slow: the server is killed while it is "busy" with it.
-    script.chats += [EXPLANATION, EDITED, Reply(chunks=["late"], first_delay=30.0)]
+    script.chats += [
+        Reply(chunks=EXPLANATION_PARTS, chunk_delay=0.4),
+        Reply(chunks=["```js\n", "function add(a, b) {\n", "  return a + b;\n", "}\n```\n"], chunk_delay=0.4),
+        EDITED,
+        Reply(chunks=["late"], first_delay=30.0),
+    ]
     project = work / "project"
     (project / ".git").mkdir(parents=True)  # so that project.el finds the project, as in a checkout
     file = project / "app.py"
@@ -167,6 +177,14 @@ def test_completion_right_after_a_word_is_offered_and_inserted(session: Session)
 def test_codex_ls_explain_shows_the_markdown_answer(session: Session) -> None:
     assert not session.result.get("explain-error"), session.result.get("explain-error")
     assert session.result["explanation"] == EXPLANATION
+    assert_grew([(text, done is True) for text, done, _ in session.result["explanation-changes"]], EXPLANATION_PARTS)
+
+
+def test_codex_ls_translate_shows_the_code_as_the_model_writes_it(session: Session) -> None:
+    assert not session.result.get("explain-error"), session.result.get("explain-error")
+    lines = ["function add(a, b) {", "\n  return a + b;", "\n}"]
+    assert_grew([(text, done is True) for text, done, _ in session.result["translation-changes"]], lines)
+    assert session.result["translation-mode"] == "js-mode"  # javascript-mode, without its hooks
 
 
 def test_codex_ls_edit_applies_the_servers_edit(session: Session) -> None:
@@ -201,20 +219,10 @@ COMMENTED = "def area(r):\n    # pi r squared\n    return math.pi * r * r\n"
 EDITED_AREA = "```python\ndef area(r):\n    # pi r squared\n    return math.pi * r ** 2\n```"
 DOCSTRING = 'def area(r):\n    """Area of a circle of radius r."""\n    return math.pi * r ** 2\n'
 TESTS = "```python\nfrom shapes import area\n\n\ndef test_unit_circle():\n    assert area(1) > 3\n```"
+MODE_EXPLANATION_PARTS = ["`area` multiplies", " pi by `r`", " twice."]
+#: The lines of a translation as they are shown while the model writes its answer.
+MODE_TRANSLATION_LINES = ["function area(r) {", "\n  return Math.PI * r * r;", "\n}"]
 GO = "```go\nfunc area(r float64) float64 {\n\treturn math.Pi * r * r\n}\n```"
-
-
-def test_codex_ls_mode_el_byte_compiles_without_warnings(emacs: Emacs) -> None:
-    copy = emacs.work / "compile-mode" / "codex-ls-mode.el"
-    copy.parent.mkdir()
-    shutil.copy(EDITORS / "emacs" / "codex-ls-mode.el", copy)
-    compile_it = (
-        f"(progn (setq byte-compile-error-on-warn t) (kill-emacs (if (byte-compile-file {json.dumps(str(copy))}) 0 1)))"
-    )
-    done = subprocess.run(
-        [*emacs.command, "--eval", compile_it], env=emacs.env, capture_output=True, text=True, timeout=60, check=False
-    )
-    assert done.returncode == 0, done.stderr
 
 
 @pytest.fixture(scope="module")
@@ -239,6 +247,11 @@ def mode_session(model: tuple[FakeBackend, ScriptedModel], emacs: Emacs) -> Sess
         TESTS,
         "6: r may be negative",
         GO,
+        Reply(chunks=MODE_EXPLANATION_PARTS, chunk_delay=0.4),
+        Reply(
+            chunks=["Here:\n```javascript\n", *(line.lstrip("\n") + "\n" for line in MODE_TRANSLATION_LINES), "```\n"],
+            chunk_delay=0.4,
+        ),
     ]
     work = emacs.work / "mode"
     project = work / "project"
@@ -364,6 +377,19 @@ def test_the_code_actions_change_the_buffer_and_show_their_documents(mode_sessio
     assert "r may be negative" in result["findings"]
     assert result["translated"].startswith("func area(r float64) float64 {")
     assert "def test_unit_circle():\n    assert area(1) > 3\n" in result["tests-file"]
+
+
+def test_explain_by_its_title_grows_the_help_buffer_as_the_model_writes(mode_session: Session) -> None:
+    result = no_error(mode_session, "stream")
+    assert result["streamed"] == "".join(MODE_EXPLANATION_PARTS)
+    assert_grew([(text, done is True) for text, done, _ in result["streamed-changes"]], MODE_EXPLANATION_PARTS)
+
+
+def test_translate_by_its_title_grows_a_buffer_of_code_as_the_model_writes(mode_session: Session) -> None:
+    result = no_error(mode_session, "stream")
+    assert result["streamed-code"] == "".join(MODE_TRANSLATION_LINES)
+    assert_grew([(text, done is True) for text, done, _ in result["streamed-code-changes"]], MODE_TRANSLATION_LINES)
+    assert result["streamed-code-mode"] == "js-mode"  # javascript-mode, without its hooks
 
 
 def test_a_killed_server_takes_its_ghost_text_and_comes_back(mode_session: Session) -> None:

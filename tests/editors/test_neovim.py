@@ -17,6 +17,7 @@ from tests.editors.harness import (
     EDITORS,
     HERE,
     ScriptedModel,
+    assert_grew,
     chat_text,
     codex_ls_command,
     editor_env,
@@ -30,7 +31,11 @@ from tests.editors.harness import (
 from tests.fakes.fake_backend import FakeBackend, Reply
 
 SOURCE = "def add(a, b):\n    ret\n\n\ndef mul(a, b):\n"
-EXPLANATION = "`add` returns the sum of `a` and `b`.\n\nIt works for any two numbers."
+EXPLANATION_PARTS = ["`add` returns the sum", " of `a` and `b`.\n\n", "It works for any two numbers."]
+EXPLANATION = "".join(EXPLANATION_PARTS)
+#: The lines of a translation, as they are shown while the model writes its answer.
+TRANSLATION_LINES = ["func add(a, b int) int {", "\n\treturn a + b", "\n}"]
+TRANSLATION_ANSWER = ["Here:\n```go\n", "func add(a, b int) int {\n", "\treturn a + b\n", "}\n```\n"]
 EDITED = "```python\ndef add(a, b):\n    return sum((a, b))\n```"
 SESSION_TIMEOUT = 120
 
@@ -70,7 +75,12 @@ def session(model: tuple[FakeBackend, ScriptedModel], tmp_path_factory: pytest.T
         ("total = mul(", "2, 3)"),
         ("def area(w, h):\n    ", "product = w * h\n    return product"),
     ]
-    script.chats += [EXPLANATION, EDITED]
+    # The model writes the explanation in three parts, a pause before each of the next two.
+    script.chats += [
+        Reply(chunks=EXPLANATION_PARTS, chunk_delay=0.4),
+        EDITED,
+        Reply(chunks=TRANSLATION_ANSWER, chunk_delay=0.4),
+    ]
 
     work = tmp_path_factory.mktemp("nvim")
     project = work / "project"
@@ -209,14 +219,24 @@ def test_set_settings_reaches_the_server_and_the_trigger_key_asks_now(session: S
     assert (request.body or {})["max_tokens"] == 32
 
 
-def test_codex_explain_shows_the_markdown_answer_beside_the_code(session: Session) -> None:
+def test_codex_explain_shows_the_markdown_beside_the_code_as_it_is_written(session: Session) -> None:
     explain = session.step("explain")
     assert explain["lines"] == EXPLANATION.split("\n")
+    assert_grew([(change["text"], change["done"]) for change in explain["changes"]], EXPLANATION_PARTS)
     assert explain["filetype"] == "markdown"
     assert explain["visible"]
     assert explain["current_file"] == str(session.file)  # the focus stays in the code
     (chat,) = requests_to(session.backend, "/v1/chat/completions")[:1]
     assert "def add(a, b):" in chat_text(chat)
+
+
+def test_codex_translate_shows_the_code_beside_it_line_by_line(session: Session) -> None:
+    translate = session.step("translate")
+    assert translate["prompt"] == "Codex, translate to: "
+    assert_grew([(change["text"], change["done"]) for change in translate["changes"]], TRANSLATION_LINES)
+    assert translate["filetype"] == "go"
+    assert translate["current_file"] == str(session.file)  # the focus stays in the code
+    assert [r for r in requests_to(session.backend, "/v1/chat/completions") if "to Go" in chat_text(r)]
 
 
 def test_codex_edit_asks_for_the_instruction_and_applies_the_edit(session: Session) -> None:

@@ -16,8 +16,9 @@ import json
 import os
 import signal
 import sys
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,12 @@ from tests.fakes.fake_backend import FakeBackend, RecordedRequest, Reply
 EXPLANATION = "`mean` divides the sum of the values by their count."
 EDITED = "```python\ndef scale(x):\n    return 2 * x\n```"
 FINDING = "divides by zero when b is 0"
+#: An explanation the model writes in two parts, the second only once the test lets it.
+STREAMED = ("`median` sorts the values", " and returns the one in the middle.")
+#: A translation the model writes a line at a time; its last lines only once the test lets it.
+TRANSLATED = ("```go\n", "func half(x float64) float64 {\n", "\treturn x / 2\n", "}\n```\n")
+#: What holds back the rest of an answer after its first words, by the code the answer is about.
+HOLDS = {"def median(values):": threading.Event(), "def half(x):": threading.Event()}
 
 FILES = {
     "typing.py": "def total(a, b):\n    \n",
@@ -43,6 +50,8 @@ FILES = {
     "partial.py": "def area(w, h):",
     "decide.py": "def decide(a, b):\n    \n",
     "explain.py": "def mean(values):\n    return sum(values) / len(values)\n",
+    "stream.py": "def median(values):\n    return sorted(values)[len(values) // 2]\n",
+    "translate.py": "def half(x):\n    return x / 2\n",
     "edit.py": "def scale(x):\n    return x * 2\n",
     "bugs.py": "def ratio(a, b):\n    return a / b\n",
     "settings.py": "def configured(a, b):\n    \n",
@@ -184,6 +193,12 @@ class Session:
         """Model calls made while typing in the function that starts with ``head``."""
         return [r for r in self.backend.requests if head in (fim_prefix(r) or "")]
 
+    def beside(self) -> str:
+        """The text of the editor beside the code, its wrapped lines joined; empty while there is none."""
+        if len(self.bench.editor_groups()) < 2:
+            return ""
+        return " ".join(" ".join(self.bench.visible_lines(1)).split())
+
     def ready(self) -> bool:
         """The status item shows the server running and idle."""
         return (self.bench.status_item() or {}).get("icons") == "codicon-sparkle"
@@ -206,6 +221,9 @@ def session(
     script.completions += COMPLETIONS
     script.chat_answers += [
         ("def mean(values):", EXPLANATION),
+        # Held after the role-only opening event and the first words (or line).
+        ("def median(values):", Reply(chunks=list(STREAMED), hold=HOLDS["def median(values):"], hold_after=2)),
+        ("def half(x):", Reply(chunks=list(TRANSLATED), hold=HOLDS["def half(x):"], hold_after=3)),
         ("def scale(x):", EDITED),
         ("def ratio(a, b):", f"2: {FINDING}"),
     ]
@@ -397,6 +415,47 @@ def test_codex_explain_opens_the_explanation_beside_the_code(session: Session) -
     # A view, not an unsaved file: it closes without asking to be saved.
     session.bench.keys("Control+2", "Control+W")
     wait_until(lambda: len(session.bench.editor_groups()) == 1, 5.0, "the explanation to close without a prompt")
+
+
+def shown_while_held(session: Session, ask: Callable[[], None], about: str, first: str, later: str) -> None:
+    """Run ``ask``; ``first`` shows beside the code while the model, asked ``about`` some code,
+    holds the rest of its answer (``later`` is not shown); then the model goes on."""
+    try:
+        ask()
+        wait_until(lambda: first in session.beside(), 15.0, f"the first words; shown: {session.beside()!r}")
+        (chat,) = [r for r in session.backend.requests if about in chat_text(r)]
+        assert chat.finished_at is None  # the model holds the rest of its answer
+        assert later not in session.beside()
+    finally:
+        HOLDS[about].set()
+
+
+def test_codex_explain_shows_the_first_words_while_the_model_writes(session: Session) -> None:
+    session.open("stream.py", 2, 5)
+    explain = lambda: session.bench.run_command("Codex: Explain")  # noqa: E731
+    shown_while_held(session, explain, "def median(values):", STREAMED[0], "middle")
+    session.bench.screenshot("vscode-explanation-streaming")
+    wait_until(lambda: "".join(STREAMED) in session.beside(), 15.0, f"the whole explanation: {session.beside()!r}")
+    assert session.bench.editor_groups()[1]["tab"] == "stream.py explained.md"
+    session.bench.keys("Control+2", "Control+W")
+    wait_until(lambda: len(session.bench.editor_groups()) == 1, 5.0, "the explanation to close")
+
+
+def test_codex_translate_shows_the_first_lines_while_the_model_writes(session: Session) -> None:
+    def translate() -> None:
+        session.bench.run_command("Codex: Translate…")
+        box = session.bench.page.locator(".quick-input-widget")
+        box.get_by_text("Codex: translate the selection to which language?").wait_for(timeout=10_000)
+        session.bench.type("Go")
+        session.bench.keys("Enter")
+
+    session.open("translate.py", 2, 5)
+    shown_while_held(session, translate, "def half(x):", TRANSLATED[1].strip(), "return x / 2")
+    wait_until(lambda: "return x / 2 }" in session.beside(), 15.0, f"the whole translation: {session.beside()!r}")
+    assert "```" not in session.beside()
+    assert session.bench.editor_groups()[1]["tab"] == "translate.py in Go"
+    session.bench.keys("Control+2", "Control+W")
+    wait_until(lambda: len(session.bench.editor_groups()) == 1, 5.0, "the translation to close")
 
 
 def test_codex_edit_applies_a_versioned_edit_that_undo_reverts(session: Session) -> None:

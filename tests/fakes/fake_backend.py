@@ -40,6 +40,8 @@ from typing import Any
 MALFORMED_SSE = b"data: {not json\n\n"
 MALFORMED_NDJSON = b"{not json\n"
 DEFAULT_MODEL = "fake-model"
+#: The longest a held stream waits for its test.
+HOLD_CAP = 30.0
 
 
 @dataclass
@@ -54,7 +56,9 @@ class Reply:
     ``content_type`` also overrides a stream's ``Content-Type``. With ``drip``,
     ``chunk_delay`` is ignored. ``cut_in_event`` sends that many whole events, then
     half of the next one, and drops the connection. ``finish_reason=None`` drops the final finish event in
-    every format (no ``stop: true`` for llama.cpp, no ``done: true`` for Ollama).
+    every format (no ``stop: true`` for llama.cpp, no ``done: true`` for Ollama). With ``hold``, a stream
+    writes its first ``hold_after`` events, then waits until the event is set (30 s at most) before the rest,
+    so that a test sees what a client shows while the model is still writing.
     """
 
     chunks: list[str] = field(default_factory=lambda: ["Hello"])
@@ -77,6 +81,8 @@ class Reply:
     choices: list[list[str]] | None = None
     choice_finish: list[str | None] | None = None
     cut_in_event: int | None = None
+    hold: threading.Event | None = None
+    hold_after: int = 1
 
 
 @dataclass
@@ -493,7 +499,11 @@ async def _write_reply(
         return
     if events:
         first_event()
-    if reply.drip is not None:
+    if reply.hold is not None:
+        await _stream(writer, events[: reply.hold_after], reply.chunk_delay)
+        await asyncio.to_thread(reply.hold.wait, HOLD_CAP)
+        await _stream(writer, events[reply.hold_after :], reply.chunk_delay)
+    elif reply.drip is not None:
         await _drip(writer, b"".join(events), reply.drip)
     elif reply.hang_after is not None:
         await _stream(writer, events[: reply.hang_after], reply.chunk_delay)

@@ -4,8 +4,9 @@
  * the command palette shows the same titles from package.json, which a test keeps equal.
  *
  * The server's commands (`workspace/executeCommand`) take one argument object
- * `{uri, range, instruction?, target?}`. Explain goes through the custom request
- * `codex/explain` instead, whose answer (`{markdown}`) the extension shows itself.
+ * `{uri, range, instruction?, target?}`. Explain and Translate go through the custom
+ * requests `codex/explain` and `codex/translate` instead, whose answers the extension
+ * shows itself, growing as the pieces of them arrive.
  */
 
 export type Input = "instruction" | "target";
@@ -68,8 +69,18 @@ export function statsText(stats: Stats): string {
   );
 }
 
-/** The request that returns an explanation as Markdown. */
+/** The request that returns an explanation as Markdown (`{markdown}`). */
 export const EXPLAIN_REQUEST = "codex/explain";
+/** The request that returns a translation (`{code, languageId}`). */
+export const TRANSLATE_REQUEST = "codex/translate";
+/**
+ * A piece of an explanation or a translation, as `$/progress` on the request's
+ * `partialResultToken` while the model writes it; the pieces join into the answer's text.
+ */
+export interface StreamedPiece {
+  markdown?: string;
+  code?: string;
+}
 /** The server's progress notification. */
 export const STATUS_NOTIFICATION = "codex/status";
 

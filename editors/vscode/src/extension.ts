@@ -23,7 +23,6 @@ import {
   ACTIONS,
   ACTIONS_REQUEST,
   commandArgument,
-  EXPLAIN_REQUEST,
   prompt,
   type ServerAction,
   STATS_REQUEST,
@@ -32,7 +31,7 @@ import {
   STATUS_NOTIFICATION,
   titleOf,
 } from "./actions";
-import { Explanations, SCHEME as EXPLANATION_SCHEME } from "./explanations";
+import { Explanations, SCHEME as EXPLANATION_SCHEME, showExplanation, showTranslation } from "./explanations";
 import { findServer } from "./serverPath";
 import { needsRestart, serverSettingKeys, toServerSettings } from "./settings";
 import { type ClientState, parseStatus, type StatusParams, statusView } from "./status";
@@ -152,6 +151,24 @@ async function startClient(): Promise<void> {
     initializationOptions: serverSettings(),
     outputChannel: output,
     middleware: {
+      // Explain and Translate from a code action: shown as from the palette, growing as they are written.
+      executeCommand: (command, args, next) => {
+        const argument = args[0] as { uri?: unknown; range?: unknown; target?: unknown } | undefined;
+        const running = client;
+        const views = explanations;
+        if (args.length !== 1 || typeof argument?.uri !== "string" || !running || !views) {
+          return next(command, args);
+        }
+        const source = running.protocol2CodeConverter.asUri(argument.uri);
+        const params = { textDocument: { uri: argument.uri }, range: argument.range };
+        if (command === "codex.explain") {
+          return showExplanation(running, views, source, params);
+        }
+        if (command === "codex.translate" && typeof argument.target === "string") {
+          return showTranslation(running, views, source, { ...params, target: argument.target });
+        }
+        return next(command, args);
+      },
       workspace: {
         // The server pulls its section when a change notification carries no settings.
         configuration: (params, token, next) => {
@@ -249,20 +266,9 @@ async function explain(): Promise<void> {
     textDocument: { uri: running.code2ProtocolConverter.asUri(editor.document.uri) },
     range: selectedRange(running, editor),
   };
-  const answer = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Window, title: "Codex: explaining…", cancellable: false },
-    () => running.sendRequest<{ markdown?: string } | null>(EXPLAIN_REQUEST, params),
-  );
-  const markdown = answer?.markdown ?? "";
-  if (markdown === "") {
-    void vscode.window.showInformationMessage("Codex had no explanation for this code.");
-    return;
+  if (explanations !== undefined) {
+    await showExplanation(running, explanations, editor.document.uri, params);
   }
-  if (explanations === undefined) {
-    return;
-  }
-  const document = await vscode.workspace.openTextDocument(explanations.add(editor.document.uri, markdown));
-  await vscode.window.showTextDocument(document, { viewColumn: vscode.ViewColumn.Beside, preview: true, preserveFocus: true });
 }
 
 async function runAction(action: Action): Promise<void> {
@@ -284,6 +290,11 @@ async function runAction(action: Action): Promise<void> {
     selectedRange(running, editor),
     answer,
   );
+  if (action.serverCommand === "codex.translate" && argument.target !== undefined && explanations !== undefined) {
+    const params = { textDocument: { uri: argument.uri }, range: argument.range, target: argument.target };
+    await showTranslation(running, explanations, editor.document.uri, params);
+    return;
+  }
   // The server answers with workspace/applyEdit or window/showDocument; the client applies both.
   const title = titleOf(action, await listActions());
   await vscode.window.withProgress(

@@ -1,5 +1,8 @@
 """Actions whose answer is a new document: *Explain* (Markdown) and *Translate to…*.
 
+Both pass their text on as the model writes it (``Job.write``): the explanation's
+words, the translation's lines of code.
+
 The document is written under the cache directory (``$CODEX_LS_CACHE_DIR`` or
 the user cache directory) and shown with ``window/showDocument``; the file name
 says where the code came from, so explaining the same code again replaces it.
@@ -18,6 +21,7 @@ from ..languages import LANGUAGES, language_name
 from .ask import ask, ask_code
 from .inputs import prompt_input, require_target
 from .job import ActionFailedError, DocumentResult, Job
+from .pieces import FencedCode, Trimmed
 from .prompts import TRANSLATE_TARGETS
 from .target import Target
 
@@ -28,9 +32,12 @@ def cache_dir() -> Path:
 
 
 async def explanation(job: Job) -> tuple[Target, str]:
-    """The model's Markdown explanation of the selection or the function at the cursor."""
+    """The model's Markdown explanation of the selection or the function at the cursor.
+
+    Its text goes to ``job.write`` as the model writes it.
+    """
     target = require_target(job)
-    answer, _ = await ask(job, "explain", prompt_input(job, target))
+    answer, _ = await ask(job, "explain", prompt_input(job, target), write=Trimmed(job.write))
     if not answer.strip():
         raise ActionFailedError("the model gave no explanation")
     return target, answer.strip()
@@ -57,12 +64,19 @@ def translation_target(raw: str | None, source: str) -> str:
     raise ActionFailedError(f"cannot translate to {raw!r}; choose one of {names}")
 
 
-async def translate(job: Job) -> DocumentResult:
+async def translation(job: Job) -> tuple[Target, str, str]:
+    """The code (its lines go to ``job.write`` as the model writes them) and its language id."""
     target_language = translation_target(job.args.target, job.snapshot.language)
     target = require_target(job)
-    code, _ = await ask_code(job, "translate", prompt_input(job, target, context=False, target=target_language))
+    data = prompt_input(job, target, context=False, target=target_language)
+    code, _ = await ask_code(job, "translate", data, write=FencedCode(job.write))
     if not code.strip():
         raise ActionFailedError("the model gave no translation")
+    return target, code, target_language
+
+
+async def translate(job: Job) -> DocumentResult:
+    target, code, target_language = await translation(job)
     extension = LANGUAGES[target_language].extensions[0]
     return DocumentResult(await _write(job, "translations", target, extension, code + "\n"), code + "\n")
 

@@ -114,6 +114,9 @@ class Job:
     cache_dir: Path
     #: Progress messages for the editor (``$/progress`` report).
     report: Callable[[str], None] = lambda _: None
+    #: The text of an answer to read, piece by piece as the model writes it; the
+    #: pieces join into the result's text (an explanation's Markdown).
+    write: Callable[[str], None] = lambda _: None
     #: The client can create files through a WorkspaceEdit.
     can_create_files: bool = True
     #: A file's URI as the editor spells it.

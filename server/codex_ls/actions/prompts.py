@@ -186,7 +186,8 @@ def _substitute(template: str, values: Mapping[str, str]) -> str:
 
 # -- reading answers --------------------------------------------------------------------------
 
-_FENCE = re.compile(r"^([ \t]*)```[\w+#.-]*[ \t]*\r?$")
+#: A Markdown code fence line: its indentation, backticks and language.
+FENCE = re.compile(r"^([ \t]*)```[\w+#.-]*[ \t]*\r?$")
 _CHATTER = re.compile(
     r"^\s*(?:sure|certainly|of course|okay|ok|here(?:'s| is| are)|below is|the following)\b[^\n]*\n", re.IGNORECASE
 )
@@ -203,7 +204,7 @@ def fenced_blocks(answer: str) -> list[str]:
     current: list[str] | None = None
     indent = ""
     for line in answer.split("\n"):
-        match = _FENCE.match(line)
+        match = FENCE.match(line)
         if current is None and match is not None:
             current, indent = [], match.group(1)
         elif current is not None and match is not None and match.group(1) == indent and line.strip() == "```":

@@ -6,6 +6,24 @@ when the client supports it, and is cancellable: the client's
 ``window/workDoneProgress/cancel`` cancels the action's task, which closes the
 model stream. ``codex/status`` (``{state: "idle" | "busy" | "error", message?}``)
 goes out when an action starts, ends or fails, for status bars in editor plugins.
+While the model writes, the progress message counts the characters received
+(at most every 0.1 s); an edit is applied once, whole, at the end.
+
+Streamed text: ``codex/explain`` ``{textDocument, range, partialResultToken?}``
+answers ``{markdown}``, the whole explanation, as it always has. With a
+``partialResultToken`` the client also receives, before that answer,
+``$/progress {token, value: {markdown: piece}}`` notifications as the model
+writes: each piece follows the previous ones, and the pieces join into the
+answer's ``markdown`` exactly. ``codex/translate`` ``{textDocument, range,
+target, partialResultToken?}`` answers ``{code, languageId}``, and its pieces
+``{code: piece}`` are the lines of the code as the model completes them (the
+pieces join into ``code`` when the model fences its code, as it is asked to;
+the answer is the whole translation in any case). Pieces are sent at most every
+0.1 s, the first at once (``partials.py``). Cancelling the request
+(``$/cancelRequest``) or its progress stops the generation: the model stream is
+closed and no piece is sent after that. (LSP's own partial results leave the
+final answer empty; here it stays whole so that a client that ignores the
+pieces still works.)
 
 An action's work runs in its own task under :class:`Feedback` (progress,
 status, cancellation). Failures never escape: they end the progress, send
@@ -28,7 +46,7 @@ from typing import Any, TypeVar
 from lsprotocol import types
 from pygls.uris import from_fs_path, to_fs_path
 
-from ..actions.documents import cache_dir, explanation
+from ..actions.documents import cache_dir, explanation, translation
 from ..actions.edits import edited_uris
 from ..actions.job import (
     ActionArgs,
@@ -46,6 +64,7 @@ from ..actions.specs import ACTIONS
 from ..errors import AuthenticationError, CodexError, user_message
 from ..languages import language_of
 from ..tasks import cancel_once, join
+from .partials import partial_text
 from .server import CodexLanguageServer, relative_path
 
 log = logging.getLogger(__name__)
@@ -130,14 +149,55 @@ class ActionRunner:
 
         return await self.supervise(f"Codex: {ACTIONS[name].title}", work)
 
-    async def explain_markdown(self, args: ActionArgs) -> str | None:
-        """``codex/explain``: the explanation's Markdown, without a document."""
+    async def explain_markdown(self, args: ActionArgs, partial_token: int | str | None = None) -> str | None:
+        """``codex/explain``: the explanation's Markdown, without a document.
 
-        async def work(feedback: Feedback) -> str:
-            _, markdown = await explanation(self.job(args, feedback))
+        With ``partial_token`` its pieces go out as ``$/progress`` while the model writes.
+        """
+
+        async def explain(job: Job) -> str:
+            _, markdown = await explanation(job)
             return markdown
 
-        return await self.supervise("Codex: Explain", work)
+        return await self.streamed("Codex: Explain", args, partial_token, "markdown", explain)
+
+    async def translated_code(self, args: ActionArgs, partial_token: int | str | None = None) -> tuple[str, str] | None:
+        """``codex/translate``: the translation's code and language id, without a document.
+
+        With ``partial_token`` its lines go out as ``$/progress`` while the model writes.
+        """
+
+        async def translate(job: Job) -> tuple[str, str]:
+            _, code, language = await translation(job)
+            return code, language
+
+        return await self.streamed(f"Codex: {ACTIONS['codex.translate'].title}", args, partial_token, "code", translate)
+
+    async def streamed(
+        self,
+        title: str,
+        args: ActionArgs,
+        partial_token: int | str | None,
+        key: str,
+        compute: Callable[[Job], Awaitable[T]],
+    ) -> T | None:
+        """An action whose text is sent as ``$/progress {token, value: {key: piece}}`` while the model writes."""
+        send = None if partial_token is None else self.partial_sender(partial_token, key)
+
+        async def work(feedback: Feedback) -> T:
+            with partial_text(send) as write:
+                return await compute(self.job(args, feedback, write))
+
+        return await self.supervise(title, work)
+
+    def partial_sender(self, token: int | str, key: str) -> Callable[[str], None]:
+        """Sends a piece of text as ``$/progress {token, value: {key: piece}}``."""
+
+        def send(piece: str) -> None:
+            if not self.ls.closing:
+                self.ls.progress(types.ProgressParams(token=token, value={key: piece}))
+
+        return send
 
     # -- supervision -----------------------------------------------------------------------
 
@@ -205,7 +265,7 @@ class ActionRunner:
                 return True
         return False
 
-    def job(self, args: ActionArgs, feedback: Feedback) -> Job:
+    def job(self, args: ActionArgs, feedback: Feedback, write: Callable[[str], None] | None = None) -> Job:
         ls = self.ls
         chat, old = ls.actions.chat_backend(ls.config, ls.chat_backend_factory)
         if old is not None:
@@ -218,6 +278,7 @@ class ActionRunner:
             completer=Completer(ls.completion.backend, ls.completion.template),
             cache_dir=cache_dir(),
             report=feedback.report,
+            write=write or (lambda _: None),
             can_create_files=self._can_create_files(),
             uri_of=lambda path: from_fs_path(str(path)) or path.as_uri(),
             opened=self.opened,

@@ -1,8 +1,10 @@
 --- `:[range]Codex {action}`: the server's code actions, on the lines of the range,
 --- or without a range at the cursor (the server then takes the function there).
 ---
---- Explain asks `codex/explain` and shows the Markdown answer in a scratch window;
---- the others run `workspace/executeCommand` with one argument object
+--- Explain and Translate ask `codex/explain` and `codex/translate` and show the answer
+--- in a scratch window, which grows as the server writes it: the request carries a
+--- `partialResultToken`, and each `$/progress` on it holds the next piece
+--- (`M.progress_handler`); the answer is the whole text. The others run `workspace/executeCommand` with one argument object
 --- `{uri, range, instruction?, target?}`, and the server answers with
 --- `workspace/applyEdit` or `window/showDocument`, which Neovim's own handlers apply.
 
@@ -39,19 +41,37 @@ function M.line_range(bufnr, first, last, encoding)
   return { start = { line = first - 1, character = 0 }, ["end"] = { line = last - 1, character = character } }
 end
 
----@param markdown string
+---@class codex.View A scratch buffer that shows an answer to read.
+---@field name string The buffer's name.
+---@field key string The field of the answer, and of each piece, that holds the text.
+---@field event string The `User` event fired on each change.
+---@field what string What it is, for messages.
+
+---@type table<string, codex.View>
+local views = {
+  explain = { name = "codex://explanation", key = "markdown", event = "CodexExplanation", what = "explanation" },
+  translate = { name = "codex://translation", key = "code", event = "CodexTranslation", what = "translation" },
+}
+
+--- Show `text` in the view's scratch buffer (split beside the code), then fire its `User`
+--- event with `{ bufnr, done }` (`done`: the whole answer, not a part still being written).
+---@param view codex.View
+---@param text string
+---@param done boolean
+---@param filetype string
 ---@return integer bufnr
-local function show_explanation(markdown)
-  local name = "codex://explanation"
-  local bufnr = vim.fn.bufnr(name)
+local function show(view, text, done, filetype)
+  local bufnr = vim.fn.bufnr(view.name)
   if bufnr == -1 then
     bufnr = api.nvim_create_buf(false, true)
-    api.nvim_buf_set_name(bufnr, name)
-    vim.bo[bufnr].filetype = "markdown"
+    api.nvim_buf_set_name(bufnr, view.name)
     vim.bo[bufnr].bufhidden = "hide"
   end
+  if vim.bo[bufnr].filetype ~= filetype then
+    vim.bo[bufnr].filetype = filetype
+  end
   vim.bo[bufnr].modifiable = true
-  api.nvim_buf_set_lines(bufnr, 0, -1, false, vim.split(markdown, "\n", { plain = true }))
+  api.nvim_buf_set_lines(bufnr, 0, -1, false, vim.split(text, "\n", { plain = true }))
   vim.bo[bufnr].modifiable = false
   local win = vim.fn.bufwinid(bufnr)
   if win == -1 then
@@ -62,26 +82,89 @@ local function show_explanation(markdown)
     vim.wo[win].linebreak = true
     vim.cmd("wincmd p")
   end
+  api.nvim_exec_autocmds("User", { pattern = view.event, modeline = false, data = { bufnr = bufnr, done = done } })
   return bufnr
 end
 
+--- What receives the pieces of each answer being written, by its partialResultToken.
+---@type table<string, fun(value: table)>
+local partials = {}
+local requests = 0
+
+--- `handlers["$/progress"]` of the LSP config: a piece of an explanation or a translation
+--- goes to its scratch buffer; any other progress (the server's work-done progress) to
+--- Neovim's handler.
+---@param err lsp.ResponseError?
+---@param params lsp.ProgressParams
+---@param ctx lsp.HandlerContext
+---@param config table?
+function M.progress_handler(err, params, ctx, config)
+  local receive = type(params) == "table" and partials[params.token] or nil
+  if not receive then
+    return vim.lsp.handlers["$/progress"](err, params, ctx, config)
+  end
+  if type(params.value) == "table" then
+    receive(params.value)
+  end
+end
+
+--- Ask `method` and show its answer in `view` as the model writes it, then whole.
+---@param client vim.lsp.Client
+---@param bufnr integer
+---@param method string
+---@param params table
+---@param view codex.View
+---@param filetype string The buffer's filetype until the answer names its language.
+local function read(client, bufnr, method, params, view, filetype)
+  requests = requests + 1
+  local token = ("codex-read-%d"):format(requests)
+  local written = ""
+  partials[token] = function(value)
+    local piece = value[view.key]
+    if type(piece) == "string" and piece ~= "" then
+      written = written .. piece
+      show(view, written, false, filetype)
+    end
+  end
+  params.partialResultToken = token
+  client:request(method, params, function(err, result)
+    partials[token] = nil
+    if err then
+      -- Cancelled or failed: the server has said why; what was written stays.
+      if written == "" then
+        vim.notify(("codex: %s failed: %s"):format(view.what, err.message or vim.inspect(err)), vim.log.levels.ERROR)
+      end
+      return
+    end
+    local text = type(result) == "table" and result[view.key] or nil
+    if type(text) ~= "string" or text == "" then
+      if written == "" then
+        vim.notify(("codex: no %s for this code"):format(view.what), vim.log.levels.INFO)
+      end
+      return
+    end
+    show(view, text, true, type(result.languageId) == "string" and result.languageId or filetype)
+  end, bufnr)
+end
+
+--- `codex/explain`: the Markdown in a scratch split that grows as the model writes.
 ---@param client vim.lsp.Client
 ---@param bufnr integer
 ---@param range lsp.Range
 function M.explain(client, bufnr, range)
   local params = { textDocument = { uri = vim.uri_from_bufnr(bufnr) }, range = range }
-  client:request("codex/explain", params, function(err, result)
-    if err then
-      vim.notify("codex: explain failed: " .. (err.message or vim.inspect(err)), vim.log.levels.ERROR)
-      return
-    end
-    local markdown = type(result) == "table" and result.markdown or nil
-    if type(markdown) ~= "string" or markdown == "" then
-      vim.notify("codex: no explanation for this code", vim.log.levels.INFO)
-      return
-    end
-    show_explanation(markdown)
-  end, bufnr)
+  read(client, bufnr, "codex/explain", params, views.explain, "markdown")
+end
+
+--- `codex/translate`: the code in a scratch split that grows as the model writes it,
+--- with the filetype of the language it was translated to.
+---@param client vim.lsp.Client
+---@param bufnr integer
+---@param range lsp.Range
+---@param target string
+function M.translate(client, bufnr, range, target)
+  local params = { textDocument = { uri = vim.uri_from_bufnr(bufnr) }, range = range, target = target }
+  read(client, bufnr, "codex/translate", params, views.translate, "")
 end
 
 ---@param client vim.lsp.Client
@@ -135,6 +218,10 @@ function M.run(name, first, last)
   end
   vim.ui.input({ prompt = action.prompt }, function(answer)
     if answer and vim.trim(answer) ~= "" then
+      if name == "translate" then
+        M.translate(client, bufnr, range, answer)
+        return
+      end
       argument[action.input] = answer
       execute(client, bufnr, action, argument)
     end

@@ -112,7 +112,10 @@ function M.setup(opts)
     -- workspace/configuration: change it with require("codex").set_settings().
     settings = { codexLs = as_object(settings) },
     capabilities = { textDocument = { inlineCompletion = { dynamicRegistration = false } } },
-    handlers = { ["codex/status"] = require("codex.status").handler },
+    handlers = {
+      ["codex/status"] = require("codex.status").handler,
+      ["$/progress"] = require("codex.actions").progress_handler,
+    },
     -- A server that dies is started again, with a growing delay and a message.
     on_init = require("codex.restart").on_init,
     on_exit = require("codex.restart").on_exit(config.name),
