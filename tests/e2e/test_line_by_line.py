@@ -9,6 +9,7 @@ without a second backend request, and typing anything else closes the stream.
 from __future__ import annotations
 
 import asyncio
+import threading
 
 from pytest_lsp import LanguageClient
 
@@ -24,7 +25,7 @@ async def test_the_first_line_comes_before_the_stream_ends_and_the_next_after_it
     client: LanguageClient, fake: FakeBackend
 ) -> None:
     # Two lines, then the model is slow: it has not written the third when the user acts.
-    fake.push(Reply(choices=[BODY], chunk_delay=0.05, hang_after=2))
+    fake.push(Reply(choices=[BODY], chunk_delay=0.05, hold=threading.Event(), hold_after=2))
     uri = open_document(client, SOURCE)
     assert texts(await inline(client, uri, 1, 4)) == ["x = w"]
     type_text(client, uri, 2, 1, 4, "x = w")  # Tab

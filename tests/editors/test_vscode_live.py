@@ -37,7 +37,11 @@ STREAMED = ("`median` sorts the values", " and returns the one in the middle.")
 #: A translation the model writes a line at a time; its last lines only once the test lets it.
 TRANSLATED = ("```go\n", "func half(x float64) float64 {\n", "\treturn x / 2\n", "}\n```\n")
 #: What holds back the rest of an answer after its first words, by the code the answer is about.
-HOLDS = {"def median(values):": threading.Event(), "def half(x):": threading.Event()}
+HOLDS = {
+    "def median(values):": threading.Event(),
+    "def half(x):": threading.Event(),
+    "def lines(w):": threading.Event(),
+}
 
 FILES = {
     "typing.py": "def total(a, b):\n    \n",
@@ -48,6 +52,7 @@ FILES = {
     "escape.py": "def dismiss(a, b):\n    \n",
     "multi.py": "def product(a, b):",
     "partial.py": "def area(w, h):",
+    "lines.py": "def lines(w):",
     "decide.py": "def decide(a, b):\n    \n",
     "explain.py": "def mean(values):\n    return sum(values) / len(values)\n",
     "stream.py": "def median(values):\n    return sorted(values)[len(values) // 2]\n",
@@ -78,6 +83,11 @@ COMPLETIONS: list[tuple[str, str | Reply]] = [
     *typed_towards("def dismiss(a, b):\n    ", "return ", "a + b"),
     ("def product(a, b):\n    ", "result = a * b\n    return result\n"),
     ("def area(w, h):\n    ", "product = w * h\n    return product"),
+    # A body the model writes a line at a time: the second line only once the test lets it.
+    (
+        "def lines(w):\n    ",
+        Reply(choices=[["width = w * 2\n", "    return width\n"]], hold=HOLDS["def lines(w):"], hold_after=1),
+    ),
     *typed_towards("def decide(a, b):\n    ", "return ", "a + b"),
     *typed_towards("def configured(a, b):\n    ", "return ", "a * b"),
     *typed_towards("def survive(a, b):\n    ", "return ", "a + b"),
@@ -352,6 +362,21 @@ def test_a_multiline_suggestion_is_drawn_over_several_lines_and_accepted_whole(s
     assert session.bench.visible_lines()[:3] == ["def product(a, b):", "    result = a * b", "    return result"]
     session.bench.save()
     assert session.on_disk("multi.py") == "def product(a, b):\n    result = a * b\n    return result"
+
+
+def test_a_body_arrives_line_by_line_and_tab_takes_each_line_from_one_model_call(session: Session) -> None:
+    session.open("lines.py", 1, 14)
+    session.bench.keys("Enter")
+    # The first line is shown while the model has not written the second.
+    session.ghost("width = w * 2")
+    session.bench.keys("Tab")
+    session.bench.wait_for_no_ghost()
+    HOLDS["def lines(w):"].set()
+    session.ghost("\n    return width")
+    session.bench.keys("Tab")
+    session.bench.wait_for_no_ghost()
+    assert session.bench.visible_lines()[:3] == ["def lines(w):", "    width = w * 2", "    return width"]
+    assert len(session.model_calls("def lines(w):")) == 1
 
 
 def test_accept_next_word_then_next_line_then_tab_cost_one_model_call(session: Session) -> None:

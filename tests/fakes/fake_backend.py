@@ -72,8 +72,6 @@ class Reply:
     malformed_at: int | None = None
     hang: bool = False
     hang_after_headers: bool = False
-    #: A stream writes that many events, then waits until the client leaves.
-    hang_after: int | None = None
     raw_body: bytes | None = None
     content_type: str | None = None
     logprobs: list[float] | None = None
@@ -505,9 +503,6 @@ async def _write_reply(
         await _stream(writer, events[reply.hold_after :], reply.chunk_delay)
     elif reply.drip is not None:
         await _drip(writer, b"".join(events), reply.drip)
-    elif reply.hang_after is not None:
-        await _stream(writer, events[: reply.hang_after], reply.chunk_delay)
-        await _forever()
     else:
         await _stream(writer, events, reply.chunk_delay)
     completing()
