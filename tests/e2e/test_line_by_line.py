@@ -24,20 +24,34 @@ BODY = ["x = w\n", "    y = h\n", "    z = x * y\n", "    print(z)\n", "    retu
 async def test_the_first_line_comes_before_the_stream_ends_and_the_next_after_it_is_taken(
     client: LanguageClient, fake: FakeBackend
 ) -> None:
-    # Two lines, then the model is slow: it has not written the third when the user acts.
-    fake.push(Reply(choices=[BODY], chunk_delay=0.05, hold=threading.Event(), hold_after=2))
+    # The model writes the first line, then is slow: the second comes only once the test lets it.
+    more = threading.Event()
+    fake.push(Reply(choices=[BODY], chunk_delay=0.05, hold=more, hold_after=1))
     uri = open_document(client, SOURCE)
     assert texts(await inline(client, uri, 1, 4)) == ["x = w"]
-    type_text(client, uri, 2, 1, 4, "x = w")  # Tab
-    assert texts(await inline(client, uri, 1, 9)) == ["\n    y = h"]
-    assert len(fake.requests) == 1
     assert fake.requests[0].finished_at is None  # the model is still writing
-    type_text(client, uri, 3, 1, 9, "\n    q")  # the user writes something else
-    request = await asyncio.to_thread(fake.wait_for_disconnect, 0)
-    assert not request.completed
+    type_text(client, uri, 2, 1, 4, "x = w")  # Tab
+    after_tab = asyncio.ensure_future(inline(client, uri, 1, 9))
+    await asyncio.sleep(0.1)
+    more.set()
+    # The line written since, and any others the stream holds by the time it is asked.
+    (shown,) = texts(await after_tab)
+    assert shown.startswith("\n    y = h")
+    assert "".join(BODY).startswith("x = w" + shown)
+    assert len(fake.requests) == 1
     counts = await stats(client)
     assert counts["early_lines"] == 2
     assert counts["model"] == 1
+
+
+async def test_typing_against_the_first_line_closes_its_stream(client: LanguageClient, fake: FakeBackend) -> None:
+    fake.push(Reply(choices=[BODY], chunk_delay=0.05, hold=threading.Event(), hold_after=1))
+    uri = open_document(client, SOURCE)
+    assert texts(await inline(client, uri, 1, 4)) == ["x = w"]
+    type_text(client, uri, 2, 1, 4, "q")  # the user writes something else
+    request = await asyncio.to_thread(fake.wait_for_disconnect, 0)
+    assert not request.completed
+    counts = await stats(client)
     assert counts["closed_contradicted"] == 1
 
 

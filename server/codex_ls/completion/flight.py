@@ -36,6 +36,9 @@ log = logging.getLogger(__name__)
 #: its debounce), and a busy server reads it later still: the floor covers both.
 GRACE_MIN = 0.15
 GRACE_MAX = 0.3
+#: A generation's whole lines are an early answer only once it has run this long (s): a
+#: model that writes the whole block by then shows it whole, its last line included.
+EARLY_AFTER = 0.25
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,8 @@ class Generation:
     """A model call in flight for one document."""
 
     anchor: Anchor
+    #: When (event loop time) it began.
+    began: float = field(default_factory=lambda: asyncio.get_running_loop().time())
     #: Raw text of the first sample streamed so far, for deciding whether the typing agrees with it.
     streamed: list[str] = field(default_factory=list)
     task: asyncio.Task[Finished] = field(init=False)
@@ -225,14 +230,16 @@ class InFlight:
         generation.end_grace()
         try:
             tried: str | None = None
+            loop = asyncio.get_running_loop()
             while early is not None and not generation.task.done():
-                lines = generation.lines_beyond(early.after)
+                wait = generation.began + EARLY_AFTER - loop.time()
+                lines = generation.lines_beyond(early.after) if wait <= 0 else None
                 if lines is not None and lines != tried and (found := early.shape(lines)):
                     generation.answered_early = True
                     return EarlyLines(found)
                 tried = lines
                 either: set[asyncio.Future[Any]] = {generation.task, generation.next_delta()}
-                await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
+                await asyncio.wait(either, timeout=wait if wait > 0 else None, return_when=asyncio.FIRST_COMPLETED)
             return await asyncio.shield(generation.task)
         except asyncio.CancelledError:
             if generation.task.cancelled() and not current.cancelling():

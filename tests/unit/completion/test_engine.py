@@ -298,22 +298,32 @@ async def test_a_typist_sees_the_lines_a_block_has_so_far_and_the_rest_later() -
 
 async def test_a_block_is_answered_line_by_line_as_each_is_taken_from_one_stream() -> None:
     body = "x = 1\n    y = 2\n    return y\n"
-    backend = ScriptedBackend(body, delay=0.01, hold_after=len("x = 1\n    y = 2\n"))
+    backend = ScriptedBackend(body, delay=0.01, hold_after=len("x = 1\n"))
     engine = engine_with(backend)
-    # The first line is the answer as soon as it is written; the stream goes on.
+    # The first line is the answer while the model is slow to write more; the stream goes on.
     (first,) = (await engine.complete(in_body("    "))).suggestions
     assert first.text == "x = 1"
     assert engine.counts["early_lines"] == 1
-    await backend.held.wait()
     # Taken (Tab): the next request gets the line written since, from the same stream.
-    (second,) = (await engine.complete(in_body("    x = 1"))).suggestions
-    assert second.text == "\n    y = 2"
+    after_tab = asyncio.ensure_future(engine.complete(in_body("    x = 1")))
+    await asyncio.sleep(0)
     backend.go.set()
+    (second,) = (await after_tab).suggestions
+    assert second.text == "\n    y = 2"
     # Taken again: the rest, once the stream has ended.
+    await asyncio.sleep(0.3)
     (rest,) = (await engine.complete(in_body("    x = 1\n    y = 2"))).suggestions
     assert rest.text == "\n    return y"
     assert len(backend.calls) == 1
     assert backend.closed_early == 0
+
+
+async def test_a_block_written_quickly_is_shown_whole_its_last_line_too() -> None:
+    backend = ScriptedBackend("x = 1\n    return x", delay=0.001)
+    engine = engine_with(backend)
+    (whole,) = (await engine.complete(in_body("    "))).suggestions
+    assert whole.text == "x = 1\n    return x"
+    assert engine.counts["early_lines"] == 0
 
 
 async def test_the_lines_shown_early_keep_their_stream_past_the_grace_until_the_typing_leaves_them() -> None:
