@@ -204,6 +204,15 @@ async def test_mid_stream_error_event_is_reported(fake: FakeBackend) -> None:
         await collect(make("openai", fake))
 
 
+@pytest.mark.parametrize("kind", KINDS)
+async def test_an_empty_answer_is_an_error_that_names_the_context(kind: str, fake: FakeBackend) -> None:
+    # llama_cpp.server's answer to a streamed prompt longer than its context: 200, and no byte.
+    fake.push(Reply(raw_body=b"", content_type="text/event-stream"))
+    with pytest.raises(StreamProtocolError, match=r"nothing at all.*completion\.contextTokens"):
+        await collect(make(kind, fake))
+    assert len(fake.requests) == 1
+
+
 async def test_a_non_sse_body_is_an_error(fake: FakeBackend) -> None:
     fake.push(Reply(raw_body=b"<html>gateway</html>", content_type="text/html"))
     with pytest.raises(StreamProtocolError):

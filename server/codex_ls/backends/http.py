@@ -1,6 +1,9 @@
 """The HTTP backends' request: endpoints tried in order with failover, retries before the first byte,
 one deadline across all tries.
 
+A 200 with an empty body is an error: no stream protocol answers so, and the one server
+seen doing it (llama_cpp.server, for a prompt longer than its context) means a failure.
+
 A request is retried (429, 5xx, timeouts, refused connections) only before its
 first byte of answer: once text has been shown, a retry would show different
 text. ``Retry-After`` is honoured up to ``backend.tuning.maxRetryWait``; otherwise the
@@ -28,7 +31,7 @@ from contextlib import aclosing
 from typing import Any
 
 from ..config import BackendConfig
-from ..errors import BackendError, BackendStatusError
+from ..errors import BackendError, BackendStatusError, StreamProtocolError
 from .base import CacheLayout
 from .http_errors import backoff, display_url, fails_over
 from .http_exchange import PooledClient
@@ -85,6 +88,12 @@ class HttpTransport:
                     async for chunk in chunks:
                         started = True
                         yield chunk
+                if not started:
+                    raise StreamProtocolError(
+                        f"{display_url(base)} answered with nothing at all, as some servers (llama_cpp.server) answer "
+                        "a prompt longer than the model's context: lower completion.contextTokens or give the model "
+                        "a larger context"
+                    )
                 self._set_aside.pop(base, None)
                 return
             except BackendError as exc:
