@@ -35,6 +35,7 @@ from ..errors import BackendError, BackendStatusError, StreamProtocolError
 from .base import CacheLayout
 from .http_errors import backoff, display_url, fails_over
 from .http_exchange import PooledClient
+from .sse import ServerSentEvent, SSEDecoder, json_event
 
 log = logging.getLogger(__name__)
 
@@ -134,6 +135,18 @@ class HttpBackend:
 
     async def prepare(self, *prompts: str) -> None:
         """Nothing to load; a server caches prompts itself."""
+
+    async def answer(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        """One unstreamed answer's JSON object, for the doctor's probes (``codex-ls doctor``)."""
+        events: list[ServerSentEvent] = []
+        decoder = SSEDecoder()
+        async with aclosing(self.transport.stream(path, {**body, "stream": False})) as chunks:
+            async for chunk in chunks:
+                events += decoder.feed(chunk)
+        events += decoder.close()
+        if not events:
+            raise StreamProtocolError(f"{path} gave no answer")
+        return json_event(events[0].data)
 
     async def aclose(self) -> None:
         await self.transport.aclose()

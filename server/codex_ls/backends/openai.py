@@ -130,4 +130,33 @@ class OpenAIBackend(HttpBackend):
                 f"backend.model {self.config.model!r} is not served at {display_url(self.config.base_url)}; "
                 f"it serves: {', '.join(map(str, ids[:10]))}"
             )
-        return f"{display_url(self.config.base_url)} answers; models: {', '.join(map(str, ids[:10])) or 'none listed'}"
+        said = f"{display_url(self.config.base_url)} answers; models: {', '.join(map(str, ids[:10])) or 'none listed'}"
+        if self.config.fim != "suffix":
+            return said
+        honoured = await self.reads_suffix()
+        if honoured is False:
+            raise BackendError(
+                f"{display_url(self.config.base_url)} ignores the suffix field: with backend.fim 'suffix' the model "
+                "continues the prefix instead of filling in the middle; set backend.fim to 'template'"
+            )
+        return said + ("; it reads the suffix field" if honoured else "; whether it reads the suffix field: unknown")
+
+    async def reads_suffix(self) -> bool | None:
+        """Whether the server puts the ``suffix`` field in the prompt: the prompt tokens it counts for one
+        token of answer, with a suffix and without (``None`` where it does not count them)."""
+        body = {"model": self.config.model, "prompt": SUFFIX_PROBE[0], "max_tokens": 1, "temperature": 0.0}
+        without = _prompt_tokens(await self.answer("/completions", body))
+        with_suffix = _prompt_tokens(await self.answer("/completions", {**body, "suffix": SUFFIX_PROBE[1]}))
+        if without is None or with_suffix is None:
+            return None
+        return with_suffix > without
+
+
+#: The doctor's probe of the suffix field: a prefix, and a suffix of a few lines.
+SUFFIX_PROBE = ("def area(r):\n    return ", "\n\n\nprint(area(2.0))\nprint(area(3.0))\n")
+
+
+def _prompt_tokens(answer: dict[str, Any]) -> int | None:
+    usage = answer.get("usage")
+    count = usage.get("prompt_tokens") if isinstance(usage, dict) else None
+    return count if isinstance(count, int) else None
