@@ -480,6 +480,31 @@ async def test_an_answer_within_max_tokens_is_never_cut(fake: FakeBackend) -> No
     assert joined(await collect(make("openai", fake))) == ("12345678" * 32, "stop")
 
 
+async def test_a_request_cancelled_before_the_answer_starts_hangs_up(fake: FakeBackend) -> None:
+    # llama-server answers only once it has evaluated the prompt: a client that leaves before must
+    # hang up then, or the engine evaluates a prompt nobody waits for.
+    fake.push(Reply(hang=True))
+    config = BackendConfig(kind="openai", url=fake.openai_url, model="m", max_retries=0, request_timeout=30.0)
+    transport = HttpTransport(config, sleep=Sleeps())
+    backend = OpenAIBackend(config, transport)
+
+    async def read() -> None:
+        async for _ in backend.stream(REQUEST):
+            pass
+
+    reader = asyncio.ensure_future(read())
+    try:
+        await asyncio.to_thread(fake.wait_for_requests, 1, 5.0)
+        reader.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await reader
+        request = await asyncio.to_thread(fake.wait_for_disconnect, 0, 2.0)
+        assert not request.completed
+        await assert_pool_empty(transport, fake)
+    finally:
+        await backend.aclose()
+
+
 async def test_a_cancelled_reader_hangs_up_before_it_runs_again(fake: FakeBackend) -> None:
     fake.push(Reply(chunks=["x"] * 100, chunk_delay=0.05))
     backend = make("openai", fake)
