@@ -38,6 +38,8 @@ class Exchange:
     started: float
     ended: float | None = None
     status: int | None = None
+    #: When the engine's head arrived (llama-server sends it with the first token).
+    head_at: float | None = None
     #: The client went away before the answer ended.
     client_left: bool = False
     #: The engine could not be reached.
@@ -120,7 +122,7 @@ class Relay:
             if head is None:
                 exchange.client_left = True
                 return
-            exchange.status = int(head.split(b" ", 2)[1])
+            exchange.status, exchange.head_at = int(head.split(b" ", 2)[1]), time.monotonic()
             writer.write(_close(head))
             while True:
                 chunk = await _unless_left(leaving, engine.read(65536))
