@@ -34,13 +34,16 @@ Phases (``--phases``):
   killed mid-run. Per user: seconds from the kill to the first suggestion, from the
   second engine.
 
-``--layout cache`` runs the servers with the KV-cache layout that the embedded
-backend uses (``CacheLayout``: a head that stays put, the typed part of the line
-last, at most 512 characters of suffix); for ``llamacpp`` the typed part travels in
-``/infill``'s ``prompt`` field, which llama-server puts after the FIM middle token.
+``--layout cache`` runs the servers as they are: for ``openai``, the prompt laid out for
+the engine's prompt cache (``backends.http.SERVER_CACHE_LAYOUT``: a head that stays
+put, the typed part of the line last, after the FIM middle token, at most 512
+characters of suffix); ``llamacpp`` keeps the template's layout (``/infill`` has no
+place for the typed part after the middle token). ``--layout plain`` runs them with the
+FIM template's own layout for both kinds: the typed character at the end of the prefix,
+the window's share of suffix.
 
     python -m bench.team [--users 8] [--keys 120] [--ms-per-key 120] [--parallel 4]
-                         [--kind llamacpp|openai] [--layout default|cache] [--phases alone,team,restart,failover]
+                         [--kind llamacpp|openai] [--layout plain|cache] [--phases alone,team,restart,failover]
                          [--samples 3] [--warm-seconds 120]
 """
 
@@ -67,22 +70,13 @@ from bench.common import RESULTS, command
 from bench.replay import VSCODE_DEBOUNCE, Answered, EditorRequests, Key, Region, keystrokes, regions
 from bench.team_figures import summary
 
-#: The servers' Python, with the KV-cache layout switched on for the HTTP backends (``--layout cache``).
-CACHE_LAYOUT = """
+#: The servers' Python with the FIM template's own layout for the HTTP backends (``--layout plain``).
+PLAIN_LAYOUT = """
 import sys
-from codex_ls.backends.base import CacheLayout
 from codex_ls.backends.llamacpp import LlamaCppBackend
 from codex_ls.backends.openai import OpenAIBackend
-from codex_ls.completion.window import split_typed
 from codex_ls.cli.main import main
-layout = CacheLayout(suffix_chars=512, typed_last=True, cold_tokens=0)
-OpenAIBackend.cache_layout = LlamaCppBackend.cache_layout = layout
-infill_body = LlamaCppBackend.body
-def typed_last(self, request):
-    body = infill_body(self, request)
-    body["input_prefix"], body["prompt"] = split_typed(request.prefix)
-    return body
-LlamaCppBackend.body = typed_last
+OpenAIBackend.cache_layout = LlamaCppBackend.cache_layout = None
 sys.exit(main())
 """
 
@@ -147,7 +141,7 @@ class User:
             self.edits_asked += 1
             return types.ApplyWorkspaceEditResult(applied=False, failure_reason="the benchmark applies no edits")
 
-        args = ["-c", CACHE_LAYOUT] if layout == "cache" else ["-m", "codex_ls"]
+        args = ["-c", PLAIN_LAYOUT] if layout == "plain" else ["-m", "codex_ls"]
         await self.client.start_io(sys.executable, *args, "--stdio", "--log-level", "warning", env=loopback_env())
         self.drain = asyncio.ensure_future(self._drain())
         await self.client.initialize_async(
@@ -241,8 +235,9 @@ def settings(user: User, args: argparse.Namespace) -> dict[str, Any]:
     backend: dict[str, Any] = {"kind": args.kind, "url": urls[0], "model": ALIAS}
     if len(urls) > 1:
         backend["fallbackUrls"] = urls[1:]
-    # The warm-up's answer may take longer than an editor's deadline on a slow engine.
+    # The warm-up's answer may take longer than an editor's deadline, and a request's, on a slow engine.
     completion = {"samples": args.samples, "timeout": max(30.0, args.warm_seconds)}
+    backend["requestTimeout"] = max(60.0, args.warm_seconds)
     return {"backend": backend, "completion": completion}
 
 
@@ -302,7 +297,10 @@ async def main() -> None:
     parser.add_argument("--parallel", type=int, default=4, help="llama-server's slots")
     parser.add_argument("--ctx-size", type=int, default=8192, help="llama-server's context, shared by its slots")
     parser.add_argument("--kind", choices=["llamacpp", "openai"], default="llamacpp")
-    parser.add_argument("--layout", choices=["default", "cache"], default="default")
+    parser.add_argument(
+        "--layout", choices=["plain", "cache"], default="cache",
+        help="the FIM template's own layout, or the one for the server's prompt cache (codex-ls's)",
+    )  # fmt: skip
     parser.add_argument("--phases", default="alone,team,restart,failover")
     parser.add_argument("--down-seconds", type=float, default=3.0, help="how long the engine stays dead")
     parser.add_argument("--seed", type=int, default=13)

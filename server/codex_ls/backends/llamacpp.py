@@ -2,7 +2,12 @@
 
 The server applies the model's own FIM template; other open files travel as
 ``input_extra`` chunks, and ``cache_prompt`` keeps the evaluated prompt in the
-server's KV cache between keystrokes.
+server's KV cache between keystrokes. The prompt keeps the template's own layout: the
+typed part of the cursor line cannot go last, since llama-server puts ``/infill``'s
+``prompt`` at the end of the prefix, before the suffix (``format_prompt_infill``), and
+a window laid out for the cache otherwise (a head that stays put, 512 characters of
+suffix) halved the prompt tokens of a request but tripled the requests, for no more
+suggestions in time (bench/results/engines.md).
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ from typing import Any
 from ..config import BackendConfig
 from ..errors import BackendError, BackendStatusError
 from .base import Delta, GenerationRequest, fan_out, with_stops
-from .http import HttpBackend, HttpTransport
+from .http import SERVER_CACHE_LAYOUT, HttpBackend, HttpTransport
 from .http_errors import display_url
 from .sse import ServerSentEvent, decode_sse, json_event
 
@@ -66,6 +66,7 @@ def _logprob(logprobs: Any) -> tuple[float | None, int]:
 
 class OpenAIBackend(HttpBackend):
     name = "openai"
+    cache_layout = SERVER_CACHE_LAYOUT
 
     def __init__(self, config: BackendConfig, transport: HttpTransport | None = None) -> None:
         super().__init__(config, transport)
