@@ -26,7 +26,7 @@ from codex_ls.errors import (
     StreamProtocolError,
 )
 from codex_ls.tasks import cancel_once
-from tests.fakes.backends import REQUEST, Sleeps, collect, joined, make
+from tests.fakes.backends import REQUEST, Sleeps, collect, joined, left_before_the_answer, make
 from tests.fakes.fake_backend import FakeBackend, Reply
 
 KINDS = [pytest.param(k, id=k) for k in ("openai", "llamacpp", "ollama")]
@@ -487,18 +487,8 @@ async def test_a_request_cancelled_before_the_answer_starts_hangs_up(fake: FakeB
     config = BackendConfig(kind="openai", url=fake.openai_url, model="m", max_retries=0, request_timeout=30.0)
     transport = HttpTransport(config, sleep=Sleeps())
     backend = OpenAIBackend(config, transport)
-
-    async def read() -> None:
-        async for _ in backend.stream(REQUEST):
-            pass
-
-    reader = asyncio.ensure_future(read())
     try:
-        await asyncio.to_thread(fake.wait_for_requests, 1, 5.0)
-        reader.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await reader
-        request = await asyncio.to_thread(fake.wait_for_disconnect, 0, 2.0)
+        request = await left_before_the_answer(backend, fake)
         assert not request.completed
         await assert_pool_empty(transport, fake)
     finally:

@@ -16,6 +16,7 @@ from codex_ls.config import BackendConfig
 from codex_ls.errors import BackendError, BackendUnavailableError
 from tests.engines.relay import Relay
 from tests.engines.wire import collect
+from tests.fakes.backends import left_before_the_answer
 from tests.fakes.fake_backend import FakeBackend, Reply
 
 REQUEST = GenerationRequest("def add(a, b):\n    return ", "\n", "", ("\n",), 16, 0.0)
@@ -71,17 +72,8 @@ async def test_a_client_that_leaves_before_the_answer_starts_closes_the_engine_s
     fake.push(Reply(hang=True))
     relay = await Relay(port_of(fake)).start()
     client = backend(relay)
-
-    async def read() -> None:
-        async for _ in client.stream(REQUEST):
-            pass
-
-    reader = asyncio.ensure_future(read())
     try:
-        await asyncio.to_thread(fake.wait_for_requests, 1, 5.0)
-        reader.cancel()
-        await asyncio.gather(reader, return_exceptions=True)
-        request = await asyncio.to_thread(fake.wait_for_disconnect, 0, 2.0)
+        request = await left_before_the_answer(client, fake)
     finally:
         await client.aclose()
         await relay.stop()
