@@ -175,6 +175,7 @@ class Oracle:
         body = request.body or {}
         prompt = str(body.get("prompt", ""))
         prefix = prompt.split("<|fim_prefix|>", 1)[-1].split("<|fim_suffix|>", 1)[0]
+        prefix += prompt.partition("<|fim_middle|>")[2]  # the typed part of the line, laid out last
         full = self.region.before + self.region.body
         tail = prefix[-120:]
         at = full.rfind(tail, len(self.region.before) - len(tail)) if tail else -1

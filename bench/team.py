@@ -8,6 +8,12 @@ against one ``llama-server --parallel P`` serving the embedded 0.5B model. Each
 user's server reaches the engine through its own metering relay
 (``tests/engines/relay.py``), which reads the engine's account of every request.
 
+Before the typing, each user's server asks once where its typing will start and the
+answer is awaited (``--warm-seconds``, 0: not): the engine has then seen each user's
+file, as it has where people have been at work for a while, and the typing's figures
+are not those of a cold prompt (about 800 tokens here; at the 60 to 80 prompt tokens a
+second these shared cores give, 10 s and more). The warm-up's seconds are reported.
+
 Phases (``--phases``):
 
 * ``alone``: user 0 alone, the baseline;
@@ -16,22 +22,29 @@ Phases (``--phases``):
   with any suggestion in time, backend requests per keystroke, latency p50/p90 of the
   answers with a suggestion, engine prompt tokens per request (``timings.prompt_n``:
   all requests, and those after the first at a line), requests left unanswered, and
-  the engine's busy slots after the run;
+  the engine's busy slots a second after the typing, and the seconds until none is
+  busy once the servers have gone (llama-server drops a cancelled request only when
+  the batch it is evaluating ends);
 * ``restart``: every user types; the engine is killed (SIGKILL) mid-run and started
   again. Per user: answers while it is down (all should be empty), messages shown,
-  seconds from its return to the first suggestion, edits the server asked the
-  editor to apply (none: completions never touch the text);
+  seconds from its return to the first request that reaches it, to its first token
+  and to the first suggestion, edits the server asked the editor to apply (none:
+  completions never touch the text);
 * ``failover``: every user has ``fallbackUrls`` to a second engine; the first is
   killed mid-run. Per user: seconds from the kill to the first suggestion, from the
   second engine.
 
-``--layout cache`` runs the servers with the KV-cache layout that the embedded
-backend uses (``CacheLayout``: a head that stays put, the typed part of the line
-last, at most 512 characters of suffix); for ``llamacpp`` the typed part travels in
-``/infill``'s ``prompt`` field, which llama-server puts after the FIM middle token.
+``--layout cache`` runs the servers as they are: for ``openai``, the prompt laid out for
+the engine's prompt cache (``backends.http.SERVER_CACHE_LAYOUT``: a head that stays
+put, the typed part of the line last, after the FIM middle token, at most 512
+characters of suffix); ``llamacpp`` keeps the template's layout (``/infill`` has no
+place for the typed part after the middle token). ``--layout plain`` runs them with the
+FIM template's own layout for both kinds: the typed character at the end of the prefix,
+the window's share of suffix.
 
     python -m bench.team [--users 8] [--keys 120] [--ms-per-key 120] [--parallel 4]
-                         [--kind llamacpp|openai] [--layout default|cache] [--phases alone,team,restart,failover]
+                         [--kind llamacpp|openai] [--layout plain|cache] [--phases alone,team,restart,failover]
+                         [--samples 3] [--warm-seconds 120]
 """
 
 from __future__ import annotations
@@ -53,25 +66,17 @@ from pygls.lsp.client import LanguageClient
 from tests.engines.engines import ALIAS, Engine, llama_server, llama_server_binary, loopback_env, model_file
 from tests.engines.relay import Relay
 
-from bench.common import RESULTS, command, percentile
+from bench.common import RESULTS, command
 from bench.replay import VSCODE_DEBOUNCE, Answered, EditorRequests, Key, Region, keystrokes, regions
+from bench.team_figures import summary
 
-#: The servers' Python, with the KV-cache layout switched on for the HTTP backends (``--layout cache``).
-CACHE_LAYOUT = """
+#: The servers' Python with the FIM template's own layout for the HTTP backends (``--layout plain``).
+PLAIN_LAYOUT = """
 import sys
-from codex_ls.backends.base import CacheLayout
 from codex_ls.backends.llamacpp import LlamaCppBackend
 from codex_ls.backends.openai import OpenAIBackend
-from codex_ls.completion.window import split_typed
 from codex_ls.cli.main import main
-layout = CacheLayout(suffix_chars=512, typed_last=True, cold_tokens=0)
-OpenAIBackend.cache_layout = LlamaCppBackend.cache_layout = layout
-infill_body = LlamaCppBackend.body
-def typed_last(self, request):
-    body = infill_body(self, request)
-    body["input_prefix"], body["prompt"] = split_typed(request.prefix)
-    return body
-LlamaCppBackend.body = typed_last
+OpenAIBackend.cache_layout = LlamaCppBackend.cache_layout = None
 sys.exit(main())
 """
 
@@ -121,6 +126,10 @@ class User:
     requests: Requests | None = None
     stderr: list[str] = field(default_factory=list)
     drain: asyncio.Task[None] | None = None
+    #: Seconds the request before the typing took to be answered (``None``: not within the bound, or none made).
+    warmed: float | None = None
+    #: Requests the relays saw before the typing (the warm-up's), left out of the typing's figures.
+    warm_exchanges: int = 0
 
     async def start(self, settings: dict[str, Any], layout: str) -> None:
         @self.client.feature(types.WINDOW_SHOW_MESSAGE)  # type: ignore[untyped-decorator]
@@ -132,7 +141,7 @@ class User:
             self.edits_asked += 1
             return types.ApplyWorkspaceEditResult(applied=False, failure_reason="the benchmark applies no edits")
 
-        args = ["-c", CACHE_LAYOUT] if layout == "cache" else ["-m", "codex_ls"]
+        args = ["-c", PLAIN_LAYOUT] if layout == "plain" else ["-m", "codex_ls"]
         await self.client.start_io(sys.executable, *args, "--stdio", "--log-level", "warning", env=loopback_env())
         self.drain = asyncio.ensure_future(self._drain())
         await self.client.initialize_async(
@@ -146,14 +155,36 @@ class User:
         while process is not None and process.stderr is not None and (line := await process.stderr.readline()):
             self.stderr = [*self.stderr[-20:], line.decode("utf-8", "replace").rstrip()]
 
+    @property
+    def uri(self) -> str:
+        return f"file:///team/user{self.index}.py"
+
+    def open(self) -> None:
+        item = types.TextDocumentItem(self.uri, "python", 1, self.region.before + self.region.after)
+        self.client.text_document_did_open(types.DidOpenTextDocumentParams(item))
+
+    async def warm(self, within: float) -> None:
+        """One request where the typing will start, answered before the typing (at most ``within`` seconds):
+        the engine has seen the file, as it has where a user has been working for a while."""
+        started = time.monotonic()
+        params = types.InlineCompletionParams(
+            context=types.InlineCompletionContext(trigger_kind=types.InlineCompletionTriggerKind.Automatic),
+            text_document=types.TextDocumentIdentifier(self.uri),
+            position=types.Position(self.region.before.count("\n"), 0),
+        )
+        msg_id = f"user{self.index}-warm"
+        future = self.client.protocol.send_request_async(types.TEXT_DOCUMENT_INLINE_COMPLETION, params, msg_id=msg_id)
+        try:
+            await asyncio.wait_for(asyncio.shield(future), within)
+            self.warmed = round(time.monotonic() - started, 2)
+        except TimeoutError:
+            self.client.protocol.notify("$/cancelRequest", types.CancelParams(id=msg_id))
+        self.warm_exchanges = sum(len(relay.exchanges) for relay in self.relays)
+
     async def type(self, interval: float, start: float) -> None:
         """Type the keys at ``interval`` from ``start``; the answers are read afterwards."""
         assert self.requests is not None
-        uri = f"file:///team/user{self.index}.py"
-        region = self.region
-        self.client.text_document_did_open(
-            types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "python", 1, region.before + region.after))
-        )
+        uri, region = self.uri, self.region
         line, character, typed = region.before.count("\n"), 0, ""
         for index, key in enumerate(self.keys):
             await asyncio.sleep(max(0.0, start + index * interval - time.monotonic()))
@@ -199,111 +230,15 @@ class User:
         return stats
 
 
-def place(body: bytes) -> str:
-    """Where a request asked: the two lines above the cursor's line, as the prompt shows them."""
-    try:
-        sent = json.loads(body)
-    except ValueError:
-        return ""
-    prefix = str(sent.get("input_prefix", "")) + str(sent.get("prompt", ""))
-    if "<|fim_prefix|>" in prefix:  # the openai kind's rendered template
-        fim = prefix.split("<|fim_prefix|>", 1)[1]
-        prefix = fim.split("<|fim_suffix|>", 1)[0] + fim.split("<|fim_middle|>", 1)[-1]
-    return "\n".join(prefix.split("\n")[-3:-1])
-
-
-def ms(values: list[float], q: float) -> float | None:
-    return round(percentile(values, q) * 1000) if values else None
-
-
-def user_figures(user: User, stats: dict[str, int], happened: dict[str, float]) -> dict[str, Any]:
-    assert user.requests is not None
-    sent = {s.key: s for s in user.requests.sent}
-    ends = [t for t, _, _ in user.typed[1:]] + [user.typed[-1][0] + 0.12]
-    counted = correct = shown = 0
-    for index, ((_, wrong, truth), next_key) in enumerate(zip(user.typed, ends, strict=True)):
-        if wrong:
-            continue
-        counted += 1
-        s = sent.get(index)
-        if s and s.items and s.items[0] and s.answered is not None and s.answered <= next_key:
-            shown += 1
-            correct += truth.startswith(s.items[0])
-    exchanges = [e for relay in user.relays for e in relay.exchanges]
-    prompt_n = [float(e.prompt_n) for e in exchanges if e.prompt_n is not None]
-    seen: set[str] = set()
-    later = []
-    for e in exchanges:
-        if e.prompt_n is not None:
-            where = place(e.body)
-            if where in seen:
-                later.append(float(e.prompt_n))
-            seen.add(where)
-    latencies = [s.answered - s.at for s in sent.values() if s.items and s.answered is not None]
-    figures: dict[str, Any] = {
-        "user": user.index,
-        "keystrokes": len(user.typed),
-        "correct_in_time": round(correct / max(counted, 1), 3),
-        "suggestion_in_time": round(shown / max(counted, 1), 3),
-        "backend_requests_per_keystroke": round(len(exchanges) / max(len(user.typed), 1), 3),
-        "latency_p50_ms": ms(latencies, 50),
-        "latency_p90_ms": ms(latencies, 90),
-        "engine_prompt_tokens_p50": percentile(prompt_n, 50) if prompt_n else None,
-        "engine_prompt_tokens_p90": percentile(prompt_n, 90) if prompt_n else None,
-        "engine_prompt_tokens_p50_after_first_at_a_line": percentile(later, 50) if later else None,
-        "requests": len(sent),
-        "unanswered": sum(1 for s in sent.values() if s.answered is None),
-        "edits_asked": user.edits_asked,
-        "server_counts": stats,
-    }
-    if "killed" in happened:
-        figures |= outage(user, list(sent.values()), happened)
-    return figures
-
-
-def outage(user: User, sent: list[Sent], happened: dict[str, float]) -> dict[str, Any]:
-    """While the engine was down, and how soon suggestions came back (from its return, or from the kill)."""
-    killed = happened["killed"]
-    back = happened.get("back", killed)
-    down = [s for s in sent if killed <= s.at < happened.get("back", float("inf"))]
-    first = min((s.answered for s in sent if s.items and s.answered is not None and s.answered >= back), default=None)
-    engine = min((e.ended for r in user.relays for e in r.exchanges if e.status == 200 and e.ended and e.ended >= back
-                  and not e.client_left), default=None)  # fmt: skip
-    messages = [m for t, m in user.shown if t >= killed]
-    exchanges = user.relays[-1].exchanges
-    return {
-        "requests_while_down": len(down),
-        "answered_while_down": sum(1 for s in down if s.answered is not None),
-        "suggestions_while_down": sum(1 for s in down if s.items),
-        "messages_after_kill": messages,
-        "seconds_to_first_engine_answer": round(engine - back, 2) if engine is not None else None,
-        "seconds_to_first_suggestion": round(first - back, 2) if first is not None else None,
-        "requests_to_last_endpoint_after_kill": sum(1 for e in exchanges if e.started >= killed),
-    }
-
-
-def summary(
-    name: str, users: list[User], stats: list[dict[str, int]], happened: dict[str, float], **extra: Any
-) -> dict[str, Any]:
-    rows = [user_figures(user, stat, happened) for user, stat in zip(users, stats, strict=True)]
-    every = [float(e.prompt_n) for u in users for r in u.relays for e in r.exchanges if e.prompt_n is not None]
-    return {
-        "phase": name,
-        "users": rows,
-        "backend_requests_per_keystroke": round(
-            sum(len(r.exchanges) for u in users for r in u.relays) / max(sum(len(u.typed) for u in users), 1), 3
-        ),
-        "engine_prompt_tokens_p50": percentile(every, 50) if every else None,
-        **extra,
-    }
-
-
-def settings(user: User, kind: str) -> dict[str, Any]:
-    urls = [relay.url + ("/v1" if kind == "openai" else "") for relay in user.relays]
-    backend: dict[str, Any] = {"kind": kind, "url": urls[0], "model": ALIAS}
+def settings(user: User, args: argparse.Namespace) -> dict[str, Any]:
+    urls = [relay.url + ("/v1" if args.kind == "openai" else "") for relay in user.relays]
+    backend: dict[str, Any] = {"kind": args.kind, "url": urls[0], "model": ALIAS}
     if len(urls) > 1:
         backend["fallbackUrls"] = urls[1:]
-    return {"backend": backend}
+    # The warm-up's answer may take longer than an editor's deadline, and a request's, on a slow engine.
+    completion = {"timeout": max(30.0, args.warm_seconds), "tuning": {"samples": args.samples}}
+    backend["tuning"] = {"requestTimeout": max(60.0, args.warm_seconds)}
+    return {"backend": backend, "completion": completion}
 
 
 async def run_phase(
@@ -312,7 +247,11 @@ async def run_phase(
     """Start the users' servers, let them type, run ``event`` (the kill) alongside; their figures."""
     for user in users:
         user.relays = [await Relay(engine.port).start() for engine in engines]
-    await asyncio.gather(*(user.start(settings(user, args.kind), args.layout) for user in users))
+    await asyncio.gather(*(user.start(settings(user, args), args.layout) for user in users))
+    for user in users:
+        user.open()
+    if args.warm_seconds:
+        await asyncio.gather(*(user.warm(args.warm_seconds) for user in users))
     start = time.monotonic() + 1.0
     interval = args.ms_per_key / 1000
     happened: dict[str, float] = {}
@@ -328,7 +267,21 @@ async def run_phase(
     for user in users:
         for relay in user.relays:
             await relay.stop()
-    return summary(name, users, stats, happened, unanswered=unanswered, busy_slots_after=len(busy))
+    return summary(
+        name, users, stats, happened, unanswered=unanswered, busy_slots_after=len(busy),
+        seconds_until_no_slot_busy=await until_idle(engines[0], 60.0),
+    )  # fmt: skip
+
+
+async def until_idle(engine: Engine, within: float) -> float | None:
+    """Seconds until no slot of ``engine`` is busy (it finishes the batch it is in before it drops a
+    cancelled request); ``None`` if some still were after ``within``."""
+    started = time.monotonic()
+    while engine.process is not None and len(await asyncio.to_thread(engine.busy_slots)):
+        if time.monotonic() - started > within:
+            return None
+        await asyncio.sleep(0.1)
+    return round(time.monotonic() - started, 1)
 
 
 def new_users(chosen: list[Region], count: int, keys: int, seed: int) -> list[User]:
@@ -344,10 +297,18 @@ async def main() -> None:
     parser.add_argument("--parallel", type=int, default=4, help="llama-server's slots")
     parser.add_argument("--ctx-size", type=int, default=8192, help="llama-server's context, shared by its slots")
     parser.add_argument("--kind", choices=["llamacpp", "openai"], default="llamacpp")
-    parser.add_argument("--layout", choices=["default", "cache"], default="default")
+    parser.add_argument(
+        "--layout", choices=["plain", "cache"], default="cache",
+        help="the FIM template's own layout, or the one for the server's prompt cache (codex-ls's)",
+    )  # fmt: skip
     parser.add_argument("--phases", default="alone,team,restart,failover")
     parser.add_argument("--down-seconds", type=float, default=3.0, help="how long the engine stays dead")
     parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--samples", type=int, default=3, help="completion.tuning.samples of each user's codex-ls")
+    parser.add_argument(
+        "--warm-seconds", type=float, default=120.0,
+        help="each user's first request, where its typing starts, answered before the typing (0: none)",
+    )  # fmt: skip
     parser.add_argument("--out", type=Path, default=RESULTS / "team.json")
     args = parser.parse_args()
     binary, model = llama_server_binary(), model_file()

@@ -1,4 +1,5 @@
-"""Several samples from protocols without ``n`` (llama.cpp /infill, Ollama): as many requests at once."""
+"""Several samples from protocols without ``n`` (llama.cpp /infill, Ollama), and from a server that takes fewer
+than asked in one request: as many requests at once."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ from dataclasses import replace
 import pytest
 
 from codex_ls.backends.base import Delta
-from codex_ls.errors import ServerError
+from codex_ls.backends.openai import samples_allowed
+from codex_ls.errors import BackendStatusError, ServerError
 from tests.fakes.backends import REQUEST, make
-from tests.fakes.fake_backend import FakeBackend, Reply
+from tests.fakes.fake_backend import FakeBackend, RecordedRequest, Reply
 
 KINDS = [pytest.param(k, id=k) for k in ("llamacpp", "ollama")]
 THREE = replace(REQUEST, n=3, temperature=0.4)
@@ -84,3 +86,70 @@ async def no_stream_open(fake: FakeBackend) -> None:
             return
         await asyncio.sleep(0.05)
     raise AssertionError(f"{fake.active_streams} streams still open at the fake")
+
+
+#: What llama-server answers an ``n`` above its ``--parallel`` slots (here 2).
+REFUSED_N = "Field 'n': Value must be between 1 <= value <= 2, but got 3"
+
+
+def two_slots(request: RecordedRequest) -> Reply:
+    """An engine with 2 slots: an ``n`` above 2 is refused, as llama-server refuses it."""
+    n = (request.body or {}).get("n", 1)
+    if n > 2:
+        return Reply(status=400, error_body={"error": {"code": 400, "message": REFUSED_N.replace("3", str(n))}})
+    return Reply(chunks=["a", "b"])
+
+
+async def test_samples_an_engine_refuses_in_one_request_come_from_requests_it_takes(fake: FakeBackend) -> None:
+    fake.responder = two_slots
+    backend = make("openai", fake, max_retries=0)
+    try:
+        first = by_choice([d async for d in backend.stream(THREE)])
+        asked_first = [(r.body or {}).get("n", 1) for r in fake.requests]
+        again = by_choice([d async for d in backend.stream(THREE)])
+    finally:
+        await backend.aclose()
+    assert first == again == {0: ("ab", "stop"), 1: ("ab", "stop"), 2: ("ab", "stop")}
+    assert asked_first[0] == 3
+    assert sorted(asked_first[1:]) == [1, 2]
+    # Remembered: the next draw asks for what the engine takes, without being refused first.
+    assert sorted((r.body or {}).get("n", 1) for r in fake.requests[3:]) == [1, 2]
+    assert backend.max_samples == 2
+
+
+async def test_an_engine_that_takes_n_gets_one_request(fake: FakeBackend) -> None:
+    backend = make("openai", fake, max_retries=0)
+    try:
+        choices = by_choice([d async for d in backend.stream(THREE)])
+    finally:
+        await backend.aclose()
+    assert len(fake.requests) == 1
+    assert set(choices) == {0, 1, 2}
+    assert backend.max_samples == 5
+
+
+async def test_a_400_about_something_else_is_the_error(fake: FakeBackend) -> None:
+    fake.push(Reply(status=400, error_body={"error": {"message": "the request exceeds the available context size"}}))
+    backend = make("openai", fake, max_retries=0)
+    try:
+        with pytest.raises(BackendStatusError, match="context size"):
+            _ = [d async for d in backend.stream(THREE)]
+    finally:
+        await backend.aclose()
+    assert len(fake.requests) == 1
+    assert backend.max_samples == 5
+
+
+@pytest.mark.parametrize(
+    ("message", "asked", "allowed"),
+    [
+        pytest.param(REFUSED_N, 3, 2, id="llama-server"),
+        pytest.param("Field 'n': Value must be between 1 <= value <= 4, but got 5", 5, 4, id="llama-server-4-slots"),
+        pytest.param("'n' must be at most 1", 3, 1, id="at-most"),
+        pytest.param("field 'n' is not supported", 3, 1, id="no-number"),
+        pytest.param("Field 'n_probs': Value must be between 0 <= value <= 2", 3, None, id="another-field"),
+        pytest.param("prompt is too long", 3, None, id="another-error"),
+    ],
+)
+def test_samples_allowed(message: str, asked: int, allowed: int | None) -> None:
+    assert samples_allowed(BackendStatusError(400, message), asked) == allowed

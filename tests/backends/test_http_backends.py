@@ -25,7 +25,7 @@ from codex_ls.errors import (
     StreamProtocolError,
 )
 from codex_ls.tasks import cancel_once
-from tests.fakes.backends import REQUEST, Sleeps, backend_config, collect, joined, make
+from tests.fakes.backends import REQUEST, Sleeps, backend_config, collect, joined, left_before_the_answer, make
 from tests.fakes.fake_backend import FakeBackend, Reply
 
 KINDS = [pytest.param(k, id=k) for k in ("openai", "llamacpp", "ollama")]
@@ -201,6 +201,15 @@ async def test_mid_stream_error_event_is_reported(fake: FakeBackend) -> None:
     fake.push(Reply(raw_body=body, content_type="text/event-stream"))
     with pytest.raises(BackendError, match="overloaded"):
         await collect(make("openai", fake))
+
+
+@pytest.mark.parametrize("kind", KINDS)
+async def test_an_empty_answer_is_an_error_that_names_the_context(kind: str, fake: FakeBackend) -> None:
+    # llama_cpp.server's answer to a streamed prompt longer than its context: 200, and no byte.
+    fake.push(Reply(raw_body=b"", content_type="text/event-stream"))
+    with pytest.raises(StreamProtocolError, match=r"nothing at all.*completion\.contextTokens"):
+        await collect(make(kind, fake))
+    assert len(fake.requests) == 1
 
 
 async def test_a_non_sse_body_is_an_error(fake: FakeBackend) -> None:
@@ -468,6 +477,21 @@ async def test_an_answer_within_max_tokens_is_never_cut(fake: FakeBackend) -> No
     # 32 tokens of 8 characters, and a server that ends it itself.
     fake.push(Reply(chunks=["12345678"] * 32, finish_reason="stop"))
     assert joined(await collect(make("openai", fake))) == ("12345678" * 32, "stop")
+
+
+async def test_a_request_cancelled_before_the_answer_starts_hangs_up(fake: FakeBackend) -> None:
+    # llama-server answers only once it has evaluated the prompt: a client that leaves before must
+    # hang up then, or the engine evaluates a prompt nobody waits for.
+    fake.push(Reply(hang=True))
+    config = backend_config(kind="openai", url=fake.openai_url, model="m", max_retries=0, request_timeout=30.0)
+    transport = HttpTransport(config, sleep=Sleeps())
+    backend = OpenAIBackend(config, transport)
+    try:
+        request = await left_before_the_answer(backend, fake)
+        assert not request.completed
+        await assert_pool_empty(transport, fake)
+    finally:
+        await backend.aclose()
 
 
 async def test_a_cancelled_reader_hangs_up_before_it_runs_again(fake: FakeBackend) -> None:

@@ -29,7 +29,9 @@ def test_complete_prints_the_suggestion(fake: FakeBackend, tmp_path: Path) -> No
     assert result.stdout == "math.pi * r ** 2\n"
     assert "1 suggestion(s)" in result.stderr
     prompt = (fake.requests[0].body or {})["prompt"]
-    assert prompt.startswith("<|fim_prefix|>import math\n\ndef area(r):\n    return <|fim_suffix|>")
+    # Laid out for the server's prompt cache: the typed part of the line last.
+    assert prompt.startswith("<|fim_prefix|>import math\n\ndef area(r):\n    <|fim_suffix|>")
+    assert prompt.endswith("<|fim_middle|>return ")
 
 
 def test_complete_without_a_line_completes_at_the_end(fake: FakeBackend, tmp_path: Path) -> None:

@@ -35,8 +35,9 @@ async def test_inline_completion_arrives_with_the_right_range_and_request(
     (request,) = fake.requests
     body = request.body or {}
     assert request.path == "/v1/completions"
-    cursor = SOURCE.index("return ") + len("return ")
-    assert body["prompt"] == f"<|fim_prefix|>{SOURCE[:cursor]}<|fim_suffix|>{SOURCE[cursor:]}<|fim_middle|>"
+    head, cursor = SOURCE.index("return "), SOURCE.index("return ") + len("return ")
+    # Laid out for the server's prompt cache: the typed part of the line after the middle marker.
+    assert body["prompt"] == f"<|fim_prefix|>{SOURCE[:head]}<|fim_suffix|>{SOURCE[cursor:]}<|fim_middle|>return "
     assert body["stream"] is True
     assert body["temperature"] == 0.0
     assert body["stop"][0] == "\n"
@@ -63,7 +64,7 @@ async def test_emoji_and_cjk_before_the_cursor_give_utf16_positions(client: Lang
     assert texts(items) == [")"]
     assert items[0].range.start == types.Position(0, character)
     prompt = fake.requests[0].body["prompt"]  # type: ignore[index]
-    assert prompt.startswith('<|fim_prefix|>s = "😀中文" + str(<|fim_suffix|>')
+    assert prompt.endswith('<|fim_middle|>s = "😀中文" + str(')
 
 
 async def test_auto_closed_bracket_is_replaced_through_the_range(client: LanguageClient, fake: FakeBackend) -> None:
@@ -114,7 +115,7 @@ async def test_a_stream_with_nothing_yet_is_kept_then_asked_again_if_it_disagree
     assert texts(second) == ["a + b"]
     assert list((await asyncio.wait_for(first, 5)).items) == []
     assert len(fake.requests) == 2
-    assert "return (<|fim_suffix|>" in (fake.requests[1].body or {})["prompt"]
+    assert (fake.requests[1].body or {})["prompt"].endswith("<|fim_middle|>return (")
 
 
 async def test_a_stream_that_agrees_with_the_typing_is_reused(client: LanguageClient, fake: FakeBackend) -> None:
@@ -144,7 +145,7 @@ async def test_incremental_edits_are_applied_before_completing(client: LanguageC
         )
     )
     assert texts(await inline(client, uri, 1, 15)) == ["b"]
-    assert "    return a + <|fim_suffix|>" in fake.requests[0].body["prompt"]  # type: ignore[index]
+    assert fake.requests[0].body["prompt"].endswith("<|fim_middle|>return a + ")  # type: ignore[index]
 
 
 async def test_position_past_the_end_gets_an_empty_answer(client: LanguageClient, fake: FakeBackend) -> None:

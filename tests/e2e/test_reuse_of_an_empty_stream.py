@@ -32,7 +32,7 @@ async def test_typing_past_a_stream_that_ends_empty_asks_the_model_again(
     client: LanguageClient, fake: FakeBackend
 ) -> None:
     def model(request: RecordedRequest) -> Reply:
-        if "    return <|fim_suffix|>" in (request.body or {}).get("prompt", ""):
+        if (request.body or {}).get("prompt", "").endswith("<|fim_middle|>return "):
             return Reply(chunks=["a + b"])
         return Reply(chunks=[""], first_delay=0.4)  # nothing to say after "r", and slowly
 

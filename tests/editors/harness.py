@@ -28,7 +28,9 @@ ROOT = Path(__file__).resolve().parents[2]
 EDITORS = ROOT / "editors"
 EXTENSION = EDITORS / "vscode"
 HERE = Path(__file__).resolve().parent
-FIM_PREFIX = re.compile(r"<\|fim_prefix\|>(.*)<\|fim_suffix\|>", re.DOTALL)
+#: A FIM prompt: the code before the cursor is the prefix, and the typed part of the cursor's line
+#: where the prompt puts it last, after the middle marker (the ``openai`` kind's cache layout).
+FIM_PREFIX = re.compile(r"<\|fim_prefix\|>(.*)<\|fim_suffix\|>.*<\|fim_middle\|>(.*)\Z", re.DOTALL)
 
 
 def require_tool(found: object, reason: str) -> None:
@@ -137,7 +139,7 @@ def fim_prefix(request: RecordedRequest) -> str | None:
     """The code before the cursor in a FIM completion request (after any other files' snippets)."""
     prompt = (request.body or {}).get("prompt")
     match = FIM_PREFIX.search(prompt) if isinstance(prompt, str) else None
-    return match.group(1) if match else None
+    return match.group(1) + match.group(2) if match else None
 
 
 def chat_text(request: RecordedRequest) -> str:

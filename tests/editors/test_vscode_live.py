@@ -293,7 +293,7 @@ def test_ghost_text_appears_while_typing(session: Session) -> None:
     assert session.bench.visible_lines()[:2] == ["def total(a, b):", "    return "]
     calls = session.model_calls("def total(a, b):")
     assert calls
-    assert all((r.body or {})["prompt"].endswith("<|fim_suffix|>\n<|fim_middle|>") for r in calls)
+    assert all("<|fim_suffix|>\n<|fim_middle|>" in (r.body or {})["prompt"] for r in calls)
 
 
 def test_the_trigger_key_asks_for_ghost_text_now(session: Session) -> None:

@@ -7,8 +7,10 @@ of the request: ``timings.prompt_n`` (prompt tokens it evaluated), ``timings.cac
 (tokens it took from its cache), ``tokens_evaluated``.
 
 One request per connection: the relay asks the engine to close after the answer and
-tells the client so, and a client that leaves mid-answer closes the engine's side at
-once (the engine sees the disconnect as it would without the relay). Where the engine
+tells the client so, and a client that leaves before the answer ends, its head
+included, closes the engine's side at once (the engine sees the disconnect as it would
+without the relay: llama-server sends the head only after evaluating the prompt, and
+a client that leaves before must stop that work too). Where the engine
 cannot be reached, the client's connection is closed before any answer: the client
 sees a transport failure, as it would see a refused connection.
 """
@@ -19,7 +21,9 @@ import asyncio
 import contextlib
 import re
 import time
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
+from typing import Any
 
 _LAST_BYTES = 8192
 _NUMBER = {name: re.compile(rb'"%s":\s*(\d+)' % name.encode()) for name in ("prompt_n", "cache_n", "tokens_evaluated")}
@@ -34,6 +38,8 @@ class Exchange:
     started: float
     ended: float | None = None
     status: int | None = None
+    #: When the engine's head arrived (llama-server sends it with the first token).
+    head_at: float | None = None
     #: The client went away before the answer ended.
     client_left: bool = False
     #: The engine could not be reached.
@@ -51,6 +57,8 @@ class Relay:
     port: int = 0
     exchanges: list[Exchange] = field(default_factory=list)
     _server: asyncio.Server | None = None
+    #: The connections being served (their task, their client side), ended by :meth:`stop`.
+    _serving: dict[asyncio.Task[None], asyncio.StreamWriter] = field(default_factory=dict)
 
     @property
     def url(self) -> str:
@@ -62,13 +70,22 @@ class Relay:
         return self
 
     async def stop(self) -> None:
+        """Stop listening and end the connections still open (each closes its engine side)."""
         if self._server is not None:
             self._server.close()
+        for client in self._serving.values():
+            client.transport.abort()  # seen by the connection's reads as its client leaving
+        if self._serving:
+            await asyncio.wait(list(self._serving), timeout=5)
+        if self._server is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._server.wait_closed(), 5)
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         upstream: asyncio.StreamWriter | None = None
+        task = asyncio.current_task()
+        assert task is not None
+        self._serving[task] = writer
         try:
             head = await reader.readuntil(b"\r\n\r\n")
             length = re.search(rb"^content-length:\s*(\d+)", head, re.IGNORECASE | re.MULTILINE)
@@ -88,6 +105,7 @@ class Relay:
             for side in (upstream, writer):
                 if side is not None:
                     side.close()
+            self._serving.pop(task, None)
 
     async def _answer(
         self,
@@ -100,17 +118,17 @@ class Relay:
         leaving = asyncio.ensure_future(client.read(1))  # b"" once the client closes its side
         tail = b""
         try:
-            head = await engine.readuntil(b"\r\n\r\n")
-            exchange.status = int(head.split(b" ", 2)[1])
+            head = await _unless_left(leaving, engine.readuntil(b"\r\n\r\n"))
+            if head is None:
+                exchange.client_left = True
+                return
+            exchange.status, exchange.head_at = int(head.split(b" ", 2)[1]), time.monotonic()
             writer.write(_close(head))
             while True:
-                reading = asyncio.ensure_future(engine.read(65536))
-                await asyncio.wait({reading, leaving}, return_when=asyncio.FIRST_COMPLETED)
-                if leaving.done() and not reading.done():
-                    reading.cancel()
+                chunk = await _unless_left(leaving, engine.read(65536))
+                if chunk is None:
                     exchange.client_left = True
                     return
-                chunk = reading.result()
                 if not chunk:
                     return
                 tail = (tail + chunk)[-_LAST_BYTES:]
@@ -127,6 +145,17 @@ class Relay:
             found = pattern.findall(tail)
             if found:
                 setattr(exchange, name, int(found[-1]))
+
+
+async def _unless_left(leaving: asyncio.Future[bytes], read: Coroutine[Any, Any, bytes]) -> bytes | None:
+    """What ``read`` reads from the engine; ``None`` if the client left first."""
+    reading = asyncio.ensure_future(read)
+    await asyncio.wait({reading, leaving}, return_when=asyncio.FIRST_COMPLETED)
+    if not reading.done():
+        reading.cancel()
+        await asyncio.gather(reading, return_exceptions=True)
+        return None
+    return reading.result()
 
 
 def _close(head: bytes) -> bytes:

@@ -1,5 +1,5 @@
 """The metering relay of bench/team.py, against the fake backend: bytes through, the engine's figures read,
-a client's leaving passed on, an unreachable engine seen as one."""
+a client's leaving passed on (before the answer's head too), an unreachable engine seen as one."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ import pytest
 
 from codex_ls.backends.base import GenerationRequest
 from codex_ls.backends.llamacpp import LlamaCppBackend
-from codex_ls.errors import BackendUnavailableError
+from codex_ls.errors import BackendError, BackendUnavailableError
 from tests.engines.relay import Relay
 from tests.engines.wire import collect
-from tests.fakes.backends import backend_config
+from tests.fakes.backends import backend_config, left_before_the_answer
 from tests.fakes.fake_backend import FakeBackend, Reply
 
 REQUEST = GenerationRequest("def add(a, b):\n    return ", "\n", "", ("\n",), 16, 0.0)
@@ -62,6 +62,38 @@ async def test_a_client_that_leaves_closes_the_engine_side(fake: FakeBackend) ->
     request = await asyncio.to_thread(fake.wait_for_disconnect, 0)
     await relay.stop()
     assert not request.completed
+    assert relay.exchanges[0].client_left
+
+
+async def test_a_client_that_leaves_before_the_answer_starts_closes_the_engine_side(fake: FakeBackend) -> None:
+    # llama-server sends its head only once it has evaluated the prompt: a client that leaves
+    # before then must reach the engine too, or the engine evaluates a prompt nobody waits for.
+    fake.push(Reply(hang=True))
+    relay = await Relay(port_of(fake)).start()
+    client = backend(relay)
+    try:
+        request = await left_before_the_answer(client, fake)
+    finally:
+        await client.aclose()
+        await relay.stop()
+    assert not request.completed
+    assert relay.exchanges[0].client_left
+    assert relay.exchanges[0].status is None
+
+
+async def test_stopping_the_relay_ends_the_answers_still_open(fake: FakeBackend) -> None:
+    fake.push(Reply(hang=True))
+    relay = await Relay(port_of(fake)).start()
+    client = backend(relay)
+    reader = asyncio.ensure_future(collect(client.stream(REQUEST)))
+    try:
+        await asyncio.to_thread(fake.wait_for_requests, 1, 5.0)
+        await relay.stop()
+        await asyncio.to_thread(fake.wait_for_disconnect, 0, 2.0)
+        with pytest.raises(BackendError):
+            await asyncio.wait_for(reader, 5)
+    finally:
+        await client.aclose()
     assert relay.exchanges[0].client_left
 
 

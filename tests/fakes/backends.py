@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 from typing import Any
 
@@ -14,7 +15,7 @@ from codex_ls.backends.ollama import OllamaBackend
 from codex_ls.backends.openai import OpenAIBackend
 from codex_ls.config import BackendConfig, BackendTuning
 
-from .fake_backend import FakeBackend
+from .fake_backend import FakeBackend, RecordedRequest
 
 REQUEST = GenerationRequest(
     prefix="def f():\n    return ",
@@ -71,3 +72,20 @@ def dead_url() -> str:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     return f"http://127.0.0.1:{port}/v1"
+
+
+async def left_before_the_answer(backend: Backend, fake: FakeBackend) -> RecordedRequest:
+    """Read ``backend``'s answer to ``REQUEST`` and cancel the reader once the fake has the request
+    (script the fake to hang, so that no answer has begun); the request as the fake saw it once
+    its client left (within 2 s)."""
+
+    async def read() -> None:
+        async for _ in backend.stream(REQUEST):
+            pass
+
+    reader = asyncio.ensure_future(read())
+    await asyncio.to_thread(fake.wait_for_requests, 1, 5.0)
+    reader.cancel()
+    await asyncio.gather(reader, return_exceptions=True)
+    assert reader.cancelled()
+    return await asyncio.to_thread(fake.wait_for_disconnect, 0, 2.0)

@@ -294,7 +294,8 @@ class Session:
         assert not self.failures, self.failures
         prompts = [r.body.get("prompt") for r in self.fake.requests[before:] if r.body and "prompt" in r.body]
         assert prompts, "the check's completion never reached the backend"
-        seen = prompts[-1].removeprefix("<|fim_prefix|>").split("<|fim_suffix|>")[0]
+        fim, _, typed = prompts[-1].partition("<|fim_middle|>")  # the typed part of the line goes last
+        seen = fim.removeprefix("<|fim_prefix|>").split("<|fim_suffix|>")[0] + typed
         assert seen == self.text, f"the server's text {seen!r} is not the client's {self.text!r}"
         for edit in self.server.edits:
             for change in edit.params.edit.document_changes or []:

@@ -223,26 +223,27 @@ async def with_stops(
 
 
 async def fan_out(
-    one: Callable[[GenerationRequest], AsyncGenerator[Delta, None]], request: GenerationRequest
+    one: Callable[[GenerationRequest], AsyncGenerator[Delta, None]], request: GenerationRequest, most: int = 1
 ) -> AsyncGenerator[Delta, None]:
-    """``request.n`` samples from a protocol without ``n``: one request each, all at once, merged by index.
+    """``request.n`` samples from requests of at most ``most`` samples each, all at once, merged by index:
+    one request per sample for a protocol without ``n``, or as many as a server that caps ``n`` needs.
 
     The first error ends the whole stream; closing it closes every request still open.
     """
-    single = replace(request, n=1)
     queue: asyncio.Queue[tuple[int, Delta | Exception | None]] = asyncio.Queue()
 
-    async def pump(index: int) -> None:
+    async def pump(first: int) -> None:
+        part = replace(request, n=min(most, request.n - first))
         try:
-            async with aclosing(one(single)) as deltas:
+            async with aclosing(one(part)) as deltas:
                 async for delta in deltas:
-                    queue.put_nowait((index, replace(delta, index=index)))
+                    queue.put_nowait((first, replace(delta, index=first + delta.index)))
         except Exception as exc:
-            queue.put_nowait((index, exc))
+            queue.put_nowait((first, exc))
         finally:
-            queue.put_nowait((index, None))
+            queue.put_nowait((first, None))
 
-    tasks = [asyncio.create_task(pump(index)) for index in range(request.n)]
+    tasks = [asyncio.create_task(pump(first)) for first in range(0, request.n, max(1, most))]
     try:
         running = len(tasks)
         while running:

@@ -1,6 +1,9 @@
 """The HTTP backends' request: endpoints tried in order with failover, retries before the first byte,
 one deadline across all tries.
 
+A 200 with an empty body is an error: no stream protocol answers so, and the one server
+seen doing it (llama_cpp.server, for a prompt longer than its context) means a failure.
+
 A request is retried (429, 5xx, timeouts, refused connections) only before its
 first byte of answer: once text has been shown, a retry would show different
 text. ``Retry-After`` is honoured up to ``backend.tuning.maxRetryWait``; otherwise the
@@ -28,12 +31,21 @@ from contextlib import aclosing
 from typing import Any
 
 from ..config import BackendConfig
-from ..errors import BackendError, BackendStatusError
+from ..errors import BackendError, BackendStatusError, StreamProtocolError
 from .base import CacheLayout
 from .http_errors import backoff, display_url, fails_over
 from .http_exchange import PooledClient
+from .sse import ServerSentEvent, SSEDecoder, json_event
 
 log = logging.getLogger(__name__)
+
+#: For a server that keeps each slot's evaluated prompt (llama-server's ``cache_prompt``, vLLM's
+#: prefix caching) and takes the rendered FIM prompt (the ``openai`` kind): a head that stays put
+#: while the user types, the typed part of the line last, at most 512 characters of suffix, so
+#: that a keystroke costs the server only the tokens it typed (1 token a request against 204 with
+#: the template's layout, bench/results/engines.md). No cold prompt: a server evaluates a whole
+#: prompt as fast as part of one.
+SERVER_CACHE_LAYOUT = CacheLayout(suffix_chars=512, typed_last=True, cold_tokens=0)
 
 
 class HttpTransport:
@@ -85,6 +97,12 @@ class HttpTransport:
                     async for chunk in chunks:
                         started = True
                         yield chunk
+                if not started:
+                    raise StreamProtocolError(
+                        f"{display_url(base)} answered with nothing at all, as some servers (llama_cpp.server) answer "
+                        "a prompt longer than the model's context: lower completion.contextTokens or give the model "
+                        "a larger context"
+                    )
                 self._set_aside.pop(base, None)
                 return
             except BackendError as exc:
@@ -117,7 +135,9 @@ class HttpBackend:
     """What every HTTP backend shares: its settings, its transport, closing."""
 
     samples_in_sequence = False  # several samples are one request with n, or requests side by side
-    cache_layout: CacheLayout | None = None  # a server's prompt cache is its own business
+    #: The prompt laid out for the server's prompt cache, where the wire protocol lets the typed
+    #: part of the line go last (``SERVER_CACHE_LAYOUT``); ``None``: the template's own layout.
+    cache_layout: CacheLayout | None = None
 
     def __init__(self, config: BackendConfig, transport: HttpTransport | None = None) -> None:
         self.config = config
@@ -125,6 +145,18 @@ class HttpBackend:
 
     async def prepare(self, *prompts: str) -> None:
         """Nothing to load; a server caches prompts itself."""
+
+    async def answer(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        """One unstreamed answer's JSON object, for the doctor's probes (``codex-ls doctor``)."""
+        events: list[ServerSentEvent] = []
+        decoder = SSEDecoder()
+        async with aclosing(self.transport.stream(path, {**body, "stream": False})) as chunks:
+            async for chunk in chunks:
+                events += decoder.feed(chunk)
+        events += decoder.close()
+        if not events:
+            raise StreamProtocolError(f"{path} gave no answer")
+        return json_event(events[0].data)
 
     async def aclose(self) -> None:
         await self.transport.aclose()

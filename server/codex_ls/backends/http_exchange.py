@@ -3,7 +3,9 @@ the body read until the request's deadline, and the response's close.
 
 The response is always closed in a ``finally``: a reader that is cancelled closes
 the connection at once (the backend stops generating), and its hang-up shuts the
-socket before the reader has even unwound (``tasks.hang_up_on_cancel``); one that
+socket before the reader has even unwound (``tasks.hang_up_on_cancel``); a request
+cancelled while it waits for the answer's head, once sent, closes its connection
+too (llama-server sends the head only after evaluating the prompt); one that
 stopped reading because the answer was complete lets the backend's trailer
 arrive first, briefly, so the connection is kept for the next request. Each
 attempt's connect, write and read timeouts are cut to the time left before the
@@ -166,17 +168,28 @@ class PooledClient:
     async def _send(self, base: str, path: str, body: dict[str, Any], deadline: float) -> httpx.Response:
         """The response, its body still to read."""
         client = await self.client()
+        sent = _RequestSent()
         request = client.build_request(
-            "POST", base + path, json=body, headers=self.headers(), timeout=self._timeouts_until(deadline)
+            "POST",
+            base + path,
+            json=body,
+            headers=self.headers(),
+            timeout=self._timeouts_until(deadline),
+            extensions={"trace": sent},
         )
         # httpcore leaves a connection orphaned, its socket open and its pool slot taken
         # for good, when a request is cancelled between connecting and sending (httpcore
-        # #1093). So the request is never cancelled there: a caller that goes away
-        # returns at once, and the response is closed as soon as it arrives.
+        # #1093). So the request is not cancelled there: a caller that goes away returns
+        # at once, and the response is closed as soon as it arrives. Once the request is
+        # sent, the wait for the answer's head is cancelled, which closes the connection:
+        # an engine that answers only after evaluating the prompt (llama-server) sees the
+        # client leave then, instead of evaluating a prompt nobody waits for.
         sending = asyncio.ensure_future(client.send(request, stream=True))
         try:
             return await asyncio.shield(sending)
         except asyncio.CancelledError:
+            if sent.done:
+                sending.cancel()
             sending.add_done_callback(_close_abandoned)
             raise
         except httpx.HTTPError as exc:
@@ -268,6 +281,17 @@ def _hang_up(response: httpx.Response) -> None:
     if callable(shutdown := getattr(sock, "shutdown", None)):
         with contextlib.suppress(OSError):
             shutdown(socket.SHUT_RDWR)
+
+
+class _RequestSent:
+    """httpcore's trace hook: ``done`` once the request's body is on the wire and the answer awaited."""
+
+    def __init__(self) -> None:
+        self.done = False
+
+    async def __call__(self, event: str, info: dict[str, Any]) -> None:
+        if event == "http11.send_request_body.complete":
+            self.done = True
 
 
 def _close_abandoned(sending: asyncio.Future[httpx.Response]) -> None:
