@@ -28,7 +28,7 @@ from .generate import Generator
 from .prompting import Prompting, prompting_for
 from .request import Answer, CompletionContext, Place
 from .reuse import Anchor, LRUCache
-from .samples import placeholder
+from .samples import writes_code
 from .session import DocumentSession
 from .suggestions import Suggestion, advance, early_lines, ended_at
 from .syntax import Extent, before_code, decide_extent, misplaced_line
@@ -156,12 +156,12 @@ class CompletionEngine:
 
     def _early(self, place: Place, typed: str) -> Early:
         """The lines a multi-line generation has completed past ``typed``, as suggestions at
-        this place: none while they are only a placeholder, or a first line that the
-        generator would ask for again at another indentation."""
+        this place: none while they hold no code (comments, a placeholder), or a first line
+        that the generator would ask for again at another indentation."""
         win, language_id = place.win, place.ctx.language_id
 
         def shape(lines: str) -> list[Suggestion]:
-            if placeholder(lines):
+            if not writes_code(lines):
                 return []
             if not typed and misplaced_line(language_id, win.prefix, win.suffix, lines.split("\n", 1)[0]) is not None:
                 return []

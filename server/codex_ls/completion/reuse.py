@@ -15,8 +15,10 @@ from typing import Any
 
 from .syntax import Extent
 
-#: Characters of context before and after the cursor that must be unchanged.
-CONTEXT = 256
+#: Characters of context before and after the cursor that must be unchanged. What was typed
+#: since an anchor is known up to this many characters: a body taken line by line from one
+#: generation (at most twice ``completion.multilineMaxTokens``, about 2,000 characters) fits.
+CONTEXT = 4096
 
 
 @dataclass(frozen=True)

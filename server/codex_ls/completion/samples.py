@@ -164,13 +164,28 @@ def wrote_code(found: list[Sample]) -> bool:
 _PLACEHOLDERS = ("pass", "...", "raise NotImplementedError", "raise NotImplementedError()")
 
 
+#: How the comment lines of the languages start, for telling code from comments.
+_COMMENTS = ("#", "//", "/*", "*")
+
+
+def _code(text: str) -> list[str]:
+    """The lines of ``text`` that are code, until it leaves the block (a line at column 0)."""
+    lines = text.split("\n")
+    body = lines[:1] + list(itertools.takewhile(lambda line: line[:1] in " \t", lines[1:]))  # "" is in it too
+    return [line.strip() for line in body if line.strip() and not line.strip().startswith(_COMMENTS)]
+
+
 def placeholder(text: str) -> bool:
     """Whether ``text`` writes no code: until it leaves the block (a line at column 0), only
     ``pass``, ``...`` or ``raise NotImplementedError``, and comments."""
-    lines = text.split("\n")
-    body = lines[:1] + list(itertools.takewhile(lambda line: line[:1] in " \t", lines[1:]))  # "" is in it too
-    code = [line.strip() for line in body if line.strip() and not line.strip().startswith("#")]
+    code = _code(text)
     return bool(code) and all(line in _PLACEHOLDERS for line in code)
+
+
+def writes_code(text: str) -> bool:
+    """Whether ``text`` holds a line of code that is not a placeholder: comments alone
+    (``# Your code here``) may still lead to a placeholder."""
+    return any(line not in _PLACEHOLDERS for line in _code(text))
 
 
 def past(until: float | None) -> bool:

@@ -503,3 +503,29 @@ async def test_unasked_on_one_line_one_sample_is_drawn() -> None:
     backend = InSequence(("a + b", "stop"), ("a - b", "stop"))
     await engine_with(backend).complete(at_end("x = "))
     assert (backend.calls[0].n, backend.drawn) == (1, 1)
+
+
+async def test_a_body_longer_than_an_anchor_used_to_hold_is_taken_line_by_line_from_one_stream() -> None:
+    rows = "".join(f"    row_{n:02d} = {n} * width + height  # the {n}th row of the table\n" for n in range(12))
+    body = rows[4:] + "    return row_11\n"
+    assert len(body) > 600
+    backend = ScriptedBackend(body, delay=0.001)
+    engine = engine_with(backend)
+    taken = ""
+    for _ in range(20):
+        ctx = in_body("    " + taken)
+        engine.session.flight.edited(ctx.text, ctx.offset)
+        shown = (await engine.complete(ctx)).suggestions
+        if not shown:
+            break
+        taken += shown[0].text
+    assert taken == body.rstrip("\n")
+    assert len(backend.calls) == 1
+
+
+async def test_comment_lines_alone_are_not_shown_early() -> None:
+    backend = ScriptedBackend("# Your code here\n    pass\n", delay=0.01)
+    engine = engine_with(backend)
+    outcome = await engine.complete(in_body("    "))
+    assert engine.counts["early_lines"] == 0
+    assert [s.text for s in outcome.suggestions] == ["# Your code here\n    pass"]
