@@ -375,7 +375,10 @@ def test_a_body_arrives_line_by_line_and_tab_takes_each_line_from_one_model_call
     session.ghost("\n    return width")
     session.bench.keys("Tab")
     session.bench.wait_for_no_ghost()
-    assert session.bench.visible_lines()[:3] == ["def lines(w):", "    width = w * 2", "    return width"]
+    body = ["def lines(w):", "    width = w * 2", "    return width"]
+    wait_until(
+        lambda: session.bench.visible_lines()[:3] == body, 5.0, f"the body; shown: {session.bench.visible_lines()}"
+    )
     assert len(session.model_calls("def lines(w):")) == 1
 
 
@@ -397,6 +400,8 @@ def test_accept_next_word_then_next_line_then_tab_cost_one_model_call(session: S
     session.bench.wait_for_no_ghost()
     assert session.bench.visible_lines()[:3] == ["def area(w, h):", "    product = w * h", "    return product"]
     assert len(session.model_calls("def area(w, h):")) == 1
+    # The client runs the item's command after the edit, a moment later.
+    wait_until(lambda: session.tap.sent("workspace/executeCommand", mark), 5.0, "the accept command")
     accepted = session.tap.sent("workspace/executeCommand", mark)
     assert [m["params"]["command"] for m in accepted] == ["codex.didAcceptCompletion"]
 

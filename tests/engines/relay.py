@@ -127,7 +127,8 @@ class Relay:
             while True:
                 chunk = await _unless_left(leaving, engine.read(65536))
                 if chunk is None:
-                    exchange.client_left = True
+                    # A client that read the stream's last event may close before the engine does.
+                    exchange.client_left = not _ended(tail)
                     return
                 if not chunk:
                     return
@@ -156,6 +157,11 @@ async def _unless_left(leaving: asyncio.Future[bytes], read: Coroutine[Any, Any,
         await asyncio.gather(reading, return_exceptions=True)
         return None
     return reading.result()
+
+
+def _ended(tail: bytes) -> bool:
+    """Whether the answer passed on so far is whole: its last SSE event, or the chunked body's end."""
+    return b"[DONE]" in tail or b'"stop":true' in tail.replace(b" ", b"") or tail.endswith(b"0\r\n\r\n")
 
 
 def _close(head: bytes) -> bytes:

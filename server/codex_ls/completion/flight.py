@@ -36,6 +36,9 @@ log = logging.getLogger(__name__)
 #: its debounce), and a busy server reads it later still: the floor covers both.
 GRACE_MIN = 0.15
 GRACE_MAX = 0.3
+#: The grace of a generation whose first lines are shown (s): time to read them and take
+#: them with Tab. Past it, with no request taking it over, the user looked elsewhere.
+READ_GRACE = 4.0
 #: A generation's whole lines are an early answer only once it has run this long (s): a
 #: model that writes the whole block by then shows it whole, its last line included.
 EARLY_AFTER = 0.25
@@ -94,7 +97,7 @@ class Generation:
     #: Asked for one line or a whole block.
     extent: Extent = Extent.LINE
     #: A request was answered with its first lines while it streams on: it is shown, and
-    #: kept without a grace until the typing leaves it, it ends, or another request comes.
+    #: kept for a reading grace until the typing leaves it, it ends, or another request comes.
     answered_early: bool = False
     #: When (event loop time) its samples are due: the answer then holds those finished.
     until: float | None = None
@@ -257,9 +260,9 @@ class InFlight:
         if not generation.agrees_with(generation.typed):
             self.close(generation, "contradicted")
             return
-        if generation.answered_early:
-            return  # its lines are shown: the user reads them, and may take them and the next
-        grace = min(GRACE_MAX, max(GRACE_MIN, 2 * self.debouncer.interval))
+        keystrokes = min(GRACE_MAX, max(GRACE_MIN, 2 * self.debouncer.interval))
+        # Lines shown: the user reads them, and may take them and the next.
+        grace = READ_GRACE if generation.answered_early else keystrokes
         generation.grace = asyncio.get_running_loop().call_later(grace, self._expire, generation)
 
     def _expire(self, generation: Generation) -> None:

@@ -9,6 +9,7 @@ from dataclasses import replace
 import pytest
 
 from codex_ls.backends.base import CacheLayout, Delta, GenerationRequest
+from codex_ls.completion import flight
 from codex_ls.completion.engine import CompletionEngine
 from codex_ls.completion.fim import TEMPLATES
 from codex_ls.completion.prompting import CachedPrompting
@@ -326,7 +327,7 @@ async def test_a_block_written_quickly_is_shown_whole_its_last_line_too() -> Non
     assert engine.counts["early_lines"] == 0
 
 
-async def test_the_lines_shown_early_keep_their_stream_past_the_grace_until_the_typing_leaves_them() -> None:
+async def test_the_lines_shown_early_keep_their_stream_past_a_keystroke_grace_until_the_typing_leaves_them() -> None:
     backend = ScriptedBackend("x = 1\n    y = 2\n", "z = 0", delay=0.01, hold_after=len("x = 1\n"))
     engine = engine_with(backend)
     (first,) = (await engine.complete(in_body("    "))).suggestions
@@ -529,3 +530,18 @@ async def test_comment_lines_alone_are_not_shown_early() -> None:
     outcome = await engine.complete(in_body("    "))
     assert engine.counts["early_lines"] == 0
     assert [s.text for s in outcome.suggestions] == ["# Your code here\n    pass"]
+
+
+async def test_lines_shown_early_that_nobody_takes_close_their_stream_after_the_reading_grace(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(flight, "READ_GRACE", 0.3)
+    backend = ScriptedBackend("x = 1\n    y = 2\n", delay=0.01, hold_after=len("x = 1\n"))
+    engine = engine_with(backend)
+    (first,) = (await engine.complete(in_body("    "))).suggestions
+    assert first.text == "x = 1"
+    await asyncio.sleep(0.2)
+    assert backend.closed_early == 0
+    await asyncio.sleep(0.5)
+    assert backend.closed_early == 1
+    assert engine.counts["closed_grace"] == 1
