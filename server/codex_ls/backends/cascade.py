@@ -11,17 +11,23 @@ cores from one queue (``turns.py``).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
 
 from .base import Backend, CacheLayout, Delta, GenerationRequest
 
 
 class CascadeBackend:
-    def __init__(self, small: Backend, large: Backend, idle: Callable[[], Awaitable[None]] | None = None) -> None:
+    def __init__(
+        self, small: Backend, large: Backend, idle: Callable[[Callable[[], bool]], Awaitable[bool]] | None = None
+    ) -> None:
         self.small = small
         self.large = large
-        #: Returns once nobody waits for the cores: the large model's load cannot pause for a keystroke.
+        #: True once nobody waits for the cores (False: stopped first): the large model's load
+        #: cannot pause for a keystroke.
         self._idle = idle
+        #: Set when a newer warm-up comes: one waits for the cores at a time.
+        self._waiting: threading.Event | None = None
         self.name = small.name
         self.max_samples = min(small.max_samples, large.max_samples)
         self.samples_in_sequence = small.samples_in_sequence or large.samples_in_sequence
@@ -48,7 +54,11 @@ class CascadeBackend:
         # for seconds (4-7.5 s for the 1.5B on 2 cores), so it waits until they are free.
         await self.small.prepare(*prompts)
         if self._idle is not None:
-            await self._idle()
+            if self._waiting is not None:
+                self._waiting.set()  # the newest place is the one wanted
+            self._waiting = superseded = threading.Event()
+            if not await self._idle(superseded.is_set):
+                return
         # The large model answers whole bodies and manual triggers, which take the whole
         # window, never the cold prompt of typing: only the last, whole, prompt is its warm-up.
         await self.large.prepare(*prompts[-1:])

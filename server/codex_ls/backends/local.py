@@ -82,11 +82,14 @@ class LocalModels:
                 log.info("loaded %s in %.1fs (%d threads)", path.name, time.perf_counter() - started, n_threads)
             return self._loaded[key]
 
-    async def idle(self) -> None:
-        """Return once nobody holds the models or waits for them: the moment for work that
-        cannot pause for a keystroke (a load), which then runs beside what comes next."""
-        await asyncio.to_thread(self.turns.acquire, "warm")
+    async def idle(self, stopped: Callable[[], bool]) -> bool:
+        """Whether nobody holds the models or waits for them, once that is so: the moment for
+        work that cannot pause for a keystroke (a load), which then runs beside what comes
+        next. False if ``stopped`` came first, and the worker thread is free again."""
+        if await asyncio.to_thread(self.turns.acquire, "warm", stopped) is None:
+            return False
         self.turns.release()
+        return True
 
 
 class LocalBackend:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -64,9 +64,10 @@ async def test_the_small_model_is_warmed_first_and_the_large_one_once_the_cores_
     order: list[str] = []
     free = asyncio.Event()
 
-    async def idle() -> None:
+    async def idle(stopped: Callable[[], bool]) -> bool:
         order.append("waits for the cores")
         await free.wait()
+        return not stopped()
 
     cascade = CascadeBackend(small, large, idle=idle)
     assert cascade.cache_layout == small.cache_layout
@@ -80,6 +81,24 @@ async def test_the_small_model_is_warmed_first_and_the_large_one_once_the_cores_
     await asyncio.wait_for(preparing, 5)
     # Whole bodies and manual triggers never answer from the cold prompt: the whole one only.
     assert large.prepared == ["<|fim_prefix|>def f"]
+
+
+async def test_a_newer_warm_up_takes_the_place_of_one_waiting_for_the_cores() -> None:
+    small, large = Named("small"), Named("large")
+    free = asyncio.Event()
+
+    async def idle(stopped: Callable[[], bool]) -> bool:
+        await free.wait()
+        return not stopped()
+
+    cascade = CascadeBackend(small, large, idle=idle)
+    older = asyncio.ensure_future(cascade.prepare("older"))
+    await asyncio.sleep(0.01)
+    newer = asyncio.ensure_future(cascade.prepare("newer"))
+    await asyncio.sleep(0.01)
+    free.set()
+    await asyncio.wait_for(asyncio.gather(older, newer), 5)
+    assert large.prepared == ["newer"]
 
 
 def loaded(path: Path, n_ctx: int, n_threads: int) -> object:
@@ -168,3 +187,12 @@ def test_code_actions_chat_with_the_large_model(installed: set[str]) -> None:
     chat = registry.make_chat_backend(Config())
     assert isinstance(chat, LocalChatBackend)
     assert chat.local.config.name == "qwen2.5-coder-1.5b"
+
+
+async def test_the_models_are_idle_once_nobody_holds_them_and_a_stopped_wait_frees_its_thread() -> None:
+    models = LocalModels(load=lambda path, n_ctx, n_threads: None)
+    assert models.turns.acquire("typing") is not None  # a completion holds the model
+    assert await asyncio.wait_for(models.idle(lambda: True), 5) is False
+    models.turns.release()
+    assert await asyncio.wait_for(models.idle(lambda: False), 5) is True
+    assert models.turns.waiting() == 0
