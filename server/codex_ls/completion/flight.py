@@ -24,7 +24,7 @@ from typing import Any
 from ..backends.base import Delta, GenerationRequest
 from ..tasks import cancel_once
 from .debounce import Debouncer
-from .reuse import CONTEXT, Anchor
+from .reuse import AFTER, BEFORE, Anchor
 from .samples import Enough, Sample, Stream, draw
 from .suggestions import Suggestion
 from .syntax import Extent
@@ -280,7 +280,7 @@ class InFlight:
         generation = self.generation
         if generation is None or generation.task.done():
             return
-        later = Anchor(offset, text[max(0, offset - CONTEXT) : offset], text[offset : offset + CONTEXT])
+        later = Anchor(offset, text[max(0, offset - BEFORE) : offset], text[offset : offset + AFTER])
         generation.typed = generation.anchor.typed_since(later)
         if not generation.agrees_with(generation.typed):
             self.close(generation, "contradicted")

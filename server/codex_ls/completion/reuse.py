@@ -15,10 +15,12 @@ from typing import Any
 
 from .syntax import Extent
 
-#: Characters of context before and after the cursor that must be unchanged. What was typed
-#: since an anchor is known up to this many characters: a body taken line by line from one
-#: generation (at most twice ``completion.multilineMaxTokens``, about 2,000 characters) fits.
-CONTEXT = 4096
+#: Characters before the cursor kept with an anchor. What was typed since an anchor is known
+#: up to this many characters: a body taken line by line from one generation (at most twice
+#: ``completion.multilineMaxTokens``, about 2,000 characters) fits.
+BEFORE = 4096
+#: Characters after the cursor that must be unchanged.
+AFTER = 256
 
 
 @dataclass(frozen=True)
@@ -31,17 +33,22 @@ class Anchor:
 
     @classmethod
     def of(cls, prefix: str, suffix: str, offset: int) -> Anchor:
-        return cls(offset, prefix[-CONTEXT:], suffix[:CONTEXT])
+        return cls(offset, prefix[-BEFORE:], suffix[:AFTER])
 
     def typed_since(self, later: Anchor) -> str | None:
-        """What was typed between this anchor and ``later``, if only typing happened."""
+        """What was typed between this anchor and ``later``, if only typing happened.
+
+        The text before each may have been cut shorter (a request's window, the whole
+        document): it is compared where both have it.
+        """
         typed = later.offset - self.offset
         if typed < 0 or later.after != self.after:
             return None
-        if typed == 0:
-            return "" if later.before == self.before else None
-        head, text = later.before[:-typed], later.before[-typed:]
-        if len(text) != typed or not self.before.endswith(head):
+        head, text = later.before[: len(later.before) - typed], later.before[len(later.before) - typed :]
+        if len(text) != typed:
+            return None
+        common = min(len(head), len(self.before))
+        if head[len(head) - common :] != self.before[len(self.before) - common :]:
             return None
         return text
 

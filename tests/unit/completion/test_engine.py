@@ -545,3 +545,17 @@ async def test_lines_shown_early_that_nobody_takes_close_their_stream_after_the_
     await asyncio.sleep(0.5)
     assert backend.closed_early == 1
     assert engine.counts["closed_grace"] == 1
+
+
+def test_an_anchor_from_a_window_and_one_from_the_whole_document_agree_on_what_was_typed() -> None:
+    above = "".join(f"value_{n} = {n}\n" for n in range(800))  # longer than any anchor keeps
+    below = "".join(f"other_{n} = {n}\n" for n in range(800))
+    # A request's window holds a part of the document on either side of the cursor.
+    asked = Anchor.of(above[-1500:], below[:512], len(above))
+    text = above + "total = " + below
+    offset = len(above) + len("total = ")
+    # An edit's anchor is read from the whole document, as the flight reads it.
+    later = Anchor(offset, text[max(0, offset - 4096) : offset], text[offset : offset + 256])
+    assert asked.typed_since(later) == "total = "
+    moved = Anchor(offset, text[max(0, offset - 4096) : offset], "x" + text[offset + 1 : offset + 256])
+    assert asked.typed_since(moved) is None
