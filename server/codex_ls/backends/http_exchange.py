@@ -148,9 +148,15 @@ class PooledClient:
                     f"{display_url(url)} answered with {kind}, not a stream; is backend.url right?"
                 )
             raw = response.aiter_raw()
+            said = False
             with hang_up_on_cancel(lambda: _hang_up(response)):
                 async for chunk in self._until_deadline(raw, deadline):
+                    said = True
                     yield chunk
+            if not said:
+                # A server that answered with nothing (llama_cpp.server past its context) may
+                # leave the connection in any state: it is not kept for the next request.
+                _hang_up(response)
         except GeneratorExit:
             left_early = True
             raise
