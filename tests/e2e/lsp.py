@@ -63,9 +63,11 @@ async def start(
     )
 
 
-def open_document(client: LanguageClient, text: str, uri: str = "file:///work/project/src/app.py") -> str:
+def open_document(
+    client: LanguageClient, text: str, uri: str = "file:///work/project/src/app.py", language_id: str = "python"
+) -> str:
     client.text_document_did_open(
-        types.DidOpenTextDocumentParams(types.TextDocumentItem(uri=uri, language_id="python", version=1, text=text))
+        types.DidOpenTextDocumentParams(types.TextDocumentItem(uri=uri, language_id=language_id, version=1, text=text))
     )
     return uri
 

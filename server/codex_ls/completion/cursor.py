@@ -28,6 +28,8 @@ class CursorContext:
     language_id: str = ""
     #: The characters right after the cursor that the suggestion replaces (auto-closed ``)``, ``");``).
     replaced: str = ""
+    #: The sample ran out of tokens: where its text ends, the limit cut it, not the model.
+    cut_short: bool = False
     #: The cursor's line up to the cursor.
     line: str = field(init=False)
     #: The cursor's line after the cursor (in :attr:`suffix`).
@@ -47,7 +49,13 @@ class CursorContext:
 
 
 def cursor_at(
-    prefix: str, suffix: str, *, extent: Extent, stop_tokens: Sequence[str] = (), language_id: str = ""
+    prefix: str,
+    suffix: str,
+    *,
+    extent: Extent,
+    stop_tokens: Sequence[str] = (),
+    language_id: str = "",
+    cut_short: bool = False,
 ) -> CursorContext:
     """The context of a cursor between ``prefix`` and ``suffix``, read with ``"\\n"`` line breaks."""
     eol = "\r\n" if "\r\n" in prefix or "\r\n" in suffix else "\n"
@@ -58,4 +66,5 @@ def cursor_at(
         eol=eol,
         stop_tokens=tuple(stop_tokens),
         language_id=language_id,
+        cut_short=cut_short,
     )

@@ -26,8 +26,9 @@ from typing import NamedTuple
 from .cursor import CursorContext
 from .fim import SPECIAL_TOKENS
 from .lexer import PAIRS, Closer, closers
-from .lines import indent_after, indent_width, join_lines, trivial
+from .lines import indent_after, indent_width, indentation, join_lines, trivial
 from .nextline import trim_at_next_line
+from .runaway import cut_loop, cut_repeated_lines, cut_repeated_run, end_complete
 from .syntax import Extent
 
 #: A filter: the text it keeps, or ``None`` when nothing is worth showing.
@@ -40,8 +41,6 @@ _CLOSE_LINE = re.compile(r"[)\]}][)\]};,]*")
 _FENCE_OPEN = re.compile(r"\s*```[\w+#.-]*[ \t]*(?:\r?\n|$)")
 #: A closing fence is at the start of its line; an indented one belongs to a docstring.
 _FENCE_LINE = re.compile(r"^```[ \t]*\r?$", re.MULTILINE)
-_RUN = re.compile(r"(.{4,40}?)\1{3,}")
-_PERIODIC = re.compile(r"(.+?)\1+")
 
 
 # The first stage: what the model wrote, read against the document as typed. ---------------------
@@ -146,41 +145,6 @@ def drop_echo(text: str, cursor: CursorContext) -> str | None:
     return None if echoes else text
 
 
-def cut_repeated_lines(text: str, cursor: CursorContext) -> str:
-    """One copy of a group of one to three lines repeated three or more times in a row: a model in a loop."""
-    lines = text.split("\n")
-    keys = [line.strip() for line in lines]
-    for i in range(len(lines)):
-        for period in (1, 2, 3):
-            group = keys[i : i + period]
-            if len(group) < period or all(trivial(key) for key in group):
-                continue
-            copies = 1
-            while keys[i + copies * period : i + (copies + 1) * period] == group:
-                copies += 1
-            if copies >= 3:
-                return join_lines(lines[: i + period])
-    return text
-
-
-def cut_repeated_run(text: str, cursor: CursorContext) -> str:
-    """One copy of 4-40 characters repeated four or more times back to back up to the line's end.
-
-    Only a run that lasts to the end of its line counts: that is a model that
-    would not stop, whereas ``[0x00, 0x00, 0x00, 0x00, 0x01]`` is data.
-    """
-    offset = 0
-    for line in text.split("\n"):
-        at = 0
-        while (run := _RUN.search(line, at)) is not None:
-            unit = run.group(1)
-            if not _PERIODIC.fullmatch(unit) and unit.startswith(line[run.end() :].rstrip()):
-                return text[: offset + run.start() + len(unit)].rstrip(" \t")
-            at = run.start() + 1
-        offset += len(line) + 1
-    return text
-
-
 # Between the stages: what the suggestion replaces. ------------------------------------------------
 
 
@@ -282,6 +246,15 @@ def line_above(text: str, cursor: CursorContext) -> str:
     return (body if body.endswith("\n") else body + "\n") + line
 
 
+def close_on_own_line(text: str, cursor: CursorContext) -> str:
+    """Lines written between ``{`` and ``}`` (``if (x) {|}``) leave the ``}`` on a line of its own,
+    at the indentation of the line that opens the block."""
+    line = cursor.line.rstrip()
+    if "\n" not in text or not line.endswith("{") or not cursor.rest.lstrip().startswith("}"):
+        return text
+    return text.rstrip() + "\n" + indentation(line)
+
+
 # The lists. -----------------------------------------------------------------------------------------
 
 
@@ -303,11 +276,17 @@ _FIT: tuple[Filter, ...] = (
     drop_blank,
     drop_replaced_only,
     line_above,
+    close_on_own_line,
 )
 
 # The seam goes before the block: the block's indentation is read from the first line.
 SINGLE_LINE = Filters(clean=(cut_at_stop_token, unfence, keep_first_line, fix_seam, *_JUNK), fit=_FIT)
-MULTI_LINE = Filters(clean=(cut_at_stop_token, unfence, fix_seam, trim_to_block, cut_at_next_line, *_JUNK), fit=_FIT)
+# A sample the limit cut ends at a complete statement before its block is read: what follows
+# the block's end is cut by trim_to_block in any case.
+MULTI_LINE = Filters(
+    clean=(cut_at_stop_token, unfence, fix_seam, end_complete, trim_to_block, cut_at_next_line, *_JUNK, cut_loop),
+    fit=_FIT,
+)
 
 
 def filters_for(cursor: CursorContext) -> Filters:

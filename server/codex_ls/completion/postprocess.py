@@ -30,10 +30,22 @@ class Suggestion:
 
 
 def postprocess(
-    prefix: str, suffix: str, text: str, *, extent: Extent, stop_tokens: Sequence[str] = ()
+    prefix: str,
+    suffix: str,
+    text: str,
+    *,
+    extent: Extent,
+    stop_tokens: Sequence[str] = (),
+    language_id: str = "",
+    cut_short: bool = False,
 ) -> Suggestion | None:
-    """The suggestion to show for the model's ``text`` at the cursor, or ``None`` when nothing is worth showing."""
-    cursor = cursor_at(prefix, suffix, extent=extent, stop_tokens=stop_tokens)
+    """The suggestion to show for the model's ``text`` at the cursor, or ``None`` when nothing is worth showing.
+
+    ``cut_short``: the sample ran out of tokens, so its end is no statement's end.
+    """
+    cursor = cursor_at(
+        prefix, suffix, extent=extent, stop_tokens=stop_tokens, language_id=language_id, cut_short=cut_short
+    )
     return run(text.replace("\r\n", "\n"), cursor)
 
 

@@ -36,7 +36,13 @@ def suggestions(win: Window, samples: list[Sample], shaping: Shaping) -> list[Su
     found: dict[str, tuple[Suggestion, Sample]] = {}
     for sample in samples:
         suggestion = postprocess(
-            win.prefix, win.suffix, sample.text, extent=shaping.extent, stop_tokens=shaping.stop_tokens
+            win.prefix,
+            win.suffix,
+            sample.text,
+            extent=shaping.extent,
+            stop_tokens=shaping.stop_tokens,
+            language_id=shaping.language_id,
+            cut_short=sample.finish == Finish.LENGTH,
         )
         if suggestion is not None and suggestion.text not in found:
             found[suggestion.text] = (suggestion, sample)

@@ -47,6 +47,7 @@ INLINE_CONTAINERS = frozenset(
         "composite_literal",
         "literal_value",
         "initializer_list",
+        "token_tree",
     }
 )
 
@@ -112,14 +113,19 @@ def error_count(language_id: str, text: str) -> int | None:
 def heuristic_extent(prefix: str, suffix: str) -> Extent:
     """Nothing, one line or a block, from the text around the cursor.
 
-    Mid-word → nothing; text before the cursor on its line → one line; an
-    empty line (or only indentation) → a block.
+    Mid-word → nothing; an empty line (or only indentation) → a block, unless a
+    ``;`` after the cursor ends the statement there (``    |;``: one statement);
+    after a ``{`` that ends the line (``if (x) {|`` or ``{|}``) → the block it
+    opens; other text before the cursor on its line → one line.
     """
     rest = suffix.split("\n", 1)[0].rstrip("\r")
     if rest.strip() and (rest[0].isalnum() or rest[0] in _IDENT):
         return Extent.NONE
+    closing = not rest.strip(" \t)]}\"'`;,:")
     line = prefix.rsplit("\n", 1)[-1]
-    if not line.strip() and not rest.strip(" \t)]}\"'`;,:"):
+    if not line.strip() and closing and ";" not in rest:
+        return Extent.BLOCK
+    if line.rstrip().endswith("{") and not rest.strip(" \t}"):
         return Extent.BLOCK
     return Extent.LINE
 

@@ -343,16 +343,19 @@ def test_the_lists_run_in_their_documented_order() -> None:
         "drop_blank",
         "drop_replaced_only",
         "line_above",
+        "close_on_own_line",
     ]
-    assert names["multi"][:6] == [
+    assert names["multi"][:7] == [
         "cut_at_stop_token",
         "unfence",
         "fix_seam",
+        "end_complete",
         "trim_to_block",
         "cut_at_next_line",
         "drop_echo",
     ]
-    assert names["multi"][6:] == names["single"][5:]
+    assert names["multi"][7:10] == [*names["single"][5:7], "cut_loop"]
+    assert names["multi"][10:] == names["single"][7:]
 
 
 def test_filters_for_picks_the_list_by_the_suggestions_shape() -> None:
