@@ -50,12 +50,18 @@ from bench.safim_tasks import EXTENSIONS, LANGUAGE_IDS, Task, document_after, in
 
 SPLITS = ("block", "control", "api")
 LANGS = ("python", "java", "cpp", "csharp")
-ROWS = ("bare", "post", "plain", "auto")
+ROWS = ("bare", "post", "plain", "before", "auto")
 SETTINGS = {"0.5b": {"model": {"large": ""}}, "1.5b": {"model": {"large": "qwen2.5-coder-1.5b"}}}
 #: What each server row changes in the model's settings. ``plain``: the bare row's prompt (the
 #: cursor's line before the middle marker, the whole suffix share, no cold window), so that
 #: what it loses against the bare model is the pipeline's, not the prompt's.
-SERVED: dict[str, dict[str, Any]] = {"auto": {}, "plain": {"cacheLayout": False, "suffixChars": 0, "coldTokens": 0}}
+#: ``before``: the same settings as ``auto``, run with ``--source`` at the code before a change, so that
+#: a change is measured against the code it replaces on the same tasks.
+SERVED: dict[str, dict[str, Any]] = {
+    "auto": {},
+    "before": {},
+    "plain": {"cacheLayout": False, "suffixChars": 0, "coldTokens": 0},
+}
 
 
 def records_file(folder: Path, model: str, row: str, split: str) -> Path:
@@ -93,7 +99,8 @@ def derive_post(tasks: list[Task], bare: Path, path: Path) -> None:
         for task in tasks:
             if task.key in answers and task.key not in done:
                 record = {"key": task.key, "error": None, "seconds": answers[task.key]["seconds"]}
-                out.write(json.dumps(record | post(task, answers[task.key]["completion"])) + "\n")
+                answer = answers[task.key]
+                out.write(json.dumps(record | post(task, answer["completion"], answer.get("finish"))) + "\n")
 
 
 async def run_server(server: bench.client.Server, tasks: list[Task], path: Path) -> None:

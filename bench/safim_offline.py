@@ -30,8 +30,8 @@ def stream_end(prefix: str, suffix: str, raw: str) -> tuple[str, bool]:
     return raw, False
 
 
-def post(task: Task, raw: str) -> dict[str, Any]:
-    """The record the server would have made of the bare answer ``raw``."""
+def post(task: Task, raw: str, finish: str | None = None) -> dict[str, Any]:
+    """The record the server would have made of the bare answer ``raw``, which ended for ``finish``."""
     from codex_ls.completion.fim import TEMPLATES
     from codex_ls.completion.postprocess import postprocess
     from codex_ls.completion.syntax import Extent, decide_extent
@@ -49,7 +49,9 @@ def post(task: Task, raw: str) -> dict[str, Any]:
     if extent is Extent.NONE:
         return {"completion": None, "replace": 0, "raw": [], "logs": ["completion at 0: mid-word, nothing"]}
     text, closed = stream_end(win.prefix, win.suffix, raw) if extent is Extent.BLOCK else (raw, False)
-    result = postprocess(win.prefix, win.suffix, text, extent=extent, stop_tokens=TEMPLATES["qwen"].stop)
+    cut_short = finish == "length" and not closed
+    stops = TEMPLATES["qwen"].stop
+    result = postprocess(win.prefix, win.suffix, text, extent=extent, stop_tokens=stops, cut_short=cut_short)
     mode = "multi-line" if extent is Extent.BLOCK else "one line"
     return {
         "completion": None if result is None else result.text,
