@@ -194,13 +194,14 @@ def past(until: float | None) -> bool:
 
 
 def finished_by_deadline(samples: list[Sample], *, multiline: bool) -> list[Sample]:
-    """The samples that finished; else the first one's whole lines (multi-line only)."""
+    """The samples that finished; else the first one's whole lines, each with its line break, so
+    that post-processing knows that no line of them is half written (multi-line only)."""
     finished = [s for s in samples if s.finish is not None]
     if finished or not multiline or not samples:
         return finished
     first = samples[0]
     text = first.text
-    lines = text[: text.rfind("\n")] if "\n" in text else ""
+    lines = text[: text.rfind("\n") + 1]
     if not lines.strip():
         return []
     return [Sample([lines], Finish.LENGTH, first.logprob, first.tokens, first.scored_tokens)]

@@ -118,7 +118,8 @@ async def test_at_the_deadline_the_finished_samples_are_the_answer_and_the_strea
 async def test_at_the_deadline_with_nothing_finished_a_multiline_draw_keeps_the_first_samples_whole_lines() -> None:
     stream = Slow([Delta("    a = 1\n", 0), Delta("    b = 2\n    c", 0)], [])
     samples = await draw(stream, request(n=1), ended=lambda text: False, until=soon())
-    assert [(s.text, s.finish) for s in samples] == [("    a = 1\n    b = 2", "length")]
+    # Ending with its line break: no line of it is half written.
+    assert [(s.text, s.finish) for s in samples] == [("    a = 1\n    b = 2\n", "length")]
 
 
 async def test_at_the_deadline_a_single_line_draw_never_answers_half_a_line() -> None:
