@@ -51,7 +51,14 @@ from bench.safim_tasks import EXTENSIONS, LANGUAGE_IDS, Task, document_after, in
 SPLITS = ("block", "control", "api")
 LANGS = ("python", "java", "cpp", "csharp")
 ROWS = ("bare", "post", "plain", "before", "auto")
-SETTINGS = {"0.5b": {"model": {"large": ""}}, "1.5b": {"model": {"large": "qwen2.5-coder-1.5b"}}}
+#: ``0.5b``: the default install; ``1.5b``: the cascade (typing on the 0.5B); ``1.5b-alone``: the
+#: 1.5B for everything (``model.name``), so that its automatic trigger meets the bare 1.5B.
+SETTINGS = {
+    "0.5b": {"model": {"large": ""}},
+    "1.5b": {"model": {"large": "qwen2.5-coder-1.5b"}},
+    "1.5b-alone": {"model": {"name": "qwen2.5-coder-1.5b", "large": ""}},
+}
+BARE_MODELS = {**BARE, "1.5b-alone": BARE["1.5b"]}
 #: What each server row changes in the model's settings. ``plain``: the bare row's prompt (the
 #: cursor's line before the middle marker, the whole suffix share, no cold window), so that
 #: what it loses against the bare model is the pipeline's, not the prompt's.
@@ -80,7 +87,7 @@ def run_bare(model: str, tasks: list[Task], path: Path) -> None:
     todo = [t for t in tasks if t.key not in recorded(path)]
     if not todo:
         return
-    bare = BareModel(BARE[model], os.cpu_count() or 2)
+    bare = BareModel(BARE_MODELS[model], os.cpu_count() or 2)
     with path.open("a", encoding="utf-8") as out:
         for task in todo:
             answer = bare.complete(task.text, len(task.prefix), multiline=task.split == "block")
