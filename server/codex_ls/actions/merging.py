@@ -70,6 +70,8 @@ def with_import(code: str, tests: TestFile) -> str:
 def join(existing: str, code: str, tests: TestFile) -> list[Insert]:
     """Where the tests go in ``existing``: their new header lines, then the tests themselves."""
     language = tests.language
+    if not existing.strip():
+        return [Insert(len(existing), code.strip("\n") + "\n")]
     heads, body = _split(_flat_go_imports(code) if language == "go" else code, language)
     have = {line.strip() for line in (_flat_go_imports(existing) if language == "go" else existing).split("\n")}
     packaged = any(_PACKAGE.match(line) for line in existing.split("\n"))
@@ -131,8 +133,6 @@ def _body_insert(existing: str, body: str, language: str) -> Insert:
     inside = _inside_container(existing, body, language)
     if inside is not None:
         return inside
-    if not existing.strip():
-        return Insert(len(existing), body.strip("\n") + "\n")
     trailing = len(existing) - len(existing.rstrip("\n"))
     return Insert(len(existing), "\n" * max(0, 2 - trailing) + body.strip("\n") + "\n")
 
