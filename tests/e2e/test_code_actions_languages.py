@@ -8,7 +8,18 @@ from lsprotocol import types
 from pytest_lsp import LanguageClient
 
 from tests.e2e.editor import Editor
-from tests.e2e.test_code_actions import _cache, args, at, chat, client, editor, errors, run, user_prompt
+from tests.e2e.test_code_actions import (
+    _cache,
+    args,
+    at,
+    chat,
+    client,
+    editor,
+    errors,
+    list_actions,
+    run,
+    user_prompt,
+)
 from tests.fakes.fake_backend import FakeBackend
 
 __all__ = ["_cache", "client", "editor"]  # the fixtures, shared with the Python actions' tests
@@ -61,6 +72,8 @@ async def test_go_tests_go_beside_the_source_in_its_package(
 ) -> None:
     fake.push(chat(f"```go\n{GO_TESTS}\n```"))
     uri = editor.open(tmp_path / "calc" / "calc.go", GO, "go")
+    offered = {a.title for a in await list_actions(client, uri, at(4, 1))}
+    assert {"Codex: Add unit tests", "Codex: Add docstring"} <= offered
     await run(client, "codex.addTests", args(uri, at(4, 1)))
     (applied,) = editor.applied
     create, _ = applied.edit.document_changes or []

@@ -227,3 +227,6 @@ _LAYOUTS: dict[str, Callable[[_Source], TestFile]] = {
     "c": _c,
     "shellscript": _shell,
 }
+
+#: The languages that have a test layout, for which *Add unit tests* is offered.
+TEST_LANGUAGES = frozenset(_LAYOUTS)
