@@ -10,6 +10,9 @@ ask, inputs  chat requests and checked code answers
 documents    Explain, Translate (documents in the cache directory)
 rewrite      Edit with instruction, Add docstring, Add comments (edits)
 unit_tests   Add unit tests (a test file, created or appended to)
+frameworks   per language: the test framework, the test file, how tests reach the code
+merging      generated tests joined to an existing file (all languages but Python)
+styles       per framework and language: test conventions and doc comment styles for the prompts
 bugs         Find bugs (diagnostics)
 implement    Implement function (FIM samples, ranked)
 feedback     $/progress and codex/status

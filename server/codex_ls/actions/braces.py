@@ -66,10 +66,11 @@ def _brace_block(lines: Lines, header: int, name: str) -> Function | None:
     first = lines.line_of(opening)
     close_line = lines.line_of(closing)
     base = indent_of(lines.get(header))
-    comments = _leading_comment(lines, header)
+    above = _leading_lines(lines, header)
+    comments = "\n".join(line for line in above if not _ANNOTATION.match(line))
     return Function(
         name=name,
-        start=lines.start(header - comments.count("\n") - (1 if comments else 0)),
+        start=lines.start(header - len(above)),
         end=lines.end(close_line),
         keep_end=lines.end(first),
         indent=base + indent_unit(lines, header, first + 1, close_line),
@@ -80,15 +81,20 @@ def _brace_block(lines: Lines, header: int, name: str) -> Function | None:
     )
 
 
-def _leading_comment(lines: Lines, header: int) -> str:
-    """A comment block right above the header (JSDoc, ``///``, ``//``)."""
+#: Java annotations and TypeScript decorators (``@Override``), C# attributes (``[Fact]``).
+_ANNOTATION = re.compile(r"^\s*(?:@[\w.]+(?:\(.*\))?|\[[\w.]+(?:\(.*\))?(?:,\s*[\w.]+(?:\(.*\))?)*\])\s*$")
+
+
+def _leading_lines(lines: Lines, header: int) -> list[str]:
+    """The comment block (JSDoc, ``///``, ``//``) and annotations right above the header: they belong to
+    the function, so that a rewrite (*Add docstring*) replaces them with it and puts a doc comment above them."""
     block: list[str] = []
     for number in range(header - 1, -1, -1):
-        stripped = lines.get(number).strip()
-        if not stripped.startswith(("//", "/*", "*", "#")):
+        line = lines.get(number)
+        if not (line.strip().startswith(("//", "/*", "*", "#")) or _ANNOTATION.match(line)):
             break
-        block.insert(0, lines.get(number))
-    return "\n".join(block)
+        block.insert(0, line)
+    return block
 
 
 def matching_brace(text: str, opening: int) -> int | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..languages import language_name
+from .frameworks import TEST_LANGUAGES
 from .functions import PYTHON, function_at
 from .job import ActionArgs, Snapshot
 from .prompts import TRANSLATE_TARGETS
@@ -45,7 +46,7 @@ def offers(snapshot: Snapshot, args: ActionArgs) -> list[Offer]:
     if target.function is not None:
         found.append(_offer("codex.addDocstring", args))
     found.append(_offer("codex.addComments", args))
-    if snapshot.language.lower() in PYTHON:
+    if snapshot.language.lower() in PYTHON | TEST_LANGUAGES:
         found.append(_offer("codex.addTests", args))
     found.append(_offer("codex.findBugs", args))
     for language in TRANSLATE_TARGETS:

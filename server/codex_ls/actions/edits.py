@@ -40,6 +40,18 @@ def append(uri: str, version: int | None, end: types.Position, text: str) -> typ
     return replace(uri, version, types.Range(end, end), text)
 
 
+def insert_all(uri: str, version: int | None, inserts: list[tuple[types.Position, str]]) -> types.WorkspaceEdit:
+    """Insert several texts into one document, each at its position in the document as it is."""
+    edits = [types.TextEdit(range=types.Range(at, at), new_text=text) for at, text in inserts]
+    return types.WorkspaceEdit(
+        document_changes=[
+            types.TextDocumentEdit(
+                text_document=types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=version), edits=edits
+            )
+        ]
+    )
+
+
 def edited_uris(edit: types.WorkspaceEdit) -> list[tuple[str, int | None]]:
     """The documents (and versions) an edit changes."""
     found: list[tuple[str, int | None]] = []

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from ..completion.postprocess import strip_code_fences
 from ..languages import fence_tag, language_name
+from .styles import TEST_STYLES, TestStyle, doc_style
 
 _SLOT = re.compile(r"\{([a-z_]+)\}")
 
@@ -66,10 +67,8 @@ PROMPTS: dict[str, PromptTemplate] = {
             system="You are an expert {language} programmer who writes thorough, runnable unit tests.",
             user=(
                 "Write {framework} unit tests for this {language} code from {path}:\n```{fence}\n{code}\n```\n"
-                "The tests go in {test_path} and import the code under test with:\n{import_line}\n"
-                "Write one test function per behaviour, named test_<behaviour>, with plain assert "
-                "statements; cover normal cases and edge cases.\n"
-                "Answer with the complete test file only, as code, without explanations."
+                "{placement}\n{conventions}\n"
+                "Answer with {test_answer} only, as code, without explanations."
             ),
             code_answer=True,
         ),
@@ -87,9 +86,9 @@ PROMPTS: dict[str, PromptTemplate] = {
             action="addDocstring",
             system="You are an expert {language} programmer who writes precise documentation.",
             user=(
-                "Add a docstring to this {language} function from {path}. It says what the function does, "
+                "{doc_request} this {language} function from {path}. It says what the function does, "
                 "its arguments and what it returns. Do not change the code.\n```{fence}\n{code}\n```\n"
-                "Answer with the complete function, including its new docstring, as code only."
+                "Answer with the complete function, including its new {doc_name}, as code only."
             ),
             code_answer=True,
         ),
@@ -98,7 +97,7 @@ PROMPTS: dict[str, PromptTemplate] = {
             system="You are an expert {language} programmer who writes helpful code comments.",
             user=(
                 "Copy this {language} code from {path} and insert a `{comment}` comment line above each "
-                "step that is not obvious, saying what it does. Do not write a docstring and do not "
+                "step that is not obvious, saying what it does. Do not write a {doc_name} and do not "
                 "change the code.\n```{fence}\n{code}\n```\nAnswer with the commented code only."
             ),
             code_answer=True,
@@ -141,6 +140,12 @@ LINE_COMMENTS: dict[str, str] = {
 }
 
 
+_DEFAULT_TEST_STYLE = TestStyle(
+    "The tests go in {test_path} and begin with:\n{import_line}",
+    "Write one test per behaviour in the framework's usual form; cover normal cases and edge cases.",
+)
+
+
 def line_comment(language_id: str) -> str:
     return LINE_COMMENTS.get(language_id.lower(), "//")
 
@@ -162,7 +167,7 @@ def render(action: str, data: PromptInput) -> tuple[tuple[str, str], ...]:
 
 
 def _values(data: PromptInput) -> dict[str, str]:
-    return {
+    values = {
         "language": language_name(data.language),
         "fence": fence_tag(data.language),
         "path": data.path or "an unsaved file",
@@ -177,7 +182,14 @@ def _values(data: PromptInput) -> dict[str, str]:
         "test_path": data.test_path,
         "import_line": data.import_line,
         "comment": line_comment(data.language),
+        "doc_request": doc_style(data.language).request,
+        "doc_name": doc_style(data.language).name,
     }
+    style = TEST_STYLES.get(data.framework) or _DEFAULT_TEST_STYLE
+    values["placement"] = _substitute(style.placement, values)
+    values["conventions"] = style.conventions
+    values["test_answer"] = style.answer
+    return values
 
 
 def _substitute(template: str, values: Mapping[str, str]) -> str:

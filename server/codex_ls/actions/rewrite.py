@@ -3,7 +3,10 @@
 Each replaces only the code it concerns, indented like the code it replaces.
 For Python the answer must parse; *Add comments* must also leave the code's
 syntax tree unchanged, and *Add docstring* inserts only the docstring the model
-wrote, so the function's code is never touched.
+wrote, so the function's code is never touched. In other languages *Add
+docstring* replaces the function, with the comment block and annotations above
+it, by the model's answer, which must hold a new doc comment in the language's
+style (``styles.py``) and parse (tree-sitter) no worse than the code it replaces.
 """
 
 from __future__ import annotations
@@ -13,11 +16,13 @@ import re
 import textwrap
 from collections.abc import Callable
 
+from ..completion.syntax import error_count
 from .edits import replace
 from .inputs import ask_checked, is_python, prompt_input, python_parses, require_target
 from .job import ActionFailedError, EditResult, Job
 from .prompts import line_comment, strip_echo
 from .source import Function
+from .styles import doc_style
 from .target import Target, indentation, instruction_at, reindent, target_at
 
 
@@ -75,7 +80,10 @@ async def add_docstring(job: Job) -> EditResult:
     target = require_target(job)
     function = target.function
     data = prompt_input(job, target, context=False)
-    if not is_python(job) or function is None or function.signature_end >= function.end:
+    if not is_python(job):
+        code = await ask_checked(job, "addDocstring", data, _doc_comment_check(job, target))
+        return _replace(job, target.start, target, code, "Add docstring")
+    if function is None or function.signature_end >= function.end:
         code = await ask_checked(job, "addDocstring", data, _python_check(job, target))
         return _replace(job, target.start, target, code, "Add docstring")
     code = await ask_checked(job, "addDocstring", data, _docstring_check)
@@ -101,6 +109,29 @@ def _python_check(job: Job, target: Target) -> Callable[[str], str | None]:
             return f"the model's answer does not define {target.function.name}"
         if repeated := sorted(defined & elsewhere):
             return f"the model rewrote more than the code in question ({', '.join(repeated)})"
+        return None
+
+    return check
+
+
+def _doc_comment_check(job: Job, target: Target) -> Callable[[str], str | None]:
+    """Other languages' answers must add a doc comment in the language's style, keep the function and
+    parse (tree-sitter) no worse than the code they replace."""
+    language = job.snapshot.language
+    original = target.code(job.snapshot.text)
+    marker = doc_style(language).marker
+
+    def doc_lines(code: str) -> int:
+        return sum(line.strip().startswith(marker) for line in code.split("\n"))
+
+    def check(code: str) -> str | None:
+        if doc_lines(code) <= doc_lines(original):
+            return f"the answer has no new {doc_style(language).name}"
+        if target.function is not None and target.function.name not in code:
+            return f"the model's answer does not define {target.function.name}"
+        errors = error_count(language, code)
+        if errors and errors > (error_count(language, original) or 0):
+            return "the model's code does not parse"
         return None
 
     return check

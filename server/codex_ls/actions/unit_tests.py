@@ -1,69 +1,39 @@
 """*Add unit tests*: a test file in the project's framework, created or appended to.
 
 Python tests are pytest functions in ``tests/test_<module>.py`` under the
-workspace folder. The generated code must parse (alone and appended to the
-existing file); if it does not, the model is asked once more, and after that
-nothing is applied.
+workspace folder; other languages' frameworks and test files are in
+``frameworks.py``, and their joining to an existing file in ``merging.py``
+(Rust's tests go in a ``mod tests`` at the end of the source itself). The
+generated code must parse (alone and appended to the existing file): Python by
+``ast``, the others by tree-sitter. If it does not, the model is asked once
+more, and after that nothing is applied.
 """
 
 from __future__ import annotations
 
-import ast
 import asyncio
-import textwrap
-from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+import contextlib
+from pathlib import Path
 
 from lsprotocol import types
 
-from ..positions import client_units
-from .edits import append, create_file
+from ..positions import client_units, position_at
+from . import merging
+from .edits import append, create_file, insert_all
+from .frameworks import ProjectFacts, TestFile, layout_for
 from .inputs import ask_checked, prompt_input, python_parses, require_target
 from .job import ActionFailedError, EditResult, Existing, Job, Snapshot
-from .target import Target
-
-
-@dataclass(frozen=True)
-class TestFile:
-    path: Path
-    #: Path relative to the workspace folder, for the prompt.
-    relative: str
-    framework: str
-    import_line: str
-
-
-def test_file(snapshot: Snapshot, target: Target) -> TestFile:
-    source = PurePosixPath(snapshot.path)
-    root = snapshot.root or (snapshot.file.parent if snapshot.file else Path("."))
-    if snapshot.language.lower() != "python":
-        raise ActionFailedError("unit tests are generated for Python (pytest) only so far")
-    relative = f"tests/test_{source.stem}.py"
-    return TestFile(root / relative, relative, "pytest", _import_line(source, target, snapshot.text))
-
-
-def _import_line(source: PurePosixPath, target: Target, text: str) -> str:
-    parts = list(source.with_suffix("").parts)
-    if parts and parts[0] in ("src", "lib"):
-        parts = parts[1:]
-    module = ".".join(parts) or source.stem
-    names = _defined_names(target.code(text))
-    return f"from {module} import {', '.join(names)}" if names else f"import {module}"
-
-
-def _defined_names(code: str) -> list[str]:
-    try:
-        tree = ast.parse(textwrap.dedent(code))
-    except (SyntaxError, ValueError):
-        return []
-    kinds = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
-    return [node.name for node in tree.body if isinstance(node, kinds)]
 
 
 async def add_tests(job: Job) -> EditResult:
     """Tests for the target, added to the test file as the editor has it (or as it is on disk)."""
     target = require_target(job)
-    tests = test_file(job.snapshot, target)
-    existing = job.opened(tests.path) or await asyncio.to_thread(_read, tests.path)
+    facts = await asyncio.to_thread(_facts, job.snapshot)
+    tests = layout_for(job.snapshot, target, facts)
+    if tests.in_source:
+        existing: Existing | None = Existing(job.snapshot.text, job.snapshot.version)
+    else:
+        existing = job.opened(tests.path) or await asyncio.to_thread(_read, tests.path)
     data = prompt_input(
         job,
         target,
@@ -72,6 +42,10 @@ async def add_tests(job: Job) -> EditResult:
         test_path=tests.relative,
         import_line=tests.import_line,
     )
+    if tests.language != "python":
+        before = existing.text if existing else None
+        code = await ask_checked(job, "addTests", data, lambda c: merging.check(c, before, tests), prefer=tests.marker)
+        return _joined_edit(job, tests, existing, merging.with_import(code, tests))
 
     def check(code: str) -> str | None:
         if not python_parses(code):
@@ -82,6 +56,25 @@ async def add_tests(job: Job) -> EditResult:
 
     code = await ask_checked(job, "addTests", data, check, prefer="def test_")
     return _edit(job, tests, existing, _with_import(code, tests.import_line))
+
+
+def _facts(snapshot: Snapshot) -> ProjectFacts:
+    """The workspace's package.json (JavaScript, TypeScript) and the names of the files beside the source."""
+    manifest = None
+    if snapshot.root is not None and snapshot.language.lower() in _NODE:
+        try:
+            found = _read(snapshot.root / "package.json")
+        except ActionFailedError:  # unreadable: the default framework
+            found = None
+        manifest = found.text if found else None
+    siblings: frozenset[str] = frozenset()
+    if snapshot.file is not None and snapshot.language.lower() in ("c", "cpp"):
+        with contextlib.suppress(OSError):
+            siblings = frozenset(p.name for p in snapshot.file.parent.iterdir())
+    return ProjectFacts(manifest, siblings)
+
+
+_NODE = frozenset({"javascript", "javascriptreact", "typescript", "typescriptreact"})
 
 
 def _with_import(code: str, import_line: str) -> str:
@@ -126,6 +119,17 @@ def _edit(job: Job, tests: TestFile, existing: Existing | None, code: str) -> Ed
         return EditResult(create_file(uri, code.strip("\n") + "\n"), label)
     end = _end_position(existing.text, job.snapshot)
     return EditResult(append(uri, existing.version, end, _joined(existing.text, code)), label)
+
+
+def _joined_edit(job: Job, tests: TestFile, existing: Existing | None, code: str) -> EditResult:
+    uri = job.snapshot.uri if tests.in_source else job.uri_of(tests.path)
+    label = f"Add unit tests to {tests.relative}"
+    if existing is None:
+        return _edit(job, tests, None, code)
+    inserts = merging.join(existing.text, code, tests)
+    encoding = job.snapshot.encoding
+    edits = [(position_at(existing.text, i.offset, encoding), i.text) for i in inserts]
+    return EditResult(insert_all(uri, existing.version, edits), label)
 
 
 def _end_position(text: str, snapshot: Snapshot) -> types.Position:
