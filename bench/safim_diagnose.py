@@ -27,39 +27,32 @@ from bench.safim_tasks import Task
 STOP = ("<|endoftext|>", "<|fim_prefix|>", "<|fim_suffix|>", "<|fim_middle|>", "<|file_sep|>", "<|repo_name|>")
 
 
-def replay(task: Task, raw: str, multiline: bool) -> list[tuple[str, str]]:
-    """The post-processing steps, in the server's order, that changed ``raw``: (step, text after it)."""
-    from codex_ls.completion import postprocess as p
+def replay(task: Task, raw: str, multiline: bool, finish: str | None = None) -> list[tuple[str, str]]:
+    """The post-processing filters, in the server's order, that changed ``raw``: (filter, text after it)."""
+    from codex_ls.completion.cursor import cursor_at
+    from codex_ls.completion.filters import Filter, auto_closed, filters_for
+    from codex_ls.completion.syntax import Extent
 
-    prefix, suffix = task.prefix, task.suffix
+    extent = Extent.BLOCK if multiline else Extent.LINE
+    cursor = cursor_at(task.prefix, task.suffix, extent=extent, stop_tokens=STOP, cut_short=finish == "length")
+    chosen = filters_for(cursor)
     steps: list[tuple[str, str]] = []
-    text = raw
+    text = raw.replace("\r\n", "\n")
 
-    def step(name: str, after: str) -> None:
+    def run(filters: tuple[Filter, ...], at: Any) -> bool:
         nonlocal text
-        if after != text:
-            steps.append((name, after))
-        text = after
+        for keep in filters:
+            after = keep(text, at)
+            if after is None:
+                steps.append((keep.__name__, ""))
+                return False
+            if after != text:
+                steps.append((keep.__name__, after))
+            text = after
+        return True
 
-    step("strip_special_tokens/strip_code_fences", p.strip_code_fences(p.strip_special_tokens(raw, STOP)))
-    if not multiline:
-        step("single_line", p.single_line(text))
-    step("fix_seam", p.fix_seam(prefix, text))
-    if multiline:
-        step("trim_block", p.trim_block(prefix, text))
-        step("nextline.trim_at_next_line", p.trim_at_next_line(prefix, text, suffix))
-    kept = p.drop_junk(prefix, text)
-    if kept is None:
-        steps.append(("drop_junk", ""))
-        return steps
-    step("drop_junk", kept)
-    replace = p.auto_closed_rest(kept, suffix).replace_suffix
-    after = suffix[replace:]
-    step("trim_unmatched_close", p.trim_unmatched_close(prefix, text, after))
-    step("trim_suffix_overlap", p.trim_suffix_overlap(text, after, prefix))
-    step("rstrip", text.rstrip(" \t") if p._rest_of_line(after).strip() else text.rstrip())
-    if not text.strip() or text == suffix[:replace]:
-        steps.append(("empty after the steps", ""))
+    if run(chosen.clean, cursor):
+        run(chosen.fit, cursor.replacing(auto_closed(text, cursor)))
     return steps
 
 
@@ -133,7 +126,7 @@ def diagnose(
                 continue
             multiline = decided(s) == "multi-line"
             finish, raw = s["raw"][0] if s.get("raw") else (None, None)
-            steps = replay(task, s["raw"][0][1], multiline) if s.get("raw") else []
+            steps = replay(task, raw, multiline, finish) if raw is not None else []
             why = cause(task, b, s, steps)
             counts[(split, task.lang)][why.split(":")[0].split(" (")[0]] += 1
             if brief:
@@ -165,7 +158,7 @@ def diagnose(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", default="0.5b")
-    parser.add_argument("--records", type=Path, default=RESULTS / "safim-records")
+    parser.add_argument("--records", type=Path, default=RESULTS / "safim-records-languages")
     parser.add_argument("--row", default="auto", help="the row compared with the bare one: auto, plain or post")
     parser.add_argument("--base", default="bare", help="the row it is compared with: bare, or post")
     parser.add_argument("--brief", action="store_true", help="one table row per task")
