@@ -14,7 +14,7 @@ from typing import Any
 from lsprotocol import types
 from pygls.lsp.client import LanguageClient
 
-from bench.common import CLOCK_TICKS, CpuSample, percentile
+from bench.common import CLOCK_TICKS, CpuSample, percentile, utf16_len
 
 REQUEST_TIMEOUT = 60.0
 
@@ -303,3 +303,34 @@ class Server:
         await asyncio.wait_for(client.stop(), 20)  # type: ignore[no-untyped-call]
         if self.drain is not None:
             self.drain.cancel()
+
+
+def position(text: str, offset: int) -> types.Position:
+    """The LSP position of the character ``offset`` of ``text``."""
+    before = text[:offset]
+    return types.Position(before.count("\n"), utf16_len(before.rsplit("\n", 1)[-1]))
+
+
+#: Suggestions taken at most, Tab after Tab; the seconds a user reads each one first.
+MAX_TABS = 24
+READ = 0.5
+
+
+async def take_suggestions(server: Server, uri: str, prefix: str, suffix: str, answer: Answer) -> tuple[str, int, int]:
+    """Suggestions taken Tab after Tab from ``answer`` on, as a user takes a block the server shows
+    line by line while the model writes it: VS Code asks again after each Tab. What was inserted
+    in all, how many characters after the cursor it replaced, and how many suggestions were
+    taken (at most ``MAX_TABS``, each read ``READ`` seconds first). The document is
+    ``prefix + suffix`` at version 1, the cursor between them."""
+    inserted, replaced, tabs = "", 0, 0
+    while answer.text and not answer.error and tabs < MAX_TABS:
+        document = prefix + inserted + suffix[replaced:]
+        at = len(prefix) + len(inserted)
+        edit = types.Range(position(document, at), position(document, at + answer.replace))
+        await asyncio.sleep(READ)
+        tabs += 1
+        server.change(uri, tabs + 1, [(edit, answer.text)])
+        inserted, replaced = inserted + answer.text, replaced + answer.replace
+        document = prefix + inserted + suffix[replaced:]
+        answer = await server.complete(uri, position(document, len(prefix) + len(inserted)))
+    return inserted, replaced, tabs

@@ -40,7 +40,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.common import RESULTS, command, percentile, utf16_len
+from bench.common import RESULTS, command, percentile
 
 PACKAGES = {"rich": "13.7.1", "click": "8.1.7", "jinja2": "3.1.4", "httpx": "0.27.0"}
 CACHE = Path(os.environ.get("CODEX_LS_CROSSFILE_CACHE") or Path.home() / ".cache" / "codex-ls-bench" / "crossfile")
@@ -264,14 +264,9 @@ async def start_server(settings: dict[str, Any], env: dict[str, str], root: Path
     return server
 
 
-def position(text: str, offset: int) -> Any:
-    from lsprotocol import types
-
-    before = text[:offset]
-    return types.Position(before.count("\n"), utf16_len(before.rsplit("\n", 1)[-1]))
-
-
 async def run_server(server: Any, tasks: list[Task], tree: Path, path: Path) -> None:
+    from bench.client import position
+
     done = recorded(path)
     with path.open("a", encoding="utf-8") as out:
         for task in tasks:

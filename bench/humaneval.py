@@ -40,8 +40,8 @@ from typing import Any
 
 from lsprotocol import types
 
-from bench.client import REQUEST_TIMEOUT, Server
-from bench.common import DATA, RESULTS, command, latency_summary, percentile, snapshot, utf16_len
+from bench.client import REQUEST_TIMEOUT, Server, position, take_suggestions
+from bench.common import DATA, RESULTS, command, latency_summary, percentile, snapshot
 from bench.judge import judge
 from bench.sets import Task, load
 
@@ -172,11 +172,6 @@ def run_bare(model: str, tasks: list[Task], path: Path) -> None:
             out.flush()
 
 
-def position(text: str, offset: int) -> types.Position:
-    before = text[:offset]
-    return types.Position(before.count("\n"), utf16_len(before.rsplit("\n", 1)[-1]))
-
-
 async def run_server(server: Server, row: str, tasks: list[Task], path: Path) -> None:
     done = recorded(path)
     with path.open("a", encoding="utf-8") as out:
@@ -191,13 +186,18 @@ async def run_server(server: Server, row: str, tasks: list[Task], path: Path) ->
                 else:
                     seen = len(server.logs)
                     answer = await server.complete(uri, position(task.text, len(task.prefix)), manual=row == "manual")
-                    text = answer.text or ""
-                    if answer.replace:
-                        rest = task.suffix[cut_utf16(task.suffix, answer.replace) :]
+                    text, replace, tabs = answer.text or "", answer.replace, None
+                    if task.set != "single":
+                        # A body is shown line by line while the model writes it: taken Tab after Tab.
+                        text, replace, tabs = await take_suggestions(server, uri, task.prefix, task.suffix, answer)
+                    if replace:
+                        rest = task.suffix[cut_utf16(task.suffix, replace) :]
                         verdict = judge(task, text, task.prefix + text + rest)
                     else:
                         verdict = judge(task, text)
-                    record = {"completion": answer.text, "seconds": round(answer.seconds, 3), "error": answer.error}
+                    record = {"completion": text or None, "seconds": round(answer.seconds, 3), "error": answer.error}
+                    if tabs is not None:
+                        record["tabs"] = tabs
                     # The samples as the model wrote them (the server's debug log), for offline comparisons.
                     record |= verdict | {"raw": raw_candidates(server.logs[seen:])}
             finally:

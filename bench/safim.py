@@ -16,7 +16,8 @@ line), ``control`` (the condition of an ``if``/``while``/``for`` header, mid-lin
 * ``auto``: the real server (``python -m codex_ls --stdio``, a frozen copy of
   ``--source``), an inline completion on an automatic trigger, the first item applied.
   On ``block``, where the server shows a block line by line as the model writes it, the
-  suggestions are taken Tab after Tab as VS Code asks again after each (``take_block``),
+  suggestions are taken Tab after Tab as VS Code asks again after each
+  (``bench.client.take_suggestions``),
   until none is shown.
   Its ``completion.timeout`` is ``--timeout`` (120 s by default) so that a loaded
   machine does not turn answers empty.
@@ -46,8 +47,9 @@ from typing import Any
 from lsprotocol import types
 
 import bench.client
+from bench.client import position
 from bench.common import RESULTS, command, percentile, snapshot
-from bench.humaneval import BARE, position, raw_candidates
+from bench.humaneval import BARE, raw_candidates
 from bench.safim_exec import Verdict, run_program
 from bench.safim_tasks import EXTENSIONS, LANGUAGE_IDS, Task, document_after, inserted, line_scores, load, syntax_match
 
@@ -65,9 +67,6 @@ BARE_MODELS = {**BARE, "1.5b-alone": BARE["1.5b"]}
 #: What each server row changes in the model's settings. ``plain``: the bare row's prompt (the
 #: cursor's line before the middle marker, the whole suffix share, no cold window), so that
 #: what it loses against the bare model is the pipeline's, not the prompt's.
-#: A block's suggestions taken at most, Tab after Tab; the seconds a user reads each one first.
-MAX_TABS = 24
-READ = 0.5
 #: ``before``: the same settings as ``auto``, run with ``--source`` at the code before a change, so that
 #: a change is measured against the code it replaces on the same tasks.
 SERVED: dict[str, dict[str, Any]] = {
@@ -128,10 +127,13 @@ async def run_server(server: bench.client.Server, tasks: list[Task], path: Path)
             seen = len(server.logs)
             try:
                 answer = await server.complete(uri, position(task.text, len(task.prefix)))
-                taken = await take_block(server, uri, task, answer) if task.split == "block" else None
+                taken = None
+                if task.split == "block":
+                    taken = await bench.client.take_suggestions(server, uri, task.prefix, task.suffix, answer)
             finally:
                 server.close(uri)
-            record = {"key": task.key, "completion": answer.text, "replace": answer.replace, "error": answer.error}
+            record: dict[str, Any] = {"key": task.key, "completion": answer.text, "replace": answer.replace}
+            record["error"] = answer.error
             if taken is not None:
                 record |= {"completion": taken[0] or None, "replace": taken[1], "tabs": taken[2]}
             record |= {"seconds": round(answer.seconds, 3), "raw": raw_candidates(server.logs[seen:])}
@@ -139,28 +141,6 @@ async def run_server(server: bench.client.Server, tasks: list[Task], path: Path)
             out.write(json.dumps(record) + "\n")
             out.flush()
             del server.logs[:]
-
-
-async def take_block(
-    server: bench.client.Server, uri: str, task: Task, answer: bench.client.Answer
-) -> tuple[str, int, int]:
-    """A block's suggestions taken Tab after Tab, as a user takes a block shown line by line:
-    VS Code asks again after each Tab. What was inserted in all, how many characters after the
-    cursor it replaced, and how many suggestions were taken (at most ``MAX_TABS``, each read
-    ``READ`` seconds first)."""
-    inserted, replaced, tabs = "", 0, 0
-    offset = len(task.prefix)
-    while answer.text and not answer.error and tabs < MAX_TABS:
-        document = task.prefix + inserted + task.suffix[replaced:]
-        at = offset + len(inserted)
-        edit = types.Range(position(document, at), position(document, at + answer.replace))
-        await asyncio.sleep(READ)
-        tabs += 1
-        server.change(uri, tabs + 1, [(edit, answer.text)])
-        inserted, replaced = inserted + answer.text, replaced + answer.replace
-        document = task.prefix + inserted + task.suffix[replaced:]
-        answer = await server.complete(uri, position(document, offset + len(inserted)))
-    return inserted, replaced, tabs
 
 
 def score(task: Task, record: dict[str, Any], cache: dict[str, Verdict]) -> dict[str, Any]:
