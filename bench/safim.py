@@ -19,6 +19,9 @@ line), ``control`` (the condition of an ``if``/``while``/``for`` header, mid-lin
   suggestions are taken Tab after Tab as VS Code asks again after each
   (``bench.client.take_suggestions``),
   until none is shown.
+* ``manual``: the same server on a manual trigger (``Alt+\\`` in VS Code): with the 1.5B
+  installed (``--model 1.5b``, the cascade) the 1.5B answers it, several samples ranked;
+  its whole suggestion is taken at once.
   Its ``completion.timeout`` is ``--timeout`` (120 s by default) so that a loaded
   machine does not turn answers empty.
 
@@ -55,7 +58,7 @@ from bench.safim_tasks import EXTENSIONS, LANGUAGE_IDS, Task, document_after, in
 
 SPLITS = ("block", "control", "api")
 LANGS = ("python", "java", "cpp", "csharp")
-ROWS = ("bare", "post", "plain", "before", "auto")
+ROWS = ("bare", "post", "plain", "before", "auto", "manual")
 #: ``0.5b``: the default install; ``1.5b``: the cascade (typing on the 0.5B); ``1.5b-alone``: the
 #: 1.5B for everything (``model.name``), so that its automatic trigger meets the bare 1.5B.
 SETTINGS = {
@@ -71,6 +74,7 @@ BARE_MODELS = {**BARE, "1.5b-alone": BARE["1.5b"]}
 #: a change is measured against the code it replaces on the same tasks.
 SERVED: dict[str, dict[str, Any]] = {
     "auto": {},
+    "manual": {},
     "before": {},
     "plain": {"cacheLayout": False, "suffixChars": 0, "coldTokens": 0},
 }
@@ -115,7 +119,8 @@ def derive_post(tasks: list[Task], bare: Path, path: Path) -> None:
                 out.write(json.dumps(record | post(task, answer["completion"], answer.get("finish"))) + "\n")
 
 
-async def run_server(server: bench.client.Server, tasks: list[Task], path: Path) -> None:
+async def run_server(server: bench.client.Server, tasks: list[Task], path: Path, *, manual: bool = False) -> None:
+    """Each task's answer; ``manual``: on a manual trigger, its whole suggestion taken at once."""
     done = recorded(path)
     with path.open("a", encoding="utf-8") as out:
         for task in tasks:
@@ -126,9 +131,9 @@ async def run_server(server: bench.client.Server, tasks: list[Task], path: Path)
             server.client.text_document_did_open(types.DidOpenTextDocumentParams(item))
             seen = len(server.logs)
             try:
-                answer = await server.complete(uri, position(task.text, len(task.prefix)))
+                answer = await server.complete(uri, position(task.text, len(task.prefix)), manual=manual)
                 taken = None
-                if task.split == "block":
+                if task.split == "block" and not manual:
                     taken = await bench.client.take_suggestions(server, uri, task.prefix, task.suffix, answer)
             finally:
                 server.close(uri)
@@ -203,7 +208,7 @@ async def serve(args: argparse.Namespace, row: str, splits: dict[str, list[Task]
     try:
         for split, tasks in splits.items():
             print(f"{row} {args.model} {split}: {len(tasks)} tasks", file=sys.stderr, flush=True)
-            await run_server(server, tasks, records_file(args.records, args.model, row, split))
+            await run_server(server, tasks, records_file(args.records, args.model, row, split), manual=row == "manual")
     finally:
         await server.stop()
         if source is not None:
