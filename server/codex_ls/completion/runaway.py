@@ -58,8 +58,11 @@ def cut_loop(text: str, cursor: CursorContext) -> str:
     four or more times up to the end: a model in a loop (``dm = 10;``, ``dm2 = 100;`` …) that
     only the token limit stopped. The last line may be a copy cut short.
 
-    A run that stops before the end is code the model finished (a table); it stays.
+    A run that stops before the end, or a sample that stopped by itself, is code the model
+    finished (a table, a row of asserts); it stays.
     """
+    if not cursor.cut_short:
+        return text
     lines = text.split("\n")
     shapes = [_DIGITS.sub("0", line.strip()) for line in lines]
     while shapes and not shapes[-1]:

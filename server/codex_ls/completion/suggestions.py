@@ -11,9 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from ..backends.base import Finish
+from .cursor import cursor_at
 from .postprocess import Suggestion as Suggestion
 from .postprocess import postprocess
 from .ranking import rank
+from .runaway import cut_loop
 from .samples import Sample
 from .syntax import Extent
 from .window import Window
@@ -57,7 +59,11 @@ def suggestions(win: Window, samples: list[Sample], shaping: Shaping) -> list[Su
 
 
 def early_lines(win: Window, lines: str, stop_tokens: tuple[str, ...]) -> list[Suggestion]:
-    """The whole lines a multi-line stream holds so far, post-processed as a block."""
+    """The whole lines a multi-line stream holds so far, post-processed as a block. The model
+    has not stopped yet, so lines of one shape repeated up to the last one are a loop until
+    the stream shows otherwise: they are not shown."""
+    looping = cursor_at(win.prefix, win.suffix, extent=Extent.BLOCK, cut_short=True)
+    lines = cut_loop(lines, looping)
     suggestion = postprocess(win.prefix, win.suffix, lines, extent=Extent.BLOCK, stop_tokens=stop_tokens)
     return [] if suggestion is None else [suggestion]
 

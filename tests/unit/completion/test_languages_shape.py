@@ -212,9 +212,15 @@ def test_a_sample_in_a_loop_keeps_what_came_before_the_loop(marked: str, text: s
 
 def test_a_run_that_ends_before_the_sample_does_is_code_not_a_loop() -> None:
     table = "".join(f"    t[{i}] = {i * 3};\n" for i in range(6)) + "    return t;"
-    cursor = cursor_at("int* f(int* t) {\n", "\n}\n", extent=Extent.BLOCK)
-    assert cut_loop(table, cursor) == table
-    assert cut_loop(table.rsplit("\n", 1)[0], cursor) == ""
+    cut = cursor_at("int* f(int* t) {\n", "\n}\n", extent=Extent.BLOCK, cut_short=True)
+    assert cut_loop(table, cut) == table
+    assert cut_loop(table.rsplit("\n", 1)[0], cut) == ""
+
+
+def test_a_row_of_asserts_the_model_ended_itself_is_kept() -> None:
+    asserts = "assert f(1) == 1\n" + "".join(f"    assert f({i}) == {i * i}\n" for i in range(2, 7))
+    assert shown("def test_f():\n    |\n", asserts) == asserts.rstrip("\n")
+    assert shown("def test_f():\n    |\n", asserts, cut_short=True) is None
 
 
 @pytest.mark.parametrize(
