@@ -61,9 +61,10 @@ install-engines: venv
 
 # The compilers that judge SAFIM's programs (bench/safim_exec.py, tests/bench/test_safim.py):
 # OpenJDK 17 (javac, java), g++ and Mono (mcs, mono) from Debian, installed when any is
-# missing and we may (root or passwordless sudo, with apt-get: one update, then
-# openjdk-17-jdk-headless g++ mono-mcs mono-runtime without recommends), else one line
-# says what to install and the tests of those languages skip. Silent when all are there.
+# missing and we may (root or passwordless sudo, with apt-get: one update, then the
+# missing ones' packages of openjdk-17-jdk-headless g++ mono-mcs mono-runtime, without
+# recommends), else one line says what to install and the tests of those languages skip.
+# Silent when all are there.
 install-compilers:
 	@bash tests/bench/install_compilers.sh
 
