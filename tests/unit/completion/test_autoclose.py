@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from codex_ls.completion.autoclose import Replayed, closes, replay
@@ -151,3 +153,18 @@ async def test_any_other_change_after_the_cursor_asks_the_model_again(after: Sid
     await engine.complete(ctx("print(", ")\n"))
     await engine.complete(ctx(*after))
     assert len(backend.calls) == 2
+
+
+async def test_a_stream_in_flight_is_adopted_across_an_auto_closed_opener() -> None:
+    backend = ScriptedBackend("nt(value)", hold_after=3)
+    engine = engine_with(backend)
+    first = asyncio.ensure_future(engine.complete(ctx("pri", "\n")))
+    await backend.held.wait()  # "nt(" has streamed
+    engine.session.flight.edited("print()\n", 6)
+    second = asyncio.ensure_future(engine.complete(ctx("print(", ")\n")))
+    await asyncio.sleep(0.01)
+    backend.go.set()
+    assert [(s.text, s.replace_suffix) for s in (await second).suggestions] == [("value)", 1)]
+    assert [s.text for s in (await first).suggestions] == ["nt(value)"]
+    assert len(backend.calls) == 1
+    assert engine.counts["reused"] == 1
