@@ -93,14 +93,14 @@ class CompletionEngine:
         shown = session.shown
         if not place.reuse or shown is None:
             return None
-        typed = shown.anchor.typed_since(place.anchor)
-        if typed is not None and (rest := advance(shown.suggestions, typed)):
+        typing = shown.anchor.typing_since(place.anchor)
+        if typing is not None and (rest := advance(shown.suggestions, typing)):
             self.counts["type_through"] += 1
             session.show(place.anchor, rest)
             # Kept for this window too: a wrong key and its backspace come back here.
             self.cache.put(place.key, rest)
             return self._served(place, session, rest)
-        if typed and ended_at(shown.suggestions, typed):
+        if typing is not None and typing.text and ended_at(shown.suggestions, typing.text):
             self.counts["typed_to_its_end"] += 1
             session.show(place.anchor, [])
             return self._served(place, session, [])
@@ -139,7 +139,8 @@ class CompletionEngine:
         """
         self.counts["reused"] += 1
         self.counts["adopted_after_cancel"] += generation.abandoned
-        typed = session.flight.adopt(generation, place.anchor)
+        typing = session.flight.adopt(generation, place.anchor)
+        typed = typing.text
         log.debug("completion at %d: takes over the stream begun %d back", place.anchor.offset, len(typed))
         early = self._early(place, typed) if typed and generation.extent is Extent.BLOCK else None
         match await session.flight.wait(generation, early):
@@ -147,7 +148,7 @@ class CompletionEngine:
                 return self._shown_early(place, session, found)
             case Closed() if generation.typed != typed:
                 return place.answer([])  # closed by newer typing: this request is stale
-            case Finished(answered) if (result := advance(answered, typed)) or ended_at(answered, typed):
+            case Finished(answered) if (result := advance(answered, typing)) or ended_at(answered, typed):
                 return self._answer(place, session, result)
         # The stream went another way than the typing, or had nothing for the place it
         # began at: ask again for this one.

@@ -24,7 +24,7 @@ from typing import Any
 from ..backends.base import Delta, GenerationRequest
 from ..tasks import cancel_once
 from .debounce import Debouncer
-from .reuse import AFTER, BEFORE, Anchor
+from .reuse import AFTER, BEFORE, Anchor, Typing
 from .samples import Enough, Sample, Stream, draw
 from .suggestions import Suggestion
 from .syntax import Extent
@@ -179,11 +179,11 @@ class InFlight:
         typed = generation.anchor.typed_since(anchor)
         return generation if typed is not None and generation.agrees_with(typed) else None
 
-    def adopt(self, generation: Generation, anchor: Anchor) -> str:
+    def adopt(self, generation: Generation, anchor: Anchor) -> Typing:
         """A request at ``anchor`` takes ``generation`` over: what was typed since it began."""
-        typed = generation.anchor.typed_since(anchor) or ""
-        generation.typed = typed
-        return typed
+        typing = generation.anchor.typing_since(anchor) or Typing("")
+        generation.typed = typing.text
+        return typing
 
     def keep_if_it_serves(self, anchor: Anchor) -> None:
         """After an answer without a model call: keep the generation in flight only if it

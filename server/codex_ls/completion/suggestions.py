@@ -3,7 +3,7 @@
 Post-processing (``postprocess.py``) makes one :class:`Suggestion` of one sample's
 text; here each keeps why its sample ended, for ranking and type-through. A
 suggestion is also what the next keystrokes type through: :func:`advance` shortens
-it by what was typed.
+it by what was typed, and follows the closers an auto-closing editor inserted.
 """
 
 from __future__ import annotations
@@ -11,10 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from ..backends.base import Finish
+from .autoclose import closes
 from .cursor import cursor_at
 from .postprocess import Suggestion as Suggestion
 from .postprocess import postprocess
 from .ranking import rank
+from .reuse import Typing
 from .runaway import cut_loop
 from .samples import Sample
 from .syntax import Extent
@@ -77,12 +79,21 @@ def ended_at(found: list[Suggestion], typed: str) -> bool:
     return found[0].text == typed and found[0].finish_reason == Finish.STOP
 
 
-def advance(found: list[Suggestion], typed: str) -> list[Suggestion]:
-    """The suggestions that start with what was typed, without it."""
+def advance(found: list[Suggestion], typing: Typing) -> list[Suggestion]:
+    """The suggestions that start with what was typed, without it.
+
+    Each replaces what is after the cursor now and its rest types: the closers an
+    auto-closing editor inserted, which it must type (else it is dropped), and what
+    it replaced before, less what was typed over (which it must have replaced).
+    """
+    typed = typing.text
     if not typed:
         return found
     return [
-        Suggestion(s.text[len(typed) :], s.replace_suffix, s.finish_reason)
+        Suggestion(s.text[len(typed) :], s.replace_suffix - typing.over + len(typing.closed), s.finish_reason)
         for s in found
-        if s.text.startswith(typed) and len(s.text) > len(typed)
+        if s.text.startswith(typed)
+        and len(s.text) > len(typed)
+        and typing.over <= s.replace_suffix
+        and closes(s.text[len(typed) :], typing.closed)
     ]
