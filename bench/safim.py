@@ -13,6 +13,9 @@ line), ``control`` (the condition of an ``if``/``while``/``for`` header, mid-lin
 * ``plain``: the same server with the bare row's prompt (``SERVED``): the cursor's line
   before the FIM middle marker, the whole suffix share of the window, no cold window.
   What it loses against ``bare`` is post-processing's; what ``auto`` loses beyond it, the prompt's.
+* ``whole``: the same server without the cold prompt (``model.tuning.coldTokens`` 0): every
+  answer from the whole prompt, where ``auto`` answers the first key at a new place from
+  the cursor's surroundings alone.
 * ``auto``: the real server (``python -m codex_ls --stdio``, a frozen copy of
   ``--source``), an inline completion on an automatic trigger, the first item applied.
   On ``block``, where the server shows a block line by line as the model writes it, the
@@ -58,7 +61,7 @@ from bench.safim_tasks import EXTENSIONS, LANGUAGE_IDS, Task, document_after, in
 
 SPLITS = ("block", "control", "api")
 LANGS = ("python", "java", "cpp", "csharp")
-ROWS = ("bare", "post", "plain", "before", "auto", "manual")
+ROWS = ("bare", "post", "plain", "whole", "before", "auto", "manual")
 #: ``0.5b``: the default install; ``1.5b``: the cascade (typing on the 0.5B); ``1.5b-alone``: the
 #: 1.5B for everything (``model.name``), so that its automatic trigger meets the bare 1.5B.
 SETTINGS = {
@@ -77,6 +80,7 @@ SERVED: dict[str, dict[str, Any]] = {
     "manual": {},
     "before": {},
     "plain": {"cacheLayout": False, "suffixChars": 0, "coldTokens": 0},
+    "whole": {"coldTokens": 0},
 }
 
 
