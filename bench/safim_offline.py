@@ -16,11 +16,11 @@ from typing import Any
 from bench.safim_tasks import Task
 
 
-def stream_end(prefix: str, suffix: str, raw: str) -> tuple[str, bool]:
+def stream_end(prefix: str, suffix: str, raw: str, language_id: str = "") -> tuple[str, bool]:
     """``raw`` as far as a multi-line stream reads it, and whether ``block_ended`` closed it there."""
     from codex_ls.completion.samples import block_ended
 
-    ended = block_ended(prefix, suffix)
+    ended = block_ended(prefix, suffix, language_id)
     first_break = raw.find("\n")
     if first_break < 0:
         return raw, False
@@ -48,10 +48,12 @@ def post(task: Task, raw: str, finish: str | None = None) -> dict[str, Any]:
     extent = decide_extent(task.lang, win.prefix, win.suffix)
     if extent is Extent.NONE:
         return {"completion": None, "replace": 0, "raw": [], "logs": ["completion at 0: mid-word, nothing"]}
-    text, closed = stream_end(win.prefix, win.suffix, raw) if extent is Extent.BLOCK else (raw, False)
+    text, closed = stream_end(win.prefix, win.suffix, raw, task.lang) if extent is Extent.BLOCK else (raw, False)
     cut_short = finish == "length" and not closed
     stops = TEMPLATES["qwen"].stop
-    result = postprocess(win.prefix, win.suffix, text, extent=extent, stop_tokens=stops, cut_short=cut_short)
+    result = postprocess(
+        win.prefix, win.suffix, text, extent=extent, stop_tokens=stops, language_id=task.lang, cut_short=cut_short
+    )
     mode = "multi-line" if extent is Extent.BLOCK else "one line"
     return {
         "completion": None if result is None else result.text,

@@ -31,6 +31,26 @@ from .nextline import trim_at_next_line
 from .runaway import cut_loop, cut_repeated_lines, cut_repeated_run, end_complete
 from .syntax import Extent
 
+#: Languages whose blocks end at a closing brace, not where the indentation does.
+BRACE_LANGUAGES = frozenset(
+    {
+        "c",
+        "cpp",
+        "csharp",
+        "dart",
+        "go",
+        "java",
+        "javascript",
+        "javascriptreact",
+        "kotlin",
+        "php",
+        "rust",
+        "scala",
+        "swift",
+        "typescript",
+        "typescriptreact",
+    }
+)
 #: A filter: the text it keeps, or ``None`` when nothing is worth showing.
 Filter = Callable[[str, CursorContext], str | None]
 
@@ -102,7 +122,11 @@ def trim_to_block(text: str, cursor: CursorContext) -> str:
     first line); when that line is blank, the first non-blank line's. After code
     that opens a block (``def f():``, ``{``), it is the body's. A shallower line
     that only closes brackets opened in the completion (``}``, ``});``) stays.
+    In a language of braces the block ends at the bracket that closes it, whatever
+    the indentation (:func:`_trim_at_close`).
     """
+    if cursor.language_id in BRACE_LANGUAGES:
+        return _trim_at_close(text, cursor)
     lines = text.split("\n")
     first = cursor.line + fix_seam(lines[0], cursor)
     later = [(i, indent_width(line)) for i, line in enumerate(lines) if i and line.strip()]
@@ -119,6 +143,18 @@ def trim_to_block(text: str, cursor: CursorContext) -> str:
     for i, depth in later:
         if depth < block and not _closes_own_brackets(lines[i], starts[i], found):
             return join_lines(lines[:i])
+    return text
+
+
+def _trim_at_close(text: str, cursor: CursorContext) -> str:
+    """Up to the line of the first bracket that closes one opened before the text (the cursor's
+    block's ``}``): a model that indents a line oddly (``c2++;`` then `` p = p / 2;``) is
+    still in the block, one that closes it went on with the code after it."""
+    for at, _, opener in closers(cursor.line, text):
+        if opener < 0:
+            start = text.rfind("\n", 0, at) + 1
+            cut = start if not text[start:at].strip() else at
+            return join_lines(text[:cut].rstrip(" \t").split("\n"))
     return text
 
 

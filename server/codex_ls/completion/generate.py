@@ -84,7 +84,7 @@ class Generator:
             generation,
             self.backend.stream,
             request,
-            ended=block_ended(win.prefix, win.suffix) if place.extent is Extent.BLOCK else None,
+            ended=block_ended(win.prefix, win.suffix, language_id) if place.extent is Extent.BLOCK else None,
             enough=enough,
             retry=request.n > 1 and enough is not wrote_code,
             first=True,
@@ -113,13 +113,13 @@ class Generator:
         would give, it writes a line for this one.
         """
         self.counts["reindented"] += 1
-        win = place.win
+        win, language = place.win, place.ctx.language_id
         moved = replace(win, prefix=win.prefix + indent)
         samples = await flight.draw(
             generation,
             self.backend.stream,
             self.prompting.again(request, moved),
-            ended=block_ended(moved.prefix, win.suffix) if place.extent is Extent.BLOCK else None,
+            ended=block_ended(moved.prefix, win.suffix, language) if place.extent is Extent.BLOCK else None,
             retry=False,
             first=False,
         )

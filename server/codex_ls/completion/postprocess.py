@@ -62,6 +62,6 @@ def run(text: str, cursor: CursorContext) -> Suggestion | None:
     return Suggestion(fitted.replace("\n", cursor.eol), len(accepted.replaced))
 
 
-def trim_block(prefix: str, text: str) -> str:
-    """``text`` up to the first line whose indentation leaves the cursor's block (for a stream still arriving)."""
-    return trim_to_block(text, CursorContext(prefix=prefix, suffix="", extent=Extent.BLOCK))
+def trim_block(prefix: str, text: str, language_id: str = "") -> str:
+    """``text`` up to where it leaves the cursor's block (for a stream still arriving)."""
+    return trim_to_block(text, CursorContext(prefix=prefix, suffix="", extent=Extent.BLOCK, language_id=language_id))

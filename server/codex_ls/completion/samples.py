@@ -207,19 +207,19 @@ def finished_by_deadline(samples: list[Sample], *, multiline: bool) -> list[Samp
     return [Sample([lines], Finish.LENGTH, first.logprob, first.tokens, first.scored_tokens)]
 
 
-def block_closed(prefix: str) -> Callable[[str], bool]:
+def block_closed(prefix: str, language_id: str = "") -> Callable[[str], bool]:
     """An ``ended`` for completions: true once a completed line of the text left the cursor's block."""
 
     def ended(text: str) -> bool:
         complete = text[: text.rfind("\n")]
-        return len(trim_block(prefix, complete)) < len(complete.rstrip("\n"))
+        return len(trim_block(prefix, complete, language_id)) < len(complete.rstrip("\n"))
 
     return ended
 
 
-def block_ended(prefix: str, suffix: str) -> Callable[[str], bool]:
+def block_ended(prefix: str, suffix: str, language_id: str = "") -> Callable[[str], bool]:
     """An ``ended`` for multi-line completions: the block closed, or a whole line repeats the code after the cursor."""
-    closed = block_closed(prefix)
+    closed = block_closed(prefix, language_id)
 
     def ended(text: str) -> bool:
         complete = text[: text.rfind("\n")].split("\n")

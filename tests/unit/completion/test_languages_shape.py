@@ -168,6 +168,24 @@ def test_one_line_or_a_block(language: str, marked: str, expected: Extent) -> No
     assert decide_extent(language, *split(marked)) is expected
 
 
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        pytest.param("java", "c2++;\n p = p / 2;", id="java-braces-decide"),
+        pytest.param("go", "c2++;\n p = p / 2;", id="go-braces-decide"),
+        pytest.param("", "c2++;", id="unknown-language-indentation-decides"),
+    ],
+)
+def test_in_a_brace_language_an_odd_indentation_does_not_end_the_block(language: str, expected: str) -> None:
+    prefix = "    for (;;) {\n        if (p % 2 == 0) {\n            "
+    suffix = "\n        } else break;\n    }\n"
+    found = postprocess(
+        prefix, suffix, "c2++;\n p = p / 2;\n        } else {", extent=Extent.BLOCK, language_id=language
+    )
+    assert found is not None
+    assert found.text == expected
+
+
 def test_a_block_between_braces_leaves_the_closing_brace_on_its_own_line() -> None:
     assert shown("    if (a == b) {|}\n", "\n        ans++;\n    }") == "\n        ans++;\n    "
     assert shown("    if (a == b) {|\n    }\n", "\n        ans++;\n    }\n") == "\n        ans++;"
