@@ -334,3 +334,10 @@ async def take_suggestions(server: Server, uri: str, prefix: str, suffix: str, a
         document = prefix + inserted + suffix[replaced:]
         answer = await server.complete(uri, position(document, len(prefix) + len(inserted)))
     return inserted, replaced, tabs
+
+
+def prompt_speed(server: Server) -> float | None:
+    """Prompt tokens evaluated (not reused) per second of prompt evaluation, over the whole run."""
+    evaluated = sum(g.prompt - g.reused for g in server.generations)
+    seconds = sum(g.prompt_seconds for g in server.generations)
+    return round(evaluated / seconds, 1) if seconds else None

@@ -50,7 +50,7 @@ from typing import Any
 
 from lsprotocol import types
 
-from bench.client import Server
+from bench.client import Server, prompt_speed
 from bench.common import RESULTS, command, machine, percentile, snapshot, utf16_len
 from bench.judge import judge
 from bench.replay import VSCODE_DEBOUNCE, VSCODE_LIGHT_BULB, EditorRequests
@@ -250,13 +250,6 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         for folder in folders.values():
             shutil.rmtree(folder, ignore_errors=True)
     return {"records": records, "prompt_tokens_per_s": speeds, "memory": memory, "configs": dict(configs)}
-
-
-def prompt_speed(server: Server) -> float | None:
-    """Prompt tokens evaluated (not reused) per second of prompt evaluation, over the whole run."""
-    evaluated = sum(g.prompt - g.reused for g in server.generations)
-    seconds = sum(g.prompt_seconds for g in server.generations)
-    return round(evaluated / seconds, 1) if seconds else None
 
 
 def summary(records: list[dict[str, Any]]) -> dict[str, Any]:
