@@ -82,7 +82,11 @@ async def test_stats_count_the_tokens_the_model_evaluated_and_generated(client: 
     text = FIB.read_text()
     line = text.split("\n").index("        numbers.append(")
     uri = open_document(client, text, uri="file:///work/project/stats.py")
+    seen = len(client.log_messages)
     (completion,) = texts(await inline(client, uri, line, len("        numbers.append(")))
+    # The answer goes out when its sample ends; the worker's account of the generation, which the
+    # statistics count, reaches the event loop just after, with its log line.
+    await until(lambda: any("local generation ended" in m.message for m in client.log_messages[seen:]))
     after = (await client.protocol.send_request_async("codex/stats", None)).model
     generated = after.tokens_generated - getattr(before, "tokens_generated", 0)
     assert generated >= 1
