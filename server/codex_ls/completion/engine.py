@@ -166,7 +166,7 @@ class CompletionEngine:
                 return []
             if not typed and misplaced_line(language_id, win.prefix, win.suffix, lines.split("\n", 1)[0]) is not None:
                 return []
-            return early_lines(win, lines, self.template.stop)
+            return early_lines(win, lines, self.template.stop, language_id)
 
         return Early(typed, shape)
 

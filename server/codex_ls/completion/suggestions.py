@@ -60,14 +60,16 @@ def suggestions(win: Window, samples: list[Sample], shaping: Shaping) -> list[Su
     return [replace(found[text][0], finish_reason=sample.finish) for text, sample in ranked]
 
 
-def early_lines(win: Window, lines: str, stop_tokens: tuple[str, ...]) -> list[Suggestion]:
+def early_lines(win: Window, lines: str, stop_tokens: tuple[str, ...], language_id: str = "") -> list[Suggestion]:
     """The whole lines a multi-line stream holds so far, post-processed as a block. The model
     has not stopped yet, so lines of one shape repeated up to the last one are a loop until
     the stream shows otherwise: they are not shown."""
     looping = cursor_at(win.prefix, win.suffix, extent=Extent.BLOCK, cut_short=True)
     lines = cut_loop(lines, looping)
-    suggestion = postprocess(win.prefix, win.suffix, lines, extent=Extent.BLOCK, stop_tokens=stop_tokens)
-    return [] if suggestion is None else [suggestion]
+    found = postprocess(
+        win.prefix, win.suffix, lines, extent=Extent.BLOCK, stop_tokens=stop_tokens, language_id=language_id
+    )
+    return [] if found is None else [found]
 
 
 def ended_at(found: list[Suggestion], typed: str) -> bool:
