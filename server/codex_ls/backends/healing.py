@@ -42,19 +42,31 @@ class Vocabulary:
         at = bisect_left(self._sorted, prefix)
         return at < len(self._sorted) and self._sorted[at].startswith(prefix)
 
-    def allowed(self, rest: bytes) -> list[int]:
+    def allowed(self, rest: bytes, *, line: bool = False) -> list[int]:
         """The tokens that may come next while ``rest`` of the removed text is unmatched:
-        those whose text starts with ``rest``, or is a non-empty beginning of it."""
+        those whose text starts with ``rest``, or is a non-empty beginning of it.
+
+        ``line``: the answer is the rest of one line, so a token whose text goes on past
+        ``rest`` with a line break is left out. It would end the answer with nothing
+        written: ``Style(`` healed to ``Style`` + ``(\n``, where the model given the
+        ``(`` writes the arguments. Where every token would, they stay.
+        """
         start = bisect_left(self._sorted, rest)
         after = _after_all_starting_with(rest)
         end = len(self._sorted) if after is None else bisect_left(self._sorted, after, lo=start)
         tokens = self._order[start:end]
+        if line:
+            size = len(rest)
+            tokens = [t for t in tokens if self.pieces[t][size : size + 1] not in _LINE_BREAKS] or tokens
         for size in range(1, len(rest)):
             beginning = rest[:size]
             first = bisect_left(self._sorted, beginning)
             last = bisect_right(self._sorted, beginning, lo=first)
             tokens += self._order[first:last]
         return tokens
+
+
+_LINE_BREAKS = (b"\n", b"\r")
 
 
 def _after_all_starting_with(prefix: bytes) -> bytes | None:

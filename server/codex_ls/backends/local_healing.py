@@ -36,14 +36,17 @@ def text_vocabulary(llm: Any) -> tuple[Vocabulary, int]:
     return Vocabulary(pieces), int(llama_cpp.llama_vocab_fim_mid(vocab))
 
 
-def held_to(forced: ForcedStart, vocabulary: Vocabulary) -> Callable[[Any, npt.NDArray[np.single]], Any]:
-    """A logits processor that leaves only the tokens that agree with the rest of ``forced``."""
+def held_to(
+    forced: ForcedStart, vocabulary: Vocabulary, *, line: bool = False
+) -> Callable[[Any, npt.NDArray[np.single]], Any]:
+    """A logits processor that leaves only the tokens that agree with the rest of ``forced``
+    (``line``: and do not break the line right after it, ``Vocabulary.allowed``)."""
     import numpy as np
 
     def constrain(_ids: Any, logits: npt.NDArray[np.single]) -> npt.NDArray[np.single]:
         if not forced.rest:
             return logits
-        allowed = vocabulary.allowed(forced.rest)
+        allowed = vocabulary.allowed(forced.rest, line=line)
         masked = np.full_like(logits, -np.inf)
         masked[allowed] = logits[allowed]
         return masked

@@ -206,7 +206,8 @@ class LoadedModel:
         finish = "length"
         # The first of several samples is the greedy one: the others can only add to the model's best guess.
         temperature = 0.0 if index == 0 else request.temperature
-        constraint = [held_to(forced, self.healing[0])] if forced.rest else None
+        line = "\n" in request.stop
+        constraint = [held_to(forced, self.healing[0], line=line)] if forced.rest else None
         generator = llm.generate(
             tokens, temp=temperature, top_p=0.95, top_k=40, repeat_penalty=1.0, logits_processor=constraint
         )

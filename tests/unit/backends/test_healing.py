@@ -37,6 +37,11 @@ PIECES = [
     b"ur",  # 26
     b"return",  # 27
     b"urn",  # 28
+    b"(",  # 29
+    b"(\n",  # 30
+    b"()",  # 31
+    b"(\r\n",  # 32
+    b"\r",  # 33
 ]
 PREFIX, SUFFIX, MIDDLE, IM_START = 0, 1, 2, 3
 VOCABULARY = Vocabulary(PIECES)
@@ -65,6 +70,14 @@ def test_the_tokens_allowed_start_with_the_rest_or_are_a_non_empty_beginning_of_
     allowed = VOCABULARY.allowed(rest)
     assert texts(allowed) == expected
     assert len(allowed) == len(set(allowed))
+
+
+def test_in_one_line_no_token_breaks_the_line_right_after_the_rest() -> None:
+    """``Style(`` healed to ``Style``: ``(\n`` would end a one-line answer with nothing written."""
+    assert texts(VOCABULARY.allowed(b"(")) == {b"(", b"(\n", b"()", b"(\r\n"}
+    assert texts(VOCABULARY.allowed(b"(", line=True)) == {b"(", b"()"}
+    # A line break that is part of the rest itself is no choice of the model's: it stays.
+    assert texts(VOCABULARY.allowed(b"\r", line=True)) == {b"\r"}
 
 
 def test_control_tokens_are_never_allowed() -> None:
