@@ -1,6 +1,6 @@
-"""Python's outline: classes with their fields and methods' signatures, functions with their
-signature and docstring's first line, module-level constants; also inside a top-level
-``if`` or ``try`` (``if TYPE_CHECKING:``, optional imports)."""
+"""Python's outline: classes with how they are made (``__init__``) first, then their public fields
+and methods' signatures; functions with their signature and docstring's first line; module-level
+constants; also inside a top-level ``if`` or ``try`` (``if TYPE_CHECKING:``, optional imports)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,12 @@ _QUOTES = re.compile(r"^[rbuRBUfF]*(\"\"\"|'''|\"|')")
 
 #: Methods with a leading underscore that callers use: construction, calls, protocols.
 _KEPT_PRIVATE = frozenset(
-    {"__init__", "__call__", "__enter__", "__aenter__", "__iter__", "__getitem__", "__post_init__"}
+    {"__init__", "__new__", "__call__", "__enter__", "__aenter__", "__iter__", "__getitem__", "__post_init__"}
 )
+
+
+#: What a call of the class runs: first in its outline, as the call's arguments follow it.
+_CONSTRUCTION = frozenset({"__init__", "__new__", "__post_init__"})
 
 
 def _bare(node: Node) -> Node:
@@ -56,6 +60,7 @@ def _py_class(node: Node, decorators: str) -> str:
     doc = _docstring(body)
     if doc:
         lines.append(f'    """{doc}"""')
+    construction, fields, methods = [], [], []
     for member in (body.named_children if body is not None else [])[:MAX_MEMBERS]:
         inner, inner_decorators = _py_unwrap(member)
         if inner is not None and inner.type == "function_definition":
@@ -63,9 +68,14 @@ def _py_class(node: Node, decorators: str) -> str:
             if name.startswith("_") and name not in _KEPT_PRIVATE:
                 continue  # what callers of the class do not write
             signature = one_line(head(inner, inner.child_by_field_name("body")))
-            lines.append("    " + inner_decorators.replace("\n", "\n    ") + signature + " ...")
+            text = "    " + inner_decorators.replace("\n", "\n    ") + signature + " ..."
+            (construction if name in _CONSTRUCTION else methods).append(text)
         elif _bare(member).type == "assignment":
-            lines.append("    " + short(node_text(member)))
+            left = _bare(member).child_by_field_name("left")
+            if left is not None and node_text(left).startswith("_"):
+                continue  # the class's own state (``_cache``, ``__slots__``)
+            fields.append("    " + short(node_text(member)))
+    lines += construction + fields + methods
     return "\n".join(lines if len(lines) > 1 else [*lines, "    ..."])
 
 
