@@ -32,6 +32,33 @@ def depth(tree):
     return max_depth + 1
 """
 
+#: The calls above break the line after ``Options(``: healed to ``Options``, the model's
+#: first token would be ``(\n``, which ends a one-line answer with nothing written.
+OPTIONS = """\
+from dataclasses import dataclass
+
+
+@dataclass
+class Options:
+    width: int
+    height: int
+    title: str
+    border: bool
+
+
+def default_options():
+    return Options(
+        width=80,
+        height=24,
+        title="main",
+        border=True,
+    )
+
+
+def small_options():
+    return Options(
+"""
+
 
 @pytest_lsp.fixture(config=server_config())
 async def client(lsp_client: LanguageClient) -> Any:
@@ -41,7 +68,7 @@ async def client(lsp_client: LanguageClient) -> Any:
 
 
 def cursor_after(text: str, typed: str) -> tuple[int, int]:
-    line = next(n for n, row in enumerate(text.split("\n")) if row.endswith(typed))
+    line = [n for n, row in enumerate(text.split("\n")) if row.endswith(typed)][-1]
     return line, len(text.split("\n")[line])
 
 
@@ -70,3 +97,9 @@ async def test_sampled_completions_also_continue_the_word(client: LanguageClient
     # The typed "e" is the word's start, never a word of its own with another after it.
     assert not any(c.lstrip().startswith("enumerate") for c in completions), completions
     assert any(c.startswith("numerate(") for c in completions), completions
+
+
+async def test_a_one_line_answer_after_an_open_bracket_writes_on_the_line(client: LanguageClient) -> None:
+    uri = open_document(client, OPTIONS)
+    (completion,) = texts(await inline(client, uri, *cursor_after(OPTIONS, "return Options(")))
+    assert "width=" in completion, completion
