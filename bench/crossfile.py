@@ -21,6 +21,12 @@ alone), ``repo`` (the server with the sdist's tree as its workspace folder).
 
     python -m bench.crossfile --rows bare,server,repo --per-package 50
     python -m bench.crossfile --report
+
+The server rows ask at once after the file opens, the cursor already after the bracket.
+With ``--type-keys MS`` (and a ``--label``), the user types there: the file opens without
+the name and its bracket, the cursor comes to the line a second later, and the name and
+bracket are typed a key every MS milliseconds, each key's request cancelled by the next as
+VS Code does; the answer to the last key is scored.
 """
 
 from __future__ import annotations
@@ -47,6 +53,10 @@ CACHE = Path(os.environ.get("CODEX_LS_CROSSFILE_CACHE") or Path.home() / ".cache
 #: At most this many tasks from one file, and from one imported name in one package.
 PER_FILE = 6
 PER_NAME = 4
+#: ``--recall``: the start of the best entry that a short prompt would keep.
+FOCUS_CHARS = 600
+#: With ``--type-keys``: from the file's opening to the first key, the time to find the line.
+NAVIGATE = 1.0
 
 
 @dataclass(frozen=True)
@@ -264,7 +274,40 @@ async def start_server(settings: dict[str, Any], env: dict[str, str], root: Path
     return server
 
 
-async def run_server(server: Any, tasks: list[Task], tree: Path, path: Path) -> None:
+async def type_name(server: Any, uri: str, task: Task, key_seconds: float) -> None:
+    """Type the imported name and its ``(`` or ``.`` as VS Code sends them: the document opened
+    without them, the cursor put there after ``NAVIGATE`` seconds, one key every ``key_seconds``,
+    each key's request cancelled by the next; the last key's request is the caller's."""
+    from lsprotocol import types
+
+    from bench.client import position
+    from bench.replay import VSCODE_DEBOUNCE, EditorRequests
+
+    typed = task.name + ("(" if task.kind == "call" else ".")
+    start = len(task.prefix) - len(typed)
+    if task.prefix[start:] != typed:
+        raise ValueError(f"{task.task_id}: the line does not end with {typed!r}")
+    text = task.prefix[:start] + task.suffix
+    server.open(uri, text)
+    await asyncio.sleep(NAVIGATE)
+    requests = EditorRequests(server.client, cancels=True, debounce=VSCODE_DEBOUNCE, prefix="typed")
+    version = 1
+    for k, key in enumerate(typed):
+        if k:
+            await asyncio.sleep(key_seconds)
+        requests.cancel_pending()
+        version += 1
+        at = position(text, start + k)
+        server.change(uri, version, [(types.Range(at, at), key)])
+        text = text[: start + k] + key + text[start + k :]
+        if k < len(typed) - 1:
+            requests.schedule(uri, k, position(text, start + k + 1))
+    requests.stop()
+    await requests.settle()
+    await asyncio.sleep(VSCODE_DEBOUNCE)
+
+
+async def run_server(server: Any, tasks: list[Task], tree: Path, path: Path, key_seconds: float | None = None) -> None:
     from bench.client import position
 
     done = recorded(path)
@@ -273,8 +316,11 @@ async def run_server(server: Any, tasks: list[Task], tree: Path, path: Path) -> 
             if task.task_id in done:
                 continue
             uri = (tree / task.path).as_uri()
-            server.open(uri, task.text)
+            if key_seconds is None:
+                server.open(uri, task.text)
             try:
+                if key_seconds is not None:
+                    await type_name(server, uri, task, key_seconds)
                 answer = await server.complete(uri, position(task.text, len(task.prefix)))
             finally:
                 server.close(uri)
@@ -320,7 +366,11 @@ async def collect(args: argparse.Namespace) -> None:
         try:
             for name, chosen in sets.items():
                 await run_server(
-                    server, chosen, trees[name], records_file(args.records, args.model, "server" + args.label)
+                    server,
+                    chosen,
+                    trees[name],
+                    records_file(args.records, args.model, "server" + args.label),
+                    args.type_keys,
                 )
         finally:
             await server.stop()
@@ -330,7 +380,11 @@ async def collect(args: argparse.Namespace) -> None:
             try:
                 print(f"repo {name}: {await wait_for_index(server)}", file=sys.stderr)
                 await run_server(
-                    server, chosen, trees[name], records_file(args.records, args.model, "repo" + args.label)
+                    server,
+                    chosen,
+                    trees[name],
+                    records_file(args.records, args.model, "repo" + args.label),
+                    args.type_keys,
                 )
             finally:
                 await server.stop()
@@ -383,18 +437,28 @@ def context_recall(sets: dict[str, list[Task]], trees: dict[str, Path], budget: 
     from codex_ls.workspace.index import WorkspaceIndex
 
     held = total = 0
+    # Calls whose answer passes keyword arguments: does the context's best entry name them all,
+    # and within its first FOCUS_CHARS (what a short prompt would keep of it)?
+    keyword_calls = keywords_held = keywords_early = 0
     seconds: list[float] = []
     sizes: list[float] = []
     for name, tasks in sets.items():
         index = WorkspaceIndex([trees[name]])
         index.build_now()
         for task in tasks:
+            started = time.perf_counter()
+            found = repository_context(index, task.path, "python", task.text, len(task.prefix), budget_chars=budget)
+            elapsed = time.perf_counter() - started
+            keywords = re.findall(r"(?<![=!<>])\b([A-Za-z_]\w*)=(?!=)", task.answer)
+            if task.kind == "call" and keywords and found:
+                best = found[0][1]
+                keyword_calls += 1
+                keywords_held += all(re.search(rf"\b{k}\b", best) for k in keywords)
+                keywords_early += all(re.search(rf"\b{k}\b", best[:FOCUS_CHARS]) for k in keywords)
             word = re.search(r"[A-Za-z_]\w{2,}", task.answer)
             if word is None:
                 continue
-            started = time.perf_counter()
-            found = repository_context(index, task.path, "python", task.text, len(task.prefix), budget_chars=budget)
-            seconds.append(time.perf_counter() - started)
+            seconds.append(elapsed)
             context = "\n".join(text for _, text in found)
             sizes.append(float(len(context)))
             total += 1
@@ -404,6 +468,9 @@ def context_recall(sets: dict[str, list[Task]], trees: dict[str, Path], budget: 
         "context_holds_it": held,
         "share": round(held / total, 3) if total else None,
         "budget_chars": budget,
+        "calls_with_keyword_arguments": keyword_calls,
+        "best_entry_names_them": keywords_held,
+        f"in_its_first_{FOCUS_CHARS}_chars": keywords_early,
         "context_chars_p50": percentile(sizes, 50) if sizes else None,
         "choose_ms_p50": round(percentile(seconds, 50) * 1000, 2) if seconds else None,
         "choose_ms_max": round(max(seconds) * 1000, 2) if seconds else None,
@@ -463,6 +530,12 @@ def main() -> None:
     parser.add_argument("--per-package", type=int, default=50)
     parser.add_argument("--cache", type=Path, default=CACHE)
     parser.add_argument("--cold-tokens", type=int, help="the servers' model.coldTokens (default: the install's)")
+    parser.add_argument(
+        "--type-keys",
+        type=lambda ms: float(ms) / 1000,
+        metavar="MS",
+        help="type the name and its bracket at MS a key, as VS Code sends the keys, instead of asking at once",
+    )
     parser.add_argument("--label", default="", help="appended to the server rows' names (e.g. -whole)")
     parser.add_argument("--records", type=Path, default=RESULTS / "crossfile-records")
     parser.add_argument("--report", action="store_true", help="only print the table of what is recorded")
