@@ -72,13 +72,23 @@ def early_lines(win: Window, lines: str, stop_tokens: tuple[str, ...], language_
     return [] if found is None else [found]
 
 
+#: A line whose code ends with one of these goes on: a call's or a literal's arguments, a
+#: member, the value of an assignment.
+_OPEN_ENDS = tuple("([{,.=")
+
+
 def ended_at(found: list[Suggestion], typed: str) -> bool:
     """Whether what was typed is the whole of the best suggestion, where the model stopped by
     itself: asked again at this point, it would answer with the same line break. A model
-    that had nothing to say at its place (no suggestion, nothing typed) ended there too."""
+    that had nothing to say at its place (no suggestion, nothing typed) ended there too.
+
+    Not where the line typed is left open (``Measurement(``): the model broke it to write
+    the rest on the next lines, and the user, still on this one, waits for that rest here.
+    """
     if not found:
         return not typed
-    return found[0].text == typed and found[0].finish_reason == Finish.STOP
+    open_end = typed.rstrip(" \t").endswith(_OPEN_ENDS) and "\n" not in typed
+    return found[0].text == typed and found[0].finish_reason == Finish.STOP and not open_end
 
 
 def advance(found: list[Suggestion], typing: Typing) -> list[Suggestion]:

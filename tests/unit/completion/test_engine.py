@@ -273,6 +273,17 @@ async def test_typing_a_stopped_suggestion_to_its_end_asks_nothing_more_at_the_e
     assert engine.counts["typed_to_its_end"] == 1
 
 
+async def test_typing_a_stopped_suggestion_to_an_open_bracket_asks_for_the_rest_of_the_line() -> None:
+    """The model wrote ``Measurement(`` and broke the line there; the user typed it and waits on it."""
+    backend = ScriptedBackend("Measurement(", "0, 0)")
+    engine = engine_with(backend)
+    await engine.complete(at_end("    return "))
+    (rest,) = (await engine.complete(at_end("    return Measurement("))).suggestions
+    assert rest.text == "0, 0)"
+    assert len(backend.calls) == 2
+    assert engine.counts["typed_to_its_end"] == 0
+
+
 def in_body(text: str) -> CompletionContext:
     """The cursor at the end of ``text`` inside a function body: a multi-line place."""
     source = "def f():\n" + text
