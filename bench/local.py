@@ -91,7 +91,7 @@ def all_configs(after: str, before: str | None) -> dict[str, Variant]:
     configs["cache layout no warm"] = Variant("cache layout no warm", after, {"cacheLayout": True, "warm": False})
     # The cold prompt's cost in accuracy, with what the cache holds independent of timing as above.
     configs["no warm no coldTokens"] = Variant("no warm no coldTokens", after, {"warm": False, "coldTokens": 0})
-    for tokens in (128, 192, 256):
+    for tokens in (128, 192, 256, 512, 640, 768):
         configs[f"coldTokens {tokens}"] = Variant(f"coldTokens {tokens}", after, {"coldTokens": tokens})
         name = f"no warm coldTokens {tokens}"
         configs[name] = Variant(name, after, {"warm": False, "coldTokens": tokens})
