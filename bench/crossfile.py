@@ -351,6 +351,16 @@ def all_tasks(args: argparse.Namespace) -> dict[str, list[Task]]:
     return {name: build(name, trees[name], args.per_package) for name in PACKAGES if name in args.packages}
 
 
+def note_speed(args: argparse.Namespace, row: str, server: Any) -> None:
+    """The prompt tokens a second of a server's run, from its own log, into ``speeds.jsonl``."""
+    from bench.client import prompt_speed
+
+    speed = {"model": args.model, "row": row, "prompt_tokens_per_s": prompt_speed(server), "at": time.time()}
+    print(f"{row}: {speed['prompt_tokens_per_s']} prompt tokens/s", file=sys.stderr)
+    with (args.records / "speeds.jsonl").open("a", encoding="utf-8") as out:
+        out.write(json.dumps(speed) + "\n")
+
+
 async def collect(args: argparse.Namespace) -> None:
     args.records.mkdir(parents=True, exist_ok=True)
     sets = all_tasks(args)
@@ -372,6 +382,7 @@ async def collect(args: argparse.Namespace) -> None:
                     records_file(args.records, args.model, "server" + args.label),
                     args.type_keys,
                 )
+            note_speed(args, "server" + args.label, server)
         finally:
             await server.stop()
     if "repo" in args.rows:
@@ -386,6 +397,7 @@ async def collect(args: argparse.Namespace) -> None:
                     records_file(args.records, args.model, "repo" + args.label),
                     args.type_keys,
                 )
+                note_speed(args, f"repo{args.label} {name}", server)
             finally:
                 await server.stop()
 
