@@ -322,7 +322,7 @@ def report(folder: Path) -> str:
         "| set | model | row | tasks | pass@1 | exact | similarity | empty | p50 | p90 |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for name in ("single", "docstring", "holes"):
+    for name in ("single", "docstring", "holes", "bodyholes"):
         for model in SETTINGS:
             paths = [p for row in ROWS if (p := records_file(folder, model, row, name)).exists()]
             if not paths:
@@ -364,6 +364,7 @@ def main() -> None:
     parser.add_argument("--stride-single", type=int, default=10)
     parser.add_argument("--stride-docstring", type=int, default=1)
     parser.add_argument("--stride-holes", type=int, default=1)
+    parser.add_argument("--stride-bodyholes", type=int, default=1)
     parser.add_argument("--limit", type=int, help="at most this many tasks of each set (quick runs)")
     parser.add_argument("--records", type=Path, default=RESULTS / "humaneval-records")
     parser.add_argument("--source", default="HEAD", help="commit whose server/codex_ls runs, or 'installed'")

@@ -8,6 +8,9 @@
   functions of standard-library modules (the ones ``bench/replay.py`` types), with
   code of the body after the hole; the cursor where the block was, at column 0 or at
   the block's indentation, in turn. Judged by exact match and edit similarity.
+* ``bodyholes``: per HumanEval problem, two or three statements removed from inside its
+  canonical body (after the block's first statement), with the rest of the body after the
+  hole; the cursor placed as in ``holes``. Judged by the problem's tests.
 
 A stride picks tasks spread over the whole set: ``--stride 10`` is tasks 0, 10, 20, ...
 """
@@ -139,7 +142,7 @@ def _blank_line_form(task: Task) -> Task:
     first = task.expected.split("\n", 1)[0]
     indent = first[: len(first) - len(first.lstrip())]
     expected = task.expected.removesuffix("\n")[len(indent) :]
-    return Task(task.set, task.index, task.task_id, task.prefix + indent, "\n" + task.suffix, expected)
+    return Task(task.set, task.index, task.task_id, task.prefix + indent, "\n" + task.suffix, expected, task.row)
 
 
 def _first_lines(lines: list[str], budget: int) -> str:
@@ -159,6 +162,43 @@ def _take(lines: list[str], budget: int) -> list[str]:
     return kept
 
 
+def body_holes(stride: int) -> list[Task]:
+    """Per HumanEval problem, one hole of two or three statements inside its canonical body,
+    judged by the problem's tests; the cursor at column 0 or, every other task, at the
+    block's indentation on a blank line, as in ``stdlib_holes``."""
+    found = []
+    for i, row in enumerate(_rows("HumanEval.jsonl.gz")):
+        if i % stride:
+            continue
+        source = row["prompt"] + row["canonical_solution"]
+        function = next(
+            (n for n in ast.walk(ast.parse(source)) if isinstance(n, ast.FunctionDef) and n.name == row["entry_point"]),
+            None,
+        )
+        hole = _body_hole(function, source) if function is not None else None
+        if hole is not None:
+            prefix, suffix, expected, line = hole
+            task = Task("bodyholes", len(found), f"{row['task_id']}:L{line}", prefix, suffix, expected, row)
+            found.append(_blank_line_form(task) if task.index % 2 else task)
+    return found
+
+
+def _body_hole(function: ast.FunctionDef, source: str) -> tuple[str, str, str, int] | None:
+    """Two or three statements of the first block that has three or more, after its first one."""
+    lines = source.splitlines(keepends=True)
+    for block in _blocks(function):
+        if len(block) < 3:
+            continue
+        size = 2 if len(block) == 3 else min(3, len(block) - 2)
+        first, last = block[1], block[size]
+        begin, end = first.lineno - 1, last.end_lineno or last.lineno
+        removed = "".join(lines[begin:end])
+        if 2 <= removed.count("\n") <= 8 and lines[begin].startswith(" "):
+            return "".join(lines[:begin]), "".join(lines[end:]), removed, begin
+    return None
+
+
 def load(name: str, stride: int, limit: int | None = None) -> list[Task]:
-    tasks = {"single": single_line, "docstring": docstring_body, "holes": stdlib_holes}[name](stride)
+    sets = {"single": single_line, "docstring": docstring_body, "holes": stdlib_holes, "bodyholes": body_holes}
+    tasks = sets[name](stride)
     return tasks[:limit] if limit else tasks
