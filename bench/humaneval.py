@@ -40,7 +40,7 @@ from typing import Any
 
 from lsprotocol import types
 
-from bench.client import REQUEST_TIMEOUT, Server, position, take_suggestions
+from bench.client import REQUEST_TIMEOUT, Server, position, prompt_speed, take_suggestions
 from bench.common import DATA, RESULTS, command, latency_summary, percentile, snapshot
 from bench.judge import judge
 from bench.sets import Task, load
@@ -308,7 +308,9 @@ async def collect(args: argparse.Namespace) -> None:
                 print(f"{row} {args.model} {name}: {len(tasks)} tasks", file=sys.stderr, flush=True)
                 await run_server(server, row, tasks, records_file(args.records, args.model, row, name))
         # Peak RSS of the server (both models, where a run asked both).
-        memory = {"rows": served, "sets": list(sets), **server.memory()}
+        # And the prompt tokens a second of the run, from the server's own log.
+        memory = {"rows": served, "sets": list(sets), "prompt_tokens_per_s": prompt_speed(server), **server.memory()}
+        print(f"prompt tokens/s: {memory['prompt_tokens_per_s']}", file=sys.stderr)
         with (args.records / f"{args.model}-memory.jsonl").open("a", encoding="utf-8") as out:
             out.write(json.dumps(memory) + "\n")
     finally:
