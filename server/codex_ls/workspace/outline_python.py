@@ -60,7 +60,9 @@ def _py_class(node: Node, decorators: str) -> str:
     doc = _docstring(body)
     if doc:
         lines.append(f'    """{doc}"""')
-    construction, fields, methods = [], [], []
+    construction: list[str] = []
+    fields: list[str] = []
+    methods: list[str] = []
     for member in (body.named_children if body is not None else [])[:MAX_MEMBERS]:
         inner, inner_decorators = _py_unwrap(member)
         if inner is not None and inner.type == "function_definition":
