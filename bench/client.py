@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import re
 import sys
 import time
@@ -341,3 +342,13 @@ def prompt_speed(server: Server) -> float | None:
     evaluated = sum(g.prompt - g.reused for g in server.generations)
     seconds = sum(g.prompt_seconds for g in server.generations)
     return round(evaluated / seconds, 1) if seconds else None
+
+
+def record_speed(server: Server, folder: Path, **row: Any) -> float | None:
+    """The run's :func:`prompt_speed`, printed and appended with ``row`` to ``folder/speeds.jsonl``."""
+    speed = prompt_speed(server)
+    print(f"prompt tokens/s: {speed}", file=sys.stderr, flush=True)
+    stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    with (folder / "speeds.jsonl").open("a", encoding="utf-8") as out:
+        out.write(json.dumps({**row, "prompt_tokens_per_s": speed, "at": stamp}) + "\n")
+    return speed

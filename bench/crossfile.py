@@ -316,10 +316,10 @@ async def run_server(server: Any, tasks: list[Task], tree: Path, path: Path, key
             if task.task_id in done:
                 continue
             uri = (tree / task.path).as_uri()
-            if key_seconds is None:
-                server.open(uri, task.text)
             try:
-                if key_seconds is not None:
+                if key_seconds is None:
+                    server.open(uri, task.text)
+                else:
                     await type_name(server, uri, task, key_seconds)
                 answer = await server.complete(uri, position(task.text, len(task.prefix)))
             finally:
@@ -351,17 +351,9 @@ def all_tasks(args: argparse.Namespace) -> dict[str, list[Task]]:
     return {name: build(name, trees[name], args.per_package) for name in PACKAGES if name in args.packages}
 
 
-def note_speed(args: argparse.Namespace, row: str, server: Any) -> None:
-    """The prompt tokens a second of a server's run, from its own log, into ``speeds.jsonl``."""
-    from bench.client import prompt_speed
-
-    speed = {"model": args.model, "row": row, "prompt_tokens_per_s": prompt_speed(server), "at": time.time()}
-    print(f"{row}: {speed['prompt_tokens_per_s']} prompt tokens/s", file=sys.stderr)
-    with (args.records / "speeds.jsonl").open("a", encoding="utf-8") as out:
-        out.write(json.dumps(speed) + "\n")
-
-
 async def collect(args: argparse.Namespace) -> None:
+    from bench.client import record_speed
+
     args.records.mkdir(parents=True, exist_ok=True)
     sets = all_tasks(args)
     trees = fetch(args.cache)
@@ -382,7 +374,7 @@ async def collect(args: argparse.Namespace) -> None:
                     records_file(args.records, args.model, "server" + args.label),
                     args.type_keys,
                 )
-            note_speed(args, "server" + args.label, server)
+            record_speed(server, args.records, model=args.model, row="server" + args.label)
         finally:
             await server.stop()
     if "repo" in args.rows:
@@ -397,7 +389,7 @@ async def collect(args: argparse.Namespace) -> None:
                     records_file(args.records, args.model, "repo" + args.label),
                     args.type_keys,
                 )
-                note_speed(args, f"repo{args.label} {name}", server)
+                record_speed(server, args.records, model=args.model, row=f"repo{args.label} {name}")
             finally:
                 await server.stop()
 

@@ -53,7 +53,7 @@ from typing import Any
 from lsprotocol import types
 
 import bench.client
-from bench.client import position, prompt_speed
+from bench.client import position, record_speed
 from bench.common import RESULTS, command, percentile, snapshot
 from bench.humaneval import BARE, raw_candidates
 from bench.safim_exec import Verdict, run_program
@@ -213,10 +213,7 @@ async def serve(args: argparse.Namespace, row: str, splits: dict[str, list[Task]
         for split, tasks in splits.items():
             print(f"{row} {args.model} {split}: {len(tasks)} tasks", file=sys.stderr, flush=True)
             await run_server(server, tasks, records_file(args.records, args.model, row, split), manual=row == "manual")
-        speed = {"model": args.model, "row": row, "splits": list(splits), "prompt_tokens_per_s": prompt_speed(server)}
-        print(f"prompt tokens/s: {speed['prompt_tokens_per_s']}", file=sys.stderr, flush=True)
-        with (args.records / "speeds.jsonl").open("a", encoding="utf-8") as out:
-            out.write(json.dumps(speed | {"at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}) + "\n")
+        record_speed(server, args.records, model=args.model, row=row, splits=list(splits))
     finally:
         await server.stop()
         if source is not None:
