@@ -61,7 +61,7 @@ from bench.safim_tasks import EXTENSIONS, LANGUAGE_IDS, Task, document_after, in
 
 SPLITS = ("block", "control", "api")
 LANGS = ("python", "java", "cpp", "csharp")
-ROWS = ("bare", "post", "plain", "whole", "before", "auto", "manual")
+ROWS = ("bare", "post", "plain", "flat", "whole", "before", "auto", "manual")
 #: ``0.5b``: the default install; ``1.5b``: the cascade (typing on the 0.5B); ``1.5b-alone``: the
 #: 1.5B for everything (``model.name``), so that its automatic trigger meets the bare 1.5B.
 SETTINGS = {
@@ -72,7 +72,9 @@ SETTINGS = {
 BARE_MODELS = {**BARE, "1.5b-alone": BARE["1.5b"]}
 #: What each server row changes in the model's settings. ``plain``: the bare row's prompt (the
 #: cursor's line before the middle marker, the whole suffix share, no cold window), so that
-#: what it loses against the bare model is the pipeline's, not the prompt's.
+#: what it loses against the bare model is the pipeline's, not the prompt's. ``flat``: the cursor's
+#: line before the middle marker, with the server's bounded suffix, so that ``plain`` and ``whole``
+#: tell the two apart.
 #: ``before``: the same settings as ``auto``, run with ``--source`` at the code before a change, so that
 #: a change is measured against the code it replaces on the same tasks.
 SERVED: dict[str, dict[str, Any]] = {
@@ -80,6 +82,7 @@ SERVED: dict[str, dict[str, Any]] = {
     "manual": {},
     "before": {},
     "plain": {"cacheLayout": False, "suffixChars": 0, "coldTokens": 0},
+    "flat": {"cacheLayout": False, "coldTokens": 0},
     "whole": {"coldTokens": 0},
 }
 
