@@ -110,19 +110,25 @@ def error_count(language_id: str, text: str) -> int | None:
     return count
 
 
+def _word(char: str) -> bool:
+    return char.isalnum() or char in _IDENT
+
+
 def heuristic_extent(prefix: str, suffix: str) -> Extent:
     """Nothing, one line or a block, from the text around the cursor.
 
-    Mid-word → nothing; an empty line (or only indentation) → a block, unless a
-    ``;`` after the cursor ends the statement there (``    |;``: one statement);
-    after a ``{`` that ends the line (``if (x) {|`` or ``{|}``) → the block it
-    opens; other text before the cursor on its line → one line.
+    Inside a word (``pri|nt``), or before the code a line starts with (``    |return``)
+    → nothing; an empty line (or only indentation) → a block, unless a ``;`` after
+    the cursor ends the statement there (``    |;``: one statement); after a ``{``
+    that ends the line (``if (x) {|`` or ``{|}``) → the block it opens; other text
+    before the cursor on its line → one line, also where a word follows it (``if |x=1``:
+    what goes between).
     """
     rest = suffix.split("\n", 1)[0].rstrip("\r")
-    if rest.strip() and (rest[0].isalnum() or rest[0] in _IDENT):
+    line = prefix.rsplit("\n", 1)[-1]
+    if rest[:1].strip() and _word(rest[0]) and (not line.strip() or _word(line[-1])):
         return Extent.NONE
     closing = not rest.strip(" \t)]}\"'`;,:")
-    line = prefix.rsplit("\n", 1)[-1]
     if not line.strip() and closing and ";" not in rest:
         return Extent.BLOCK
     if line.rstrip().endswith("{") and not rest.strip(" \t}"):

@@ -24,6 +24,10 @@ def split(marked: str) -> tuple[str, str]:
     ("language", "marked", "expected"),
     [
         pytest.param("python", "x = pri|nt(1)\n", Extent.NONE, id="mid-word"),
+        pytest.param("python", "def f():\n    |return 1\n", Extent.NONE, id="before-the-code-of-a-line"),
+        pytest.param("python", "for |x, y = g()\n", Extent.LINE, id="between-words"),
+        pytest.param("python", "f(a, |b)\n", Extent.LINE, id="before-an-argument"),
+        pytest.param("java", "if (|x > 0) {\n", Extent.LINE, id="java-before-a-word"),
         pytest.param("python", "x = |\n", Extent.LINE, id="end-of-line"),
         pytest.param("python", "print(|)\n", Extent.LINE, id="before-auto-closed"),
         pytest.param("python", 'def f(x):\n    """Double x."""\n    |\n', Extent.BLOCK, id="after-docstring"),
