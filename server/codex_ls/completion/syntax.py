@@ -55,7 +55,7 @@ _IDENT = frozenset("_")
 
 
 class Extent(StrEnum):
-    """How much a completion writes at the cursor: nothing (mid-word), the rest of one
+    """How much a completion writes at the cursor: nothing (inside a word), the rest of one
     line, or a block of lines."""
 
     NONE = "none"
