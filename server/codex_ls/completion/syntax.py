@@ -114,6 +114,12 @@ def _word(char: str) -> bool:
     return char.isalnum() or char in _IDENT
 
 
+def code_follows(suffix: str) -> bool:
+    """The rest of the cursor's line holds code, more than the closers and separators an
+    editor adds or a statement ends with (``)``, ``]``, ``"``, ``;``, ``:``)."""
+    return bool(suffix.split("\n", 1)[0].strip(" \t\r)]}\"'`;,:"))
+
+
 def heuristic_extent(prefix: str, suffix: str) -> Extent:
     """Nothing, one line or a block, from the text around the cursor.
 
@@ -128,8 +134,7 @@ def heuristic_extent(prefix: str, suffix: str) -> Extent:
     line = prefix.rsplit("\n", 1)[-1]
     if rest[:1].strip() and _word(rest[0]) and (not line.strip() or _word(line[-1])):
         return Extent.NONE
-    closing = not rest.strip(" \t)]}\"'`;,:")
-    if not line.strip() and closing and ";" not in rest:
+    if not line.strip() and not code_follows(suffix) and ";" not in rest:
         return Extent.BLOCK
     if line.rstrip().endswith("{") and not rest.strip(" \t}"):
         return Extent.BLOCK
