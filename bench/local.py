@@ -112,7 +112,7 @@ async def measure(server: Server, model: str, variant: Variant, args: argparse.N
     text = source()
     # The other places sit between the typing places: an answer there cannot be served
     # again from the server's cache while typing.
-    typing_places, other_places = places(text, args.places), places(text, 10, 0.0)
+    typing_places, other_places = places(text, args.places, mid_line=args.mid_line), places(text, 10, 0.0)
     steps: list[tuple[str, Any]] = [
         ("open", lambda: open_to_first(server, text, other_places[0])),
         ("typing", lambda: typing_section(server, text, typing_places)),
@@ -173,6 +173,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--before", help="git ref whose server code the 'before' configuration runs")
     parser.add_argument("--after", default="HEAD", help="git ref whose server code the other configurations run")
     parser.add_argument("--places", type=int, default=10, help="typing places in textwrap.py")
+    parser.add_argument(
+        "--mid-line", action="store_true", help="type the deleted part back between code: the line's end stays"
+    )
     parser.add_argument("--tasks", type=int, default=100, help="HumanEval tasks (every 10th)")
     parser.add_argument("--large", default="", help="model.large: '' each model alone, 'auto' the cascade")
     parser.add_argument("--humaneval-configs", default=",".join(DEFAULT_HUMANEVAL), help="'' for none")

@@ -40,7 +40,7 @@ EXPLAIN_CAP = 300.0
 
 async def prepare(server: Server, doc: Document, place: Place) -> str:
     """Cut the line at ``place`` and let the model complete it; the suggestion shown."""
-    doc.replace(place.line, place.cut, len(place.text), "")
+    doc.replace(place.line, place.cut, place.end, "")
     answer = await server.complete(doc.uri, types.Position(place.line, place.cut))
     return answer.text or ""
 

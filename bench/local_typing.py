@@ -56,15 +56,22 @@ class Place:
 
     line: int
     text: str
+    #: Characters of code kept after the deleted part (``--mid-line``): typed back between code.
+    tail: int = 0
+
+    @property
+    def end(self) -> int:
+        """The column where the deleted part ends."""
+        return len(self.text) - self.tail
 
     @property
     def cut(self) -> int:
-        """The column where the deleted end of the line starts (the lines are ASCII)."""
-        return len(self.text) - CUT
+        """The column where the deleted part starts (the lines are ASCII)."""
+        return self.end - CUT
 
     @property
     def truth(self) -> str:
-        return self.text[self.cut :]
+        return self.text[self.cut : self.end]
 
 
 def source() -> str:
@@ -89,16 +96,29 @@ def candidate_lines(text: str) -> list[int]:
     return sorted(found)
 
 
-def places(text: str, count: int, phase: float = 0.5) -> list[Place]:
-    """``count`` candidate lines at a fixed stride; ``phase`` (0..1) is where in each stride."""
-    lines, candidates = text.splitlines(), candidate_lines(text)
-    stride = len(candidates) / count
-    return [Place(n, lines[n]) for n in (candidates[int((i + phase) * stride)] for i in range(count))]
+def places(text: str, count: int, phase: float = 0.5, mid_line: bool = False) -> list[Place]:
+    """``count`` candidate lines at a fixed stride; ``phase`` (0..1) is where in each stride.
+    ``mid_line``: lines with code to keep after the deleted part (:func:`tail_of`)."""
+    lines = text.splitlines()
+    chosen = [Place(n, lines[n], tail_of(lines[n]) if mid_line else 0) for n in candidate_lines(text)]
+    chosen = [p for p in chosen if not mid_line or p.tail]
+    stride = len(chosen) / count
+    return [chosen[int((i + phase) * stride)] for i in range(count)]
+
+
+def tail_of(line: str) -> int:
+    """The length of the line's last part that starts with a word after a space, ``(``, ``[``, ``,``
+    or ``=`` and leaves CUT characters of code before it; 0 if there is none."""
+    indent = len(line) - len(line.lstrip())
+    for start in range(len(line) - 4, indent + CUT + 4, -1):
+        if line[start - 1] in " ([,=" and (line[start].isalnum() or line[start] == "_"):
+            return len(line) - start
+    return 0
 
 
 def cut_document(text: str, place: Place) -> str:
     lines = text.split("\n")
-    lines[place.line] = place.text[: place.cut]
+    lines[place.line] = place.text[: place.cut] + place.text[place.end :]
     return "\n".join(lines)
 
 
@@ -187,7 +207,7 @@ async def type_place(server: Server, doc: Document, place: Place, n: int) -> tup
     )
     start = time.monotonic()
     # The deletion is an edit too: VS Code asks after it (index -1, not a keystroke).
-    doc.replace(place.line, place.cut, len(place.text), "")
+    doc.replace(place.line, place.cut, place.end, "")
     requests.schedule(doc.uri, -1, types.Position(place.line, place.cut))
     for k in range(TYPED):
         await asyncio.sleep(max(0.0, start + (k + 1) * KEY_INTERVAL - time.monotonic()))
