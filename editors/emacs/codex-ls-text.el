@@ -1,4 +1,4 @@
-;;; codex-ls-text.el --- codex-ls answers to read, shown as the model writes them -*- lexical-binding: t; -*-
+;;; codex-ls-text.el --- Answers of codex-ls to read, shown as the model writes them -*- lexical-binding: t; -*-
 
 ;; Author: codex-ls authors
 ;; Version: 0.1.0
