@@ -557,10 +557,14 @@ def test_a_codex_setting_reaches_the_server_without_a_restart(session: Session) 
 def test_a_server_killed_while_typing_is_restarted_and_ghost_text_comes_back(session: Session) -> None:
     session.open("kill.py", 2, 5)
     session.type_first("ret", 1, 7)
+    session.ghost("urn a + b")  # a suggestion is on screen when the server dies
     mark = session.tap.mark()
     history = len(session.bench.status_history())
     (pid,) = session.tap.server_pids()[-1:]
     os.kill(pid, signal.SIGKILL)
+    # The dead server's suggestion goes away; the buffer keeps only what was typed.
+    session.bench.wait_for_no_ghost(10.0)
+    assert session.bench.visible_lines()[:2] == ["def survive(a, b):", "    ret"]
     session.bench.type("urn ")
     wait_until(lambda: session.tap.sent("initialize", mark), 30.0, "vscode-languageclient to start the server again")
     wait_until(session.ready, 30.0, f"ready again; the status item is {session.bench.status_item()}")
@@ -578,10 +582,12 @@ def test_a_server_killed_while_typing_is_restarted_and_ghost_text_comes_back(ses
     ]
     assert reopened, "the restarted server was not shown kill.py"
     assert session.bench.visible_lines()[:2] == ["def survive(a, b):", "    return "]
-    mark = session.tap.mark()
+    mark, asked = session.tap.mark(), len(session.backend.requests)
     session.bench.keys("Backspace")
     session.bench.type(" ")
     session.ghost("a + b")
+    # The new server's: it asked the model there.
+    assert [r for r in session.backend.requests[asked:] if (fim_prefix(r) or "").endswith("    return ")]
     session.bench.save()
     assert session.on_disk("kill.py") == "def survive(a, b):\n    return \n"
 

@@ -185,6 +185,8 @@ async function startClient(): Promise<void> {
     if (event.newState !== State.Running) {
       // A restarted server has said nothing yet: the old one's last status no longer holds.
       serverStatus = undefined;
+      // Nor does a suggestion the old one made: its accept command would reach no server.
+      void vscode.commands.executeCommand("editor.action.inlineSuggest.hide");
     }
     showStatus(clientState(event.newState));
   });
