@@ -62,6 +62,7 @@ FILES = {
     "settings.py": "def configured(a, b):\n    \n",
     "kill.py": "def survive(a, b):\n    \n",
     "auth.py": "def secret(a, b):\n    \n",
+    "paren.py": "def wrap(a, b):\n    \n",
 }
 
 
@@ -92,6 +93,7 @@ COMPLETIONS: list[tuple[str, str | Reply]] = [
     *typed_towards("def configured(a, b):\n    ", "return ", "a * b"),
     *typed_towards("def survive(a, b):\n    ", "return ", "a + b"),
     *[(f"def secret(a, b):\n    {typed}", Reply(status=401)) for typed in ("r", "re", "ret")],
+    *typed_towards("def wrap(a, b):\n    ", "print", "(a, b)"),
 ]
 
 
@@ -325,6 +327,30 @@ def test_typing_through_the_suggestion_keeps_it(session: Session) -> None:
     session.bench.type("a ")
     session.ghost("+ b", timeout=3.0)
     assert session.bench.visible_lines()[1] == "    return a "
+
+
+def test_a_bracket_vs_code_closes_is_typed_through_the_suggestion_without_a_model_call(session: Session) -> None:
+    session.open("paren.py", 2, 5)
+    session.type_first("print", 1, 9)
+    session.ghost("(a, b)")
+    asked = len(session.model_calls("def wrap(a, b):"))
+    mark = session.tap.mark()
+    session.bench.type("(")  # VS Code writes "()" and leaves the cursor between
+    session.ghost("a, b", timeout=3.0)
+    assert session.bench.visible_lines()[1] == "    print()"
+    # The server answered from the suggestion it had shown, over the closer VS Code wrote.
+    answer = wait_until(
+        lambda: (asked_there := session.inline_requests(mark, 1, 10)) and session.tap.answer_to(asked_there[-1]["id"]),
+        5.0,
+        "the answer after the bracket",
+    )
+    (item,) = answer["result"]["items"]
+    assert item["insertText"] == "a, b)"
+    assert item["range"] == {"start": {"line": 1, "character": 10}, "end": {"line": 1, "character": 11}}
+    session.bench.keys("Tab")
+    session.bench.wait_for_no_ghost()
+    assert session.bench.visible_lines()[:2] == ["def wrap(a, b):", "    print(a, b)"]
+    assert len(session.model_calls("def wrap(a, b):")) == asked
 
 
 def test_typing_against_the_suggestion_removes_it(session: Session) -> None:
