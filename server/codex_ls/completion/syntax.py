@@ -114,6 +114,17 @@ def _word(char: str) -> bool:
     return char.isalnum() or char in _IDENT
 
 
+#: What may come right before the cursor for it to ask between two words: it ends a
+#: word (``if |x``, ``f(a, |b)``); after other signs the cursor is inside a token
+#: (``$|el``, ``my-|fn``, ``1.|5``, ``"\\|n"``, ``@|property``).
+_BETWEEN = frozenset(" \t([{,")
+
+
+def word_follows(suffix: str) -> bool:
+    """A word character right after the cursor."""
+    return bool(suffix[:1].strip()) and _word(suffix[0])
+
+
 def code_follows(suffix: str) -> bool:
     """The rest of the cursor's line holds code, more than the closers and separators an
     editor adds or a statement ends with (``)``, ``]``, ``"``, ``;``, ``:``)."""
@@ -123,16 +134,17 @@ def code_follows(suffix: str) -> bool:
 def heuristic_extent(prefix: str, suffix: str) -> Extent:
     """Nothing, one line or a block, from the text around the cursor.
 
-    Inside a word (``pri|nt``), or before the code a line starts with (``    |return``)
-    → nothing; an empty line (or only indentation) → a block, unless a ``;`` after
-    the cursor ends the statement there (``    |;``: one statement); after a ``{``
-    that ends the line (``if (x) {|`` or ``{|}``) → the block it opens; other text
-    before the cursor on its line → one line, also where a word follows it (``if |x=1``:
-    what goes between).
+    Inside a word or a token (``pri|nt``, ``$|el``), or before the code a line starts
+    with (``    |return``) → nothing; an empty line (or only indentation) → a block,
+    unless a ``;`` after the cursor ends the statement there (``    |;``: one
+    statement); after a ``{`` that ends the line (``if (x) {|`` or ``{|}``) → the block
+    it opens; other text before the cursor on its line → one line, also where a word
+    follows a blank, an opening bracket or a comma (``if |x=1``, ``f(a, |b)``: what goes
+    between).
     """
     rest = suffix.split("\n", 1)[0].rstrip("\r")
     line = prefix.rsplit("\n", 1)[-1]
-    if rest[:1].strip() and _word(rest[0]) and (not line.strip() or _word(line[-1])):
+    if word_follows(suffix) and not (line.strip() and line[-1] in _BETWEEN):
         return Extent.NONE
     if not line.strip() and not code_follows(suffix) and ";" not in rest:
         return Extent.BLOCK
