@@ -29,7 +29,7 @@ from .lexer import PAIRS, Closer, closers
 from .lines import indent_after, indent_width, indentation, join_lines, trivial
 from .nextline import trim_at_next_line
 from .runaway import cut_loop, cut_repeated_lines, cut_repeated_run, end_complete
-from .syntax import Extent
+from .syntax import Extent, word_follows
 
 #: Languages whose blocks end at a closing brace, not where the indentation does.
 BRACE_LANGUAGES = frozenset(
@@ -223,10 +223,15 @@ def trim_suffix_overlap(text: str, cursor: CursorContext) -> str:
 
 def _trim_char_overlap(text: str, suffix: str) -> str:
     found = closers("", text)
+    between = word_follows(suffix)
     for size in range(min(len(text), len(suffix)), 0, -1):
         overlap = suffix[:size]
-        # Short overlaps are coincidences unless they are closing punctuation.
-        if not text.endswith(overlap) or (size < 3 and not set(overlap) <= AUTO_CLOSED):
+        if not text.endswith(overlap):
+            continue
+        # Short overlaps are coincidences unless they are closing punctuation, or the
+        # words after the cursor written again from a word's start (``c, b`` before ``b)``).
+        again = between and (size == len(text) or not word_follows(text[-size - 1]))
+        if size < 3 and not set(overlap) <= AUTO_CLOSED and not again:
             continue
         cut = len(text) - size
         # Never remove a bracket that closes one the kept text opens.
@@ -256,7 +261,10 @@ def _trim_line_overlap(text: str, cursor: CursorContext) -> str:
 
 
 def trim_line_end(text: str, cursor: CursorContext) -> str:
-    """Without trailing whitespace; a trailing line break stays only where the rest of the line is blank."""
+    """Without trailing whitespace; a trailing line break stays only where the rest of the line is blank,
+    and blanks stay where a word follows the cursor (``not `` before ``x``)."""
+    if word_follows(cursor.rest) and "\n" not in text[len(text.rstrip()) :]:
+        return text
     return text.rstrip(" \t") if cursor.rest.strip() else text.rstrip()
 
 

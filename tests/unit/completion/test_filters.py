@@ -131,7 +131,10 @@ def test_trim_unmatched_close(prefix: str, text: str, suffix: str, expected: str
     [
         pytest.param("", "b);", ");\n", "b", id="closers"),
         pytest.param("", 'hello"', '"\n', "hello", id="quote"),
-        pytest.param("", "x = a", "a\n", "x = a", id="one-letter-is-coincidence"),
+        pytest.param("", "a +", "+ 1\n", "a +", id="one-sign-is-coincidence"),
+        pytest.param("", "x = ab", "b\n", "x = ab", id="a-word-ending-in-the-next-letter-is-coincidence"),
+        pytest.param("", "x = a", "a\n", "x = ", id="the-next-word-written-again"),
+        pytest.param("", "c, b)", "b)\n", "c, ", id="the-next-word-and-bracket-written-again"),
         pytest.param("", "a + b + c)", " + c)\n", "a + b", id="three-or-more-chars"),
         pytest.param("", "f(b)", ")\n", "f(b)", id="own-paren-stays"),
         pytest.param("", "foo()", "", "foo()", id="empty-suffix"),
@@ -305,6 +308,7 @@ def test_cut_repeated_run(text: str, expected: str) -> None:
         pytest.param("x = 1  \n\n", "\n", "x = 1", id="end-of-line"),
         pytest.param("a + b  \n", " + c\n", "a + b  \n", id="code-after-keeps-the-line-break"),
         pytest.param("a + b \t", " + c\n", "a + b", id="code-after"),
+        pytest.param("not ", "x:\n", "not ", id="a-blank-before-a-word-stays"),
     ],
 )
 def test_trim_line_end(text: str, suffix: str, expected: str) -> None:
