@@ -76,13 +76,17 @@ class CompletionEngine:
             # Lines to insert above code: asked for, the model may write as many as it
             # needs, ended where it repeats the code below or leaves the block.
             extent = Extent.BLOCK
-        if extent is Extent.NONE:
-            session.flight.drop()
-            log.debug("completion at %d: mid-word, nothing", ctx.offset)
-            return Answer([], win)
         anchor = Anchor.of(win.prefix, win.suffix, ctx.offset)
         reuse = self.config.completion.tuning.reuse and not ctx.manual
         place = Place(ctx, win, anchor, extent, interval, outran, reuse)
+        if extent is Extent.NONE:
+            # Inside a word the model is not asked; a suggestion typed through goes on
+            # (``c,`` shown at ``f(a, |b)``, then ``c`` typed).
+            if (answer := await self._shown(place, session)) is not None:
+                return answer
+            session.flight.drop()
+            log.debug("completion at %d: mid-word, nothing", ctx.offset)
+            return Answer([], win)
         for answerer in self.answerers:
             if (answer := await answerer(place, session)) is not None:
                 return answer

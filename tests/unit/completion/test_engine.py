@@ -110,6 +110,31 @@ async def test_typing_through_the_suggestion_needs_no_model_call() -> None:
     assert engine.counts["type_through"] == 1
 
 
+def between(before: str, after: str) -> CompletionContext:
+    return CompletionContext(uri="file:///a.py", text=before + after + "\n", offset=len(before))
+
+
+async def test_a_suggestion_between_words_is_typed_through_inside_the_word_it_starts() -> None:
+    backend = ScriptedBackend("c, ", "never")
+    engine = engine_with(backend)
+    first = await engine.complete(between("f(a, ", "b)"))
+    assert [s.text for s in first.suggestions] == ["c, "]
+    # "c" typed: the cursor is inside a word ("c|b"), where the model is never asked,
+    # but the suggestion the user is typing goes on.
+    second = await engine.complete(between("f(a, c", "b)"))
+    assert [s.text for s in second.suggestions] == [", "]
+    third = await engine.complete(between("f(a, c,", "b)"))
+    assert [s.text for s in third.suggestions] == [" "]
+    assert len(backend.calls) == 1
+
+
+async def test_inside_a_word_with_nothing_shown_the_model_is_not_asked() -> None:
+    backend = ScriptedBackend("never")
+    engine = engine_with(backend)
+    assert not (await engine.complete(between("x = pri", "nt(1)"))).suggestions
+    assert backend.calls == []
+
+
 async def test_typing_something_else_asks_the_model_again() -> None:
     backend = ScriptedBackend("foo(1)", "bar")
     engine = engine_with(backend)
