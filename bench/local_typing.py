@@ -102,16 +102,22 @@ def places(text: str, count: int, phase: float = 0.5, mid_line: bool = False) ->
     lines = text.splitlines()
     chosen = [Place(n, lines[n], tail_of(lines[n]) if mid_line else 0) for n in candidate_lines(text)]
     chosen = [p for p in chosen if not mid_line or p.tail]
-    stride = len(chosen) / count
-    return [chosen[int((i + phase) * stride)] for i in range(count)]
+    stride = max(1.0, len(chosen) / count)
+    return [chosen[int((i + phase) * stride)] for i in range(min(count, len(chosen)))]
+
+
+#: Where typing between code pauses: after a blank, an opening bracket or a comma, before a word.
+BETWEEN = " \t([{,"
 
 
 def tail_of(line: str) -> int:
-    """The length of the line's last part that starts with a word after a space, ``(``, ``[``, ``,``
-    or ``=`` and leaves CUT characters of code before it; 0 if there is none."""
+    """The length of the line's last part that starts with a word after a blank, an opening
+    bracket or a comma, and leaves CUT characters of code before it, the TYPED-th of them
+    also one of those (the typist pauses between words); 0 if there is none."""
     indent = len(line) - len(line.lstrip())
     for start in range(len(line) - 4, indent + CUT + 4, -1):
-        if line[start - 1] in " ([,=" and (line[start].isalnum() or line[start] == "_"):
+        word = line[start].isalnum() or line[start] == "_"
+        if word and line[start - 1] in BETWEEN and line[start - CUT + TYPED - 1] in BETWEEN:
             return len(line) - start
     return 0
 
