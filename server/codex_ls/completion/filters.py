@@ -224,6 +224,7 @@ def trim_suffix_overlap(text: str, cursor: CursorContext) -> str:
 def _trim_char_overlap(text: str, suffix: str) -> str:
     found = closers("", text)
     between = word_follows(suffix)
+    rest = suffix.split("\n", 1)[0].rstrip()
     for size in range(min(len(text), len(suffix)), 0, -1):
         overlap = suffix[:size]
         if not text.endswith(overlap):
@@ -234,8 +235,11 @@ def _trim_char_overlap(text: str, suffix: str) -> str:
         if size < 3 and not set(overlap) <= AUTO_CLOSED and not again:
             continue
         cut = len(text) - size
-        # Never remove a bracket that closes one the kept text opens.
-        if not any(at >= cut and 0 <= opener < cut for at, _, opener in found):
+        # Never remove a bracket that closes one the kept text opens (``f(x)`` before an
+        # auto-closed ``)``), unless the text ends with the whole rest of a line that goes
+        # on with a word (``chunk[end:]`` before ``end:]``): the line is then the model's.
+        kept_closes = any(at >= cut and 0 <= opener < cut for at, _, opener in found)
+        if not kept_closes or (between and overlap.rstrip() == rest):
             return text[:cut]
     return text
 

@@ -135,6 +135,8 @@ def test_trim_unmatched_close(prefix: str, text: str, suffix: str, expected: str
         pytest.param("", "x = ab", "b\n", "x = ab", id="a-word-ending-in-the-next-letter-is-coincidence"),
         pytest.param("", "x = a", "a\n", "x = ", id="the-next-word-written-again"),
         pytest.param("", "c, b)", "b)\n", "c, ", id="the-next-word-and-bracket-written-again"),
+        pytest.param("", "chunk[end:]", "end:]\n", "chunk[", id="the-whole-rest-written-again-closing-the-text"),
+        pytest.param("", "f(x)", ")\n", "f(x)", id="a-bracket-the-text-closes-stays-before-an-auto-closed-one"),
         pytest.param("", "a + b + c)", " + c)\n", "a + b", id="three-or-more-chars"),
         pytest.param("", "f(b)", ")\n", "f(b)", id="own-paren-stays"),
         pytest.param("", "foo()", "", "foo()", id="empty-suffix"),
