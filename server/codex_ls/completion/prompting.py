@@ -17,7 +17,7 @@ from dataclasses import replace
 from ..backends.base import Backend, CacheLayout, GenerationRequest
 from ..config import CompletionConfig
 from .fim import Files, FimTemplate
-from .syntax import Extent, code_follows
+from .syntax import Extent
 from .window import Window, cached_window, cold_window, split_typed, window
 
 
@@ -86,10 +86,8 @@ class CachedPrompting(Prompting):
 
     def prompt(self, win: Window, files: Files = ()) -> str:
         """The FIM prompt with the cursor line's typed part last, after the middle marker, so
-        the cached head and suffix serve every keystroke on the line; where code follows the
-        cursor on its line (an insertion between code), the template's own layout, whose
-        answers the typed part last changes (``bench/results/safim.md``)."""
-        if not self.layout.typed_last or code_follows(win.suffix):
+        the cached head and suffix serve every keystroke on the line."""
+        if not self.layout.typed_last:
             return super().prompt(win, files)
         head, typed = split_typed(win.prefix)
         return self.template.render(head, win.suffix, files) + typed

@@ -125,12 +125,6 @@ def word_follows(suffix: str) -> bool:
     return bool(suffix[:1].strip()) and _word(suffix[0])
 
 
-def code_follows(suffix: str) -> bool:
-    """The rest of the cursor's line holds code, more than the closers and separators an
-    editor adds or a statement ends with (``)``, ``]``, ``"``, ``;``, ``:``)."""
-    return bool(suffix.split("\n", 1)[0].strip(" \t\r)]}\"'`;,:"))
-
-
 def heuristic_extent(prefix: str, suffix: str) -> Extent:
     """Nothing, one line or a block, from the text around the cursor.
 
@@ -146,7 +140,8 @@ def heuristic_extent(prefix: str, suffix: str) -> Extent:
     line = prefix.rsplit("\n", 1)[-1]
     if word_follows(suffix) and not (line.strip() and line[-1] in _BETWEEN):
         return Extent.NONE
-    if not line.strip() and not code_follows(suffix) and ";" not in rest:
+    closing = not rest.strip(" \t)]}\"'`;,:")
+    if not line.strip() and closing and ";" not in rest:
         return Extent.BLOCK
     if line.rstrip().endswith("{") and not rest.strip(" \t}"):
         return Extent.BLOCK

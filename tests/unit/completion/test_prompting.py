@@ -77,26 +77,7 @@ def test_an_opened_document_warms_how_every_prompt_in_its_first_window_starts() 
     for offset in (0, 45, 400, lines - 3):
         line_start = TEXT.rfind("\n", 0, offset) + 1
         shared = shared_start(p.prompt(p.window(TEXT, offset)), head)
-        assert shared >= len("<|fim_prefix|>") + line_start  # the whole head above the cursor line
-
-
-@pytest.mark.parametrize(
-    ("rest", "typed_last"),
-    [
-        pytest.param("", True, id="end-of-line"),
-        pytest.param(")", True, id="an-auto-closed-bracket"),
-        pytest.param('"):', True, id="closers-and-a-colon"),
-        pytest.param(" x > 0:", False, id="code-after-the-cursor"),
-    ],
-)
-def test_the_typed_part_goes_last_unless_code_follows_the_cursor_on_its_line(rest: str, typed_last: bool) -> None:
-    p = prompting(CacheLayout(suffix_chars=512))
-    text = "def f(x):\n    if check(" + rest + "\n        return 1\n"
-    win = p.window(text, text.index("check(") + len("check("))
-    ordered = "<|fim_prefix|>" + win.prefix + "<|fim_suffix|>" + win.suffix + "<|fim_middle|>"
-    assert (p.prompt(win) == ordered) is not typed_last
-    if typed_last:
-        assert p.prompt(win).endswith("<|fim_middle|>if check(")
+        assert shared == len("<|fim_prefix|>") + line_start  # the whole head above the cursor line
 
 
 @pytest.mark.parametrize("layout", [None, CacheLayout(suffix_chars=512, cold_tokens=64)])
