@@ -218,13 +218,13 @@ def trim_unmatched_close(text: str, cursor: CursorContext) -> str:
 
 def trim_suffix_overlap(text: str, cursor: CursorContext) -> str:
     """Without its end that the suffix already contains, as characters or as whole lines."""
-    return _trim_line_overlap(_trim_char_overlap(text, cursor.suffix), cursor)
+    return _trim_line_overlap(_trim_char_overlap(text, cursor), cursor)
 
 
-def _trim_char_overlap(text: str, suffix: str) -> str:
+def _trim_char_overlap(text: str, cursor: CursorContext) -> str:
+    suffix = cursor.suffix
     found = closers("", text)
-    between = word_follows(suffix)
-    rest = suffix.split("\n", 1)[0].rstrip()
+    between = word_follows(cursor.rest)
     for size in range(min(len(text), len(suffix)), 0, -1):
         overlap = suffix[:size]
         if not text.endswith(overlap):
@@ -239,7 +239,7 @@ def _trim_char_overlap(text: str, suffix: str) -> str:
         # auto-closed ``)``), unless the text ends with the whole rest of a line that goes
         # on with a word (``chunk[end:]`` before ``end:]``): the line is then the model's.
         kept_closes = any(at >= cut and 0 <= opener < cut for at, _, opener in found)
-        if not kept_closes or (between and overlap.rstrip() == rest):
+        if not kept_closes or (between and overlap.rstrip() == cursor.rest.rstrip()):
             return text[:cut]
     return text
 
