@@ -40,7 +40,14 @@ def available_cores() -> int:
 
 
 def load_llama(path: Path, n_ctx: int, n_threads: int) -> Any:
-    """A ``llama_cpp.Llama`` for ``path``; blocks for seconds."""
+    """A ``llama_cpp.Llama`` for ``path``; blocks for seconds.
+
+    The weights are read into memory, not mapped. llama.cpp copies the tensors of most
+    quantizations into a layout for the CPU (``CPU_REPACK``), and the mapped pages it read to
+    do so stay resident beside the copy: 597 MiB more on the 1.5B's Q4_K_M. Read, each weight
+    is held once (``bench/results/local.md``, run 16). What mapping would keep: several server
+    processes sharing the weights that are not repacked.
+    """
     try:
         from llama_cpp import Llama
     except ImportError:
@@ -53,6 +60,7 @@ def load_llama(path: Path, n_ctx: int, n_threads: int) -> Any:
         n_threads=n_threads,
         n_threads_batch=n_threads,
         n_batch=512,
+        use_mmap=False,
         verbose=False,
     )
 
