@@ -481,6 +481,27 @@ def context_recall(sets: dict[str, list[Task]], trees: dict[str, Path], budget: 
     }
 
 
+def written_elsewhere(sets: dict[str, list[Task]], trees: dict[str, Path]) -> dict[str, Any]:
+    """Without a model: where else the package writes each task's answer right after the same
+    name (``Name(`` + the answer's first line): above the cursor in the task's file, elsewhere in
+    it, only in another file, or nowhere. Another file's uses of the name can give a model the
+    answer to copy only in the third case."""
+    where = {"above_in_the_file": 0, "below_in_the_file": 0, "only_in_another_file": 0, "nowhere": 0}
+    for name, tasks in sets.items():
+        files = {p.relative_to(trees[name]).as_posix(): p.read_text(encoding="utf-8") for p in trees[name].rglob("*.py")}
+        for task in tasks:
+            written = task.name + ("(" if task.kind == "call" else ".") + first_line(task.answer)
+            if written in task.prefix:
+                where["above_in_the_file"] += 1
+            elif written in task.suffix:
+                where["below_in_the_file"] += 1
+            elif any(written in text for path, text in files.items() if path != task.path):
+                where["only_in_another_file"] += 1
+            else:
+                where["nowhere"] += 1
+    return {"tasks": sum(where.values()), **where}
+
+
 def rss_kib() -> int:
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -546,10 +567,14 @@ def main() -> None:
     parser.add_argument("--report-rows", type=lambda s: s.split(","), help="the rows in the table (default: all)")
     parser.add_argument("--list", action="store_true", help="print the tasks as JSON lines and stop")
     parser.add_argument("--recall", type=int, metavar="CHARS", help="how often the context holds the answer's word")
+    parser.add_argument("--elsewhere", action="store_true", help="where else the package writes each answer")
     parser.add_argument("--measure-index", type=Path, metavar="TREE", help="index TREE and report time and memory")
     args = parser.parse_args()
     if args.recall is not None:
         print(json.dumps(context_recall(all_tasks(args), fetch(args.cache), args.recall), indent=2))
+        return
+    if args.elsewhere:
+        print(json.dumps(written_elsewhere(all_tasks(args), fetch(args.cache)), indent=2))
         return
     if args.measure_index:
         print(json.dumps(measure_index(args.measure_index), indent=2))
