@@ -35,11 +35,6 @@ def create_file(uri: str, text: str) -> types.WorkspaceEdit:
     )
 
 
-def append(uri: str, version: int | None, end: types.Position, text: str) -> types.WorkspaceEdit:
-    """Insert ``text`` at the end of a document whose last position is ``end``."""
-    return replace(uri, version, types.Range(end, end), text)
-
-
 def insert_all(uri: str, version: int | None, inserts: list[tuple[types.Position, str]]) -> types.WorkspaceEdit:
     """Insert several texts into one document, each at its position in the document as it is."""
     edits = [types.TextEdit(range=types.Range(at, at), new_text=text) for at, text in inserts]

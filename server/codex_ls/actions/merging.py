@@ -1,6 +1,6 @@
-"""Generated tests joined to the file they go in, for every language but Python (``unit_tests.py`` has Python's).
+"""Generated tests joined to the file they go in, in every language.
 
-The lines the tests begin with (``package``, ``import``, ``using``,
+The lines the tests begin with (``import``, ``package``, ``using``,
 ``#include``, bats' ``load``/``source``) that the file already has are left out;
 the others go after the file's own, where the language wants them. A test class
 (Java, C#) or ``mod tests`` (Rust) the file already has takes the new tests
@@ -21,6 +21,7 @@ from .source import Lines
 _JS = r"^\s*import\s.*[\"'][^\"']+[\"'];?\s*$|^\s*(?:const|let|var)\s.*=\s*require\(.*\);?\s*$"
 _C = r"^\s*#\s*include\b"
 HEADERS: dict[str, re.Pattern[str]] = {
+    "python": re.compile(r"^(?:import|from)\s"),
     "java": re.compile(r"^\s*(?:package|import)\s[\w.*\s]+;\s*$"),
     "csharp": re.compile(r"^\s*using\s+[\w.=\s]+;\s*$"),
     "go": re.compile(r"^package\s+\w+\s*$|^import\s+(?:[\w.]+\s+)?\"[^\"]+\"\s*$"),
@@ -35,8 +36,13 @@ CONTAINERS: dict[str, re.Pattern[str]] = {
     "csharp": re.compile(r"\bclass\s+\w+[^{;]*\{"),
     "rust": re.compile(r"\bmod\s+tests\s*\{"),
 }
+#: Blank lines between top-level blocks where the language's style wants more than one.
+BLANK_LINES = {"python": 2}
+#: What a comment line starts with, where it is not the C family's (or a shebang).
+COMMENTS = {"python": ("#",)}
 _GO_BLOCK = re.compile(r"^import\s*\(\s*\n(.*?)^\)", re.M | re.S)
 _PACKAGE = re.compile(r"^\s*package\s")
+_TRAILING_COMMA = re.compile(r",\s*\)")
 
 
 @dataclass(frozen=True)
@@ -61,9 +67,8 @@ def with_import(code: str, tests: TestFile) -> str:
         # The source's package, not the one the model guessed.
         kept = [text for text in lines if not _PACKAGE.match(text)]
         return "\n".join([line, *([""] if kept and kept[0].strip() else []), *kept])
-    pattern = HEADERS.get(tests.language)
-    at = max((i + 1 for i, text in enumerate(lines) if pattern and pattern.match(text)), default=0)
-    gap = [""] if at == 0 and lines[0].strip() else []
+    at = max((last + 1 for _, last in _headers(lines, tests.language)), default=0)
+    gap = [""] * BLANK_LINES.get(tests.language, 1) if at == 0 and lines[0].strip() else []
     return "\n".join([*lines[:at], line, *gap, *lines[at:]])
 
 
@@ -73,9 +78,12 @@ def join(existing: str, code: str, tests: TestFile) -> list[Insert]:
     if not existing.strip():
         return [Insert(len(existing), code.strip("\n") + "\n")]
     heads, body = _split(_flat_go_imports(code) if language == "go" else code, language)
-    have = {line.strip() for line in (_flat_go_imports(existing) if language == "go" else existing).split("\n")}
+    lines = (_flat_go_imports(existing) if language == "go" else existing).split("\n")
+    have = {_words(line) for line in lines} | {
+        _words("\n".join(lines[a : b + 1])) for a, b in _headers(lines, language)
+    }
     packaged = any(_PACKAGE.match(line) for line in existing.split("\n"))
-    heads = [h for h in heads if h.strip() not in have and not (packaged and _PACKAGE.match(h))]
+    heads = [h for h in heads if _words(h) not in have and not (packaged and _PACKAGE.match(h))]
     inserts = [_header_insert(existing, heads, language)] if heads else []
     return [*inserts, _body_insert(existing, body, language)]
 
@@ -99,17 +107,47 @@ def check(code: str, existing: str | None, tests: TestFile) -> str | None:
     return None
 
 
-def _split(code: str, language: str) -> tuple[list[str], str]:
-    """The header lines the code begins with (blank lines and comments between them skipped), and the rest."""
+def _headers(lines: list[str], language: str) -> list[tuple[int, int]]:
+    """The header statements among ``lines``, as (first, last) line numbers: one line each, but a
+    Python import continues while its brackets are open or its line ends with ``\\``."""
     pattern = HEADERS.get(language)
+    found: list[tuple[int, int]] = []
+    number = 0
+    while number < len(lines):
+        if pattern is not None and pattern.match(lines[number]):
+            first, depth = number, 0
+            while True:
+                text = lines[number]
+                depth += text.count("(") - text.count(")")
+                if language != "python" or number + 1 == len(lines) or (depth <= 0 and not text.endswith("\\")):
+                    break
+                number += 1
+            found.append((first, number))
+        number += 1
+    return found
+
+
+def _split(code: str, language: str) -> tuple[list[str], str]:
+    """The header statements the code begins with (blank lines and comments between them skipped), and the rest."""
     lines = code.split("\n")
-    heads: list[str] = []
-    for number, line in enumerate(lines):
-        if pattern is not None and pattern.match(line):
-            heads.append(line)
-        elif line.strip() and not line.lstrip().startswith(("//", "#!", "/*", "*")):
-            return heads, "\n".join(lines[number:])
-    return heads, ""
+    heads = {first: last for first, last in _headers(lines, language)}
+    comments = COMMENTS.get(language, ("//", "#!", "/*", "*"))
+    found: list[str] = []
+    number = 0
+    while number < len(lines):
+        if number in heads:
+            found.append("\n".join(lines[number : heads[number] + 1]))
+            number = heads[number]
+        elif lines[number].strip() and not lines[number].lstrip().startswith(comments):
+            return found, "\n".join(lines[number:])
+        number += 1
+    return found, ""
+
+
+def _words(statement: str) -> str:
+    """A header statement with its spacing and line breaks normalized, to compare."""
+    statement = _TRAILING_COMMA.sub(")", statement)
+    return " ".join(statement.replace("(", " ( ").replace(")", " ) ").replace(",", " , ").split())
 
 
 def _flat_go_imports(code: str) -> str:
@@ -122,10 +160,9 @@ def _header_insert(existing: str, heads: list[str], language: str) -> Insert:
     block = _GO_BLOCK.search(existing) if language == "go" else None
     if block is not None:  # into the file's own import block, before its ")"
         return Insert(block.end() - 1, "".join(f"\t{h.strip().removeprefix('import ').strip()}\n" for h in heads))
-    pattern = HEADERS[language]
-    last = max((n for n in range(len(lines)) if pattern.match(lines.get(n))), default=None)
+    last = max((end for _, end in _headers([lines.get(n) for n in range(len(lines))], language)), default=None)
     if last is None:
-        return Insert(0, "\n".join(heads) + "\n")
+        return Insert(0, "\n".join(heads) + "\n" * (1 + BLANK_LINES.get(language, 0)))
     return Insert(lines.end(last), "\n" + "\n".join(heads))
 
 
@@ -134,7 +171,8 @@ def _body_insert(existing: str, body: str, language: str) -> Insert:
     if inside is not None:
         return inside
     trailing = len(existing) - len(existing.rstrip("\n"))
-    return Insert(len(existing), "\n" * max(0, 2 - trailing) + body.strip("\n") + "\n")
+    breaks = 1 + BLANK_LINES.get(language, 1)
+    return Insert(len(existing), "\n" * max(0, breaks - trailing) + body.strip("\n") + "\n")
 
 
 def _inside_container(existing: str, body: str, language: str) -> Insert | None:

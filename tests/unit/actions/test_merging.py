@@ -53,6 +53,21 @@ def layout_in(language: str, import_line: str, *, in_source: bool = False) -> Te
             id="rust-inside-the-module",
         ),
         pytest.param("csharp", "using Acme;", "using Acme;\nclass T {}", "using Acme;\nclass T {}", id="already-there"),
+        pytest.param(
+            "python",
+            "from app import area",
+            "def test_unit():\n    assert area(1) > 3",
+            "from app import area\n\n\ndef test_unit():\n    assert area(1) > 3",
+            id="python-two-blank-lines-before-the-tests",
+        ),
+        pytest.param(
+            "python",
+            "from app import area",
+            "import pytest\nfrom math import (\n    pi,\n    tau,\n)\n\n\ndef test_unit():\n    assert area(1) == pi",
+            "import pytest\nfrom math import (\n    pi,\n    tau,\n)\nfrom app import area\n\n\n"
+            "def test_unit():\n    assert area(1) == pi",
+            id="python-after-a-bracketed-import",
+        ),
     ],
 )
 def test_with_import(language: str, import_line: str, code: str, expected: str) -> None:
@@ -68,6 +83,9 @@ JAVA_NEW = (
 )
 GO_NEW = (
     'package calc\n\nimport (\n\t"fmt"\n\t"testing"\n)\n\nfunc TestAdd(t *testing.T) {\n\tfmt.Println(Add(1, 2))\n}'
+)
+PYTHON_OLD = (
+    "import pytest\nfrom app import (\n    area,\n    perimeter,\n)\n\n\ndef test_old():\n    assert area(0) == 0\n"
 )
 RUST_SOURCE = "pub fn add(a: i32, b: i32) -> i32 {\n    a + b\n}\n"
 RUST_MODULE = (
@@ -123,6 +141,22 @@ RUST_MODULE = (
         ),
         pytest.param(
             "c", "", '#include "calc.h"\n\nint main(void) {}', '#include "calc.h"\n\nint main(void) {}\n', id="empty"
+        ),
+        pytest.param(
+            "python",
+            PYTHON_OLD,
+            "# The area's tests.\nimport math\nfrom app import (area,\n    perimeter)\n\n\n"
+            "def test_new():\n    assert area(1) == math.pi",
+            "import pytest\nfrom app import (\n    area,\n    perimeter,\n)\nimport math\n\n\n"
+            "def test_old():\n    assert area(0) == 0\n\n\ndef test_new():\n    assert area(1) == math.pi\n",
+            id="python-new-imports-with-the-files-own",
+        ),
+        pytest.param(
+            "python",
+            PYTHON_OLD,
+            "from app import (\n    area,\n    perimeter,\n)\n\n\ndef test_new():\n    assert perimeter(0) == 0",
+            PYTHON_OLD + "\n\ndef test_new():\n    assert perimeter(0) == 0\n",
+            id="python-a-bracketed-import-the-file-has",
         ),
     ],
 )
