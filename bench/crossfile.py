@@ -488,7 +488,9 @@ def written_elsewhere(sets: dict[str, list[Task]], trees: dict[str, Path]) -> di
     answer to copy only in the third case."""
     where = {"above_in_the_file": 0, "below_in_the_file": 0, "only_in_another_file": 0, "nowhere": 0}
     for name, tasks in sets.items():
-        files = {p.relative_to(trees[name]).as_posix(): p.read_text(encoding="utf-8") for p in trees[name].rglob("*.py")}
+        files = {
+            p.relative_to(trees[name]).as_posix(): p.read_text(encoding="utf-8") for p in trees[name].rglob("*.py")
+        }
         for task in tasks:
             written = task.name + ("(" if task.kind == "call" else ".") + first_line(task.answer)
             if written in task.prefix:
