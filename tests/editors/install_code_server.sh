@@ -62,6 +62,12 @@ fi
 
 export npm_config_audit=false npm_config_fund=false npm_config_update_notifier=false
 export npm_config_loglevel=error npm_config_prefer_offline=true
+# node-gyp builds the native modules against this Node's own headers, where it has them,
+# instead of downloading them from nodejs.org (only the registry may be reachable).
+if [ "$(npm config get nodedir)" = undefined ]; then
+  node_prefix=$(dirname "$(dirname "$(command -v node)")")
+  if [ -f "$node_prefix/include/node/node.h" ]; then export npm_config_nodedir="$node_prefix"; fi
+fi
 
 mkdir -p "$CACHE"
 WORK=$(mktemp -d "$CACHE/.code-server-$VERSION.XXXXXX")
