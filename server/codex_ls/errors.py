@@ -69,6 +69,10 @@ class StreamProtocolError(BackendError):
     """The backend's response body could not be understood."""
 
 
+class StreamBrokenError(StreamProtocolError):
+    """The connection broke off in the middle of the backend's answer."""
+
+
 class BackendStatusError(BackendError):
     def __init__(self, status: int, message: str, *, retry_after: float | None = None) -> None:
         super().__init__(f"HTTP {status}: {message}")
@@ -95,6 +99,14 @@ class RateLimitError(BackendStatusError):
 
 class ServerError(BackendStatusError):
     retryable = True
+
+
+def unreachable(exc: BaseException) -> bool:
+    """Whether ``exc`` is one of the ways a backend that is down or restarting fails: no
+    connection, an answer cut off, or a gateway or the engine saying it is not ready (502-504)."""
+    if isinstance(exc, ServerError):
+        return exc.status in (502, 503, 504)
+    return isinstance(exc, BackendUnavailableError | StreamBrokenError)
 
 
 def status_error(status: int, message: str, retry_after: float | None = None) -> BackendStatusError:

@@ -107,3 +107,25 @@ async def test_the_api_key_never_appears_in_any_message(client: LanguageClient, 
     seen = [m.message for m in client.messages] + [m.message for m in client.log_messages]
     assert seen
     assert not [m for m in seen if API_KEY in m]
+
+
+async def test_an_engine_down_and_restarting_is_one_message(client: LanguageClient, fake: FakeBackend) -> None:
+    # The engine is killed mid-answer, refuses connections while it is down, then answers 503
+    # while it loads its model again: three failures, one outage, one message.
+    fake.push(Reply(chunks=["a", " +", " b"], disconnect_after=1))
+    assert await complete(client) == []
+    settings = openai_settings(fake)
+    settings["backend"]["url"] = "http://127.0.0.1:9/v1"  # discard port: nothing listens
+    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings={"codexLs": settings}))
+    assert await complete(client) == []
+    client.workspace_did_change_configuration(
+        types.DidChangeConfigurationParams(settings={"codexLs": openai_settings(fake)})
+    )
+    loading = Reply(status=503, error_body={"error": {"code": 503, "message": "Loading model"}})
+    fake.push(loading, loading, loading, loading)
+    assert await complete(client) == []
+    await asyncio.sleep(0.05)
+    (message,) = client.messages
+    assert "broke off" in message.message
+    fake.reset()
+    await next_works(client, fake)

@@ -21,7 +21,7 @@ from ..errors import (
     BackendTimeoutError,
     BackendUnavailableError,
     ServerError,
-    StreamProtocolError,
+    StreamBrokenError,
     redact,
 )
 
@@ -91,7 +91,7 @@ def transport_error(exc: httpx.HTTPError, base: str, *, mid_stream: bool = False
     if isinstance(exc, httpx.TimeoutException):
         return BackendTimeoutError(f"{url} did not answer in time ({name})")
     if mid_stream:
-        return StreamProtocolError(f"the stream from {url} broke off ({name})")
+        return StreamBrokenError(f"the stream from {url} broke off ({name})")
     if isinstance(exc, httpx.ConnectError) and "CERTIFICATE" in str(exc).upper():
         return BackendUnavailableError(
             f"TLS certificate of {url} was not accepted; set backend.caBundle for a private CA"

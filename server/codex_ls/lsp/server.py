@@ -30,7 +30,15 @@ from ..completion.fim import TEMPLATES, template_for
 from ..completion.request import Answer
 from ..completion.service import CompletionService, OpenDocument
 from ..config import Config, load_settings
-from ..errors import AuthenticationError, BackendTimeoutError, CodexError, ConfigError, redact, user_message
+from ..errors import (
+    AuthenticationError,
+    BackendTimeoutError,
+    CodexError,
+    ConfigError,
+    redact,
+    unreachable,
+    user_message,
+)
 from ..positions import PositionOutOfRangeError, offset_at, position_at
 from .protocol import CodexProtocol
 
@@ -267,9 +275,10 @@ class CodexLanguageServer(LanguageServer):
         if isinstance(exc, AuthenticationError):
             self.notifier.notify("auth", user_message(exc), types.MessageType.Error)
         elif isinstance(exc, CodexError):
-            # Timeouts of every kind are one kind to the user: one message a minute.
+            # Timeouts of every kind are one kind to the user, and so are the ways a backend
+            # that is down or restarting fails (``errors.unreachable``): one message a minute.
             kind = BackendTimeoutError if isinstance(exc, BackendTimeoutError) else type(exc)
-            self.notifier.notify(kind.__name__, user_message(exc))
+            self.notifier.notify("unreachable" if unreachable(exc) else kind.__name__, user_message(exc))
         else:
             log.exception("unexpected error in a completion", exc_info=exc)
             self.notifier.notify("internal", user_message(exc), types.MessageType.Error)
