@@ -11,7 +11,8 @@ documents    Explain, Translate (documents in the cache directory)
 rewrite      Edit with instruction, Add docstring, Add comments (edits)
 unit_tests   Add unit tests (a test file, created or appended to)
 frameworks   per language: the test framework, the test file, how tests reach the code
-merging      generated tests joined to an existing file (all languages but Python)
+merging      generated tests joined to an existing file, every language
+python_imports  Python's top-level imports, read by ast, for merging
 styles       per framework and language: test conventions and doc comment styles for the prompts
 bugs         Find bugs (diagnostics)
 implement    Implement function (FIM samples, ranked)

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 
 from ..completion.syntax import error_count
+from . import python_imports
 from .braces import matching_brace
 from .frameworks import TestFile
 from .source import Lines
@@ -21,7 +22,6 @@ from .source import Lines
 _JS = r"^\s*import\s.*[\"'][^\"']+[\"'];?\s*$|^\s*(?:const|let|var)\s.*=\s*require\(.*\);?\s*$"
 _C = r"^\s*#\s*include\b"
 HEADERS: dict[str, re.Pattern[str]] = {
-    "python": re.compile(r"^(?:import|from)\s"),
     "java": re.compile(r"^\s*(?:package|import)\s[\w.*\s]+;\s*$"),
     "csharp": re.compile(r"^\s*using\s+[\w.=\s]+;\s*$"),
     "go": re.compile(r"^package\s+\w+\s*$|^import\s+(?:[\w.]+\s+)?\"[^\"]+\"\s*$"),
@@ -38,11 +38,8 @@ CONTAINERS: dict[str, re.Pattern[str]] = {
 }
 #: Blank lines between top-level blocks where the language's style wants more than one.
 BLANK_LINES = {"python": 2}
-#: What a comment line starts with, where it is not the C family's (or a shebang).
-COMMENTS = {"python": ("#",)}
 _GO_BLOCK = re.compile(r"^import\s*\(\s*\n(.*?)^\)", re.M | re.S)
 _PACKAGE = re.compile(r"^\s*package\s")
-_TRAILING_COMMA = re.compile(r",\s*\)")
 
 
 @dataclass(frozen=True)
@@ -67,8 +64,15 @@ def with_import(code: str, tests: TestFile) -> str:
         # The source's package, not the one the model guessed.
         kept = [text for text in lines if not _PACKAGE.match(text)]
         return "\n".join([line, *([""] if kept and kept[0].strip() else []), *kept])
-    at = max((last + 1 for _, last in _headers(lines, tests.language)), default=0)
-    gap = [""] * BLANK_LINES.get(tests.language, 1) if at == 0 and lines[0].strip() else []
+    if tests.language == "python":
+        end = python_imports.leading_end(code)
+        if end is not None:
+            return "\n".join([*lines[:end], line, *lines[end:]])
+        at = python_imports.top(code)
+        gap = [""] * BLANK_LINES["python"] if at < len(lines) and lines[at].strip() else []
+        return "\n".join([*lines[:at], line, *gap, *lines[at:]])
+    at = max((n + 1 for n in _headers(lines, tests.language)), default=0)
+    gap = [""] if at == 0 and lines[0].strip() else []
     return "\n".join([*lines[:at], line, *gap, *lines[at:]])
 
 
@@ -77,13 +81,15 @@ def join(existing: str, code: str, tests: TestFile) -> list[Insert]:
     language = tests.language
     if not existing.strip():
         return [Insert(len(existing), code.strip("\n") + "\n")]
+    if language == "python":
+        heads, body = python_imports.leading(code)
+        bound = python_imports.bindings(existing)
+        heads = [h for h in heads if not python_imports.bindings(h) <= bound]
+        return [*_python_header_inserts(existing, heads), _body_insert(existing, body, language)]
     heads, body = _split(_flat_go_imports(code) if language == "go" else code, language)
-    lines = (_flat_go_imports(existing) if language == "go" else existing).split("\n")
-    have = {_words(line) for line in lines} | {
-        _words("\n".join(lines[a : b + 1])) for a, b in _headers(lines, language)
-    }
+    have = {line.strip() for line in (_flat_go_imports(existing) if language == "go" else existing).split("\n")}
     packaged = any(_PACKAGE.match(line) for line in existing.split("\n"))
-    heads = [h for h in heads if _words(h) not in have and not (packaged and _PACKAGE.match(h))]
+    heads = [h for h in heads if h.strip() not in have and not (packaged and _PACKAGE.match(h))]
     inserts = [_header_insert(existing, heads, language)] if heads else []
     return [*inserts, _body_insert(existing, body, language)]
 
@@ -107,47 +113,23 @@ def check(code: str, existing: str | None, tests: TestFile) -> str | None:
     return None
 
 
-def _headers(lines: list[str], language: str) -> list[tuple[int, int]]:
-    """The header statements among ``lines``, as (first, last) line numbers: one line each, but a
-    Python import continues while its brackets are open or its line ends with ``\\``."""
+def _headers(lines: list[str], language: str) -> list[int]:
+    """The numbers of the header lines among ``lines``."""
     pattern = HEADERS.get(language)
-    found: list[tuple[int, int]] = []
-    number = 0
-    while number < len(lines):
-        if pattern is not None and pattern.match(lines[number]):
-            first, depth = number, 0
-            while True:
-                text = lines[number]
-                depth += text.count("(") - text.count(")")
-                if language != "python" or number + 1 == len(lines) or (depth <= 0 and not text.endswith("\\")):
-                    break
-                number += 1
-            found.append((first, number))
-        number += 1
-    return found
+    return [n for n, line in enumerate(lines) if pattern is not None and pattern.match(line)]
 
 
 def _split(code: str, language: str) -> tuple[list[str], str]:
-    """The header statements the code begins with (blank lines and comments between them skipped), and the rest."""
+    """The header lines the code begins with (blank lines and comments between them skipped), and the rest."""
+    pattern = HEADERS.get(language)
     lines = code.split("\n")
-    heads = {first: last for first, last in _headers(lines, language)}
-    comments = COMMENTS.get(language, ("//", "#!", "/*", "*"))
-    found: list[str] = []
-    number = 0
-    while number < len(lines):
-        if number in heads:
-            found.append("\n".join(lines[number : heads[number] + 1]))
-            number = heads[number]
-        elif lines[number].strip() and not lines[number].lstrip().startswith(comments):
-            return found, "\n".join(lines[number:])
-        number += 1
-    return found, ""
-
-
-def _words(statement: str) -> str:
-    """A header statement with its spacing and line breaks normalized, to compare."""
-    statement = _TRAILING_COMMA.sub(")", statement)
-    return " ".join(statement.replace("(", " ( ").replace(")", " ) ").replace(",", " , ").split())
+    heads: list[str] = []
+    for number, line in enumerate(lines):
+        if pattern is not None and pattern.match(line):
+            heads.append(line)
+        elif line.strip() and not line.lstrip().startswith(("//", "#!", "/*", "*")):
+            return heads, "\n".join(lines[number:])
+    return heads, ""
 
 
 def _flat_go_imports(code: str) -> str:
@@ -160,10 +142,39 @@ def _header_insert(existing: str, heads: list[str], language: str) -> Insert:
     block = _GO_BLOCK.search(existing) if language == "go" else None
     if block is not None:  # into the file's own import block, before its ")"
         return Insert(block.end() - 1, "".join(f"\t{h.strip().removeprefix('import ').strip()}\n" for h in heads))
-    last = max((end for _, end in _headers([lines.get(n) for n in range(len(lines))], language)), default=None)
+    last = max(_headers([lines.get(n) for n in range(len(lines))], language), default=None)
     if last is None:
-        return Insert(0, "\n".join(heads) + "\n" * (1 + BLANK_LINES.get(language, 0)))
+        return Insert(0, "\n".join(heads) + "\n")
     return Insert(lines.end(last), "\n" + "\n".join(heads))
+
+
+def _python_header_inserts(existing: str, heads: list[str]) -> list[Insert]:
+    """Python's new imports: ``from __future__`` ones where the file's first statements go, the others
+    after the file's own imports, or there too when it has none (two blank lines before its code)."""
+    lines = Lines(existing)
+    first = python_imports.top(existing)
+    futures = [h for h in heads if python_imports.is_future(h)]
+    others = [h for h in heads if not python_imports.is_future(h)]
+    last = max((end for _, end in python_imports.spans(existing)), default=None)
+    inserts = []
+    if futures:
+        inserts.append(_before_line(existing, lines, first, "\n".join(futures) + "\n"))
+    if others and last is not None:
+        inserts.append(Insert(lines.end(last), "\n" + "\n".join(others)))
+    elif others:
+        blank = 0
+        while first + blank < len(lines) and not lines.get(first + blank).strip():
+            blank += 1
+        gap = "\n" * max(0, BLANK_LINES["python"] - blank)
+        inserts.append(_before_line(existing, lines, first, "\n".join(others) + "\n" + gap))
+    return inserts
+
+
+def _before_line(existing: str, lines: Lines, number: int, text: str) -> Insert:
+    """``text`` (whole lines) inserted before line ``number``, or after the last line."""
+    if number < len(lines):
+        return Insert(lines.start(number), text)
+    return Insert(len(existing), ("" if existing.endswith("\n") else "\n") + text)
 
 
 def _body_insert(existing: str, body: str, language: str) -> Insert:

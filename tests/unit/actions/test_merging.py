@@ -178,3 +178,59 @@ def test_join(language: str, existing: str, code: str, expected: str) -> None:
 )
 def test_check(language: str, existing: str | None, code: str, expected: str | None) -> None:
     assert merging.check(code, existing, layout_in(language, "")) == expected
+
+
+PYTHON_NEW = "import math\nfrom app import area\n\n\ndef test_new():\n    assert area(1) == math.pi\n"
+
+
+@pytest.mark.parametrize(
+    ("existing", "code", "expected"),
+    [
+        pytest.param(
+            "import pytest\n\n\ndef test_old():\n    from app import area\n\n    assert area(0) == 0\n",
+            PYTHON_NEW,
+            "import pytest\nimport math\nfrom app import area\n\n\ndef test_old():\n    from app import area\n\n"
+            "    assert area(0) == 0\n\n\ndef test_new():\n    assert area(1) == math.pi\n",
+            id="an-import-inside-a-function-binds-nothing-at-the-top",
+        ),
+        pytest.param(
+            "import pytest\n\nif TYPE_CHECKING:\n    from app import area\n\n\ndef test_old():\n    pass\n",
+            PYTHON_NEW,
+            "import pytest\nimport math\nfrom app import area\n\nif TYPE_CHECKING:\n    from app import area\n\n\n"
+            "def test_old():\n    pass\n\n\ndef test_new():\n    assert area(1) == math.pi\n",
+            id="nor-one-under-type-checking",
+        ),
+        pytest.param(
+            '"""Tests.\n\nimport order matters here (see the spec.\n"""\n\n\ndef test_old():\n    pass\n',
+            PYTHON_NEW,
+            '"""Tests.\n\nimport order matters here (see the spec.\n"""\nimport math\nfrom app import area\n\n\n'
+            "def test_old():\n    pass\n\n\ndef test_new():\n    assert area(1) == math.pi\n",
+            id="a-docstring-is-no-import-and-stays-first",
+        ),
+        pytest.param(
+            "# Copyright.\nfrom app import area, perimeter\n\n\ndef test_old():\n    pass\n",
+            '"""Tests for app."""\nfrom app import area\n\n\ndef test_new():\n    assert area(0) == 0\n',
+            "# Copyright.\nfrom app import area, perimeter\n\n\ndef test_old():\n    pass\n\n\n"
+            "def test_new():\n    assert area(0) == 0\n",
+            id="a-name-the-file-imports-already-and-the-tests-docstring-left-out",
+        ),
+        pytest.param(
+            '"""Tests."""\nimport pytest\n\n\ndef test_old():\n    pass\n',
+            "from __future__ import annotations\n\nimport pytest\n\n\ndef test_new() -> None:\n    pass\n",
+            '"""Tests."""\nfrom __future__ import annotations\nimport pytest\n\n\ndef test_old():\n    pass\n\n\n'
+            "def test_new() -> None:\n    pass\n",
+            id="a-future-import-first",
+        ),
+    ],
+)
+def test_join_python(existing: str, code: str, expected: str) -> None:
+    joined = merging.applied(existing, merging.join(existing, code, layout_in("python", "")))
+    assert joined == expected
+    compile(joined, "test_app.py", "exec")
+
+
+def test_with_import_python_goes_after_the_docstring() -> None:
+    code = '"""Tests for app."""\n\n\ndef test_unit():\n    assert area(1) > 3\n'
+    assert merging.with_import(code, layout_in("python", "from app import area")) == (
+        '"""Tests for app."""\nfrom app import area\n\n\ndef test_unit():\n    assert area(1) > 3\n'
+    )
