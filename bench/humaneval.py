@@ -140,10 +140,21 @@ def records_file(folder: Path, model: str, row: str, name: str) -> Path:
     return folder / f"{model}-{row}-{name}.jsonl"
 
 
-def recorded(path: Path) -> dict[int, dict[str, Any]]:
+def recorded(path: Path, tasks: list[Task] | None = None) -> dict[int, dict[str, Any]]:
+    """The records of ``path`` by task index. With ``tasks``, each record must be of the task at
+    its index: an index means another task under another stride, and a run resumed from such
+    records would skip tasks it never ran."""
     if not path.exists():
         return {}
-    return {r["index"]: r for r in map(json.loads, path.read_text(encoding="utf-8").splitlines()) if r}
+    found = {r["index"]: r for r in map(json.loads, path.read_text(encoding="utf-8").splitlines()) if r}
+    by_index = {t.index: t for t in tasks or ()}
+    for index, record in found.items():
+        if index in by_index and record["task_id"] != by_index[index].task_id:
+            raise SystemExit(
+                f"{path}: record {index} is {record['task_id']}, the task at that index {by_index[index].task_id}: "
+                "the records are of another stride or set; give another --records folder"
+            )
+    return found
 
 
 def raw_candidates(logs: list[str]) -> list[tuple[str, str]]:
@@ -159,7 +170,7 @@ def raw_candidates(logs: list[str]) -> list[tuple[str, str]]:
 def run_bare(model: str, tasks: list[Task], path: Path) -> None:
     from bench.bare import BareModel
 
-    todo = [t for t in tasks if t.index not in recorded(path)]
+    todo = [t for t in tasks if t.index not in recorded(path, tasks)]
     if not todo:
         return
     bare = BareModel(BARE[model], os.cpu_count() or 2)
@@ -173,7 +184,7 @@ def run_bare(model: str, tasks: list[Task], path: Path) -> None:
 
 
 async def run_server(server: Server, row: str, tasks: list[Task], path: Path) -> None:
-    done = recorded(path)
+    done = recorded(path, tasks)
     with path.open("a", encoding="utf-8") as out:
         for task in tasks:
             if task.index in done:
@@ -330,7 +341,11 @@ def report(folder: Path) -> str:
             if not paths:
                 continue
             # Every row of a model on the same tasks: those all of them answered.
-            indices = set.intersection(*(set(recorded(p)) for p in paths))
+            rows = [recorded(p) for p in paths]
+            indices = set.intersection(*(set(r) for r in rows))
+            for index in indices:
+                if len({r[index]["task_id"] for r in rows}) > 1:
+                    raise SystemExit(f"{folder}: {model} {name} record {index} is of other tasks in other rows")
             for path in paths if indices else []:
                 row = path.stem.split("-")[1]
                 s = summary(path, indices)
@@ -350,6 +365,8 @@ def compare(folder: Path, model: str, row: str, name: str) -> str:
     out = []
     for index in sorted(bare.keys() & served.keys()):
         b, s = bare[index], served[index]
+        if b["task_id"] != s["task_id"]:
+            raise SystemExit(f"record {index}: {b['task_id']} (bare) against {s['task_id']}: another stride or set")
         if b[key] != s[key]:
             verdict = "server wins" if s[key] else "server loses"
             out.append(f"{verdict} {b['task_id']}\n  bare:   {b['completion']!r}\n  server: {s['completion']!r}")
