@@ -77,7 +77,15 @@ def with_import(code: str, tests: TestFile) -> str:
 
 
 def join(existing: str, code: str, tests: TestFile) -> list[Insert]:
-    """Where the tests go in ``existing``: their new header lines, then the tests themselves."""
+    """Where the tests go in ``existing``: their new header lines, then the tests themselves,
+    with the file's line breaks."""
+    inserts = _join(existing, code.replace("\r\n", "\n"), tests)
+    if "\r\n" not in existing:
+        return inserts
+    return [Insert(i.offset, i.text.replace("\n", "\r\n")) for i in inserts]
+
+
+def _join(existing: str, code: str, tests: TestFile) -> list[Insert]:
     language = tests.language
     if not existing.strip():
         return [Insert(len(existing), code.strip("\n") + "\n")]

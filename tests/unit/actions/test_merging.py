@@ -234,3 +234,13 @@ def test_with_import_python_goes_after_the_docstring() -> None:
     assert merging.with_import(code, layout_in("python", "from app import area")) == (
         '"""Tests for app."""\nfrom app import area\n\n\ndef test_unit():\n    assert area(1) > 3\n'
     )
+
+
+@pytest.mark.parametrize("language", ["python", "java"])
+def test_join_keeps_the_files_line_breaks(language: str) -> None:
+    if language == "python":
+        existing, code = "import pytest\r\n\r\n\r\ndef test_old():\r\n    pass\r\n", PYTHON_NEW
+    else:
+        existing, code = JAVA_OLD.replace("\n", "\r\n"), JAVA_NEW
+    joined = merging.applied(existing, merging.join(existing, code, layout_in(language, "")))
+    assert joined.count("\n") == joined.count("\r\n") > existing.count("\r\n")
