@@ -11,6 +11,7 @@ appended at the end. Everything here is pure text: offsets in, offsets out.
 from __future__ import annotations
 
 import re
+import textwrap
 from dataclasses import dataclass
 
 from ..completion.syntax import error_count
@@ -109,7 +110,14 @@ def applied(existing: str, inserts: list[Insert]) -> str:
 
 
 def check(code: str, existing: str | None, tests: TestFile) -> str | None:
-    """What is wrong with the generated tests (tree-sitter errors), alone or joined to the file; ``None`` if nothing."""
+    """What is wrong with the generated tests, alone or joined to the file; ``None`` if nothing.
+    Python's must parse (``ast``), joined as well; the others' tree-sitter errors may not grow."""
+    if tests.language == "python":
+        if not python_imports.parses(textwrap.dedent(code)):
+            return "the generated tests do not parse"
+        if existing is not None and not python_imports.parses(applied(existing, join(existing, code, tests))):
+            return "the generated tests do not fit the existing test file"
+        return None
     if error_count(tests.language, code):
         return "the generated tests do not parse"
     if existing is None:

@@ -8,16 +8,24 @@ Only the module's own top-level imports count: an import inside a function or an
 from __future__ import annotations
 
 import ast
+import functools
 
 #: What an import binds: the module (with its leading dots), the name, and the name it is bound to.
 Binding = tuple[str, str, str]
 
 
+@functools.lru_cache(maxsize=16)
 def _module(text: str) -> ast.Module | None:
+    """``text`` parsed (once: one joining asks about the same file and statements several times);
+    ``None`` if it does not parse. The trees are only read."""
     try:
         return ast.parse(text)
     except (SyntaxError, ValueError):
         return None
+
+
+def parses(text: str) -> bool:
+    return _module(text) is not None
 
 
 def _docstring_end(tree: ast.Module) -> int:

@@ -21,7 +21,7 @@ from ..positions import position_at
 from . import merging
 from .edits import create_file, insert_all
 from .frameworks import ProjectFacts, TestFile, layout_for
-from .inputs import ask_checked, prompt_input, python_parses, require_target
+from .inputs import ask_checked, prompt_input, require_target
 from .job import ActionFailedError, EditResult, Existing, Job, Snapshot
 
 
@@ -42,22 +42,9 @@ async def add_tests(job: Job) -> EditResult:
         test_path=tests.relative,
         import_line=tests.import_line,
     )
-    before = existing.text if existing else None
-    if tests.language == "python":
-        check = functools.partial(_python_check, before, tests)
-    else:
-        check = functools.partial(merging.check, existing=before, tests=tests)
+    check = functools.partial(merging.check, existing=existing.text if existing else None, tests=tests)
     code = await ask_checked(job, "addTests", data, check, prefer=tests.marker)
     return _edit(job, tests, existing, merging.with_import(code, tests))
-
-
-def _python_check(existing: str | None, tests: TestFile, code: str) -> str | None:
-    """What is wrong with generated Python tests, by ``ast``: alone, or joined to the file."""
-    if not python_parses(code):
-        return "the generated tests do not parse"
-    if existing is not None and not python_parses(merging.applied(existing, merging.join(existing, code, tests))):
-        return "the generated tests do not fit the existing test file"
-    return None
 
 
 def _facts(snapshot: Snapshot) -> ProjectFacts:
