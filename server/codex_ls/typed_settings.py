@@ -32,12 +32,14 @@ def setting(
     machine: bool = False,
     choices: Mapping[str, str] | None = None,
     refused: Mapping[str, str] | None = None,
+    aliases: Mapping[bool, Any] | None = None,
     measured: str | None = None,
 ) -> _T:
     """One setting: ``doc`` is its one-line description (Markdown); the bounds become its
     validators and its schema. ``machine``: a workspace may not set it (a path or a command);
     ``choices``: a description per value; ``refused``: values once accepted, each with the
-    reason it is not; ``measured``: where its default was measured."""
+    reason it is not; ``aliases``: the value that ``true`` or ``false`` stands for, where the
+    setting once was a switch; ``measured``: where its default was measured."""
     bounds: list[Check] = []
     if minimum is not None:
         bounds.append(v.ge(minimum))
@@ -48,7 +50,7 @@ def setting(
     if default is None and bounds:
         bounds = [v.optional(bounds)]
     metadata: dict[str, object] = {"doc": doc, "minimum": minimum, "maximum": maximum, "above": above}
-    metadata |= {"machine": machine, "choices": choices, "refused": refused, "measured": measured}
+    metadata |= {"machine": machine, "choices": choices, "refused": refused, "aliases": aliases, "measured": measured}
     field: _T = attrs.field(default=default, validator=[*checks, *bounds], metadata=metadata)
     return field
 
@@ -101,6 +103,9 @@ def structure(cls: type[_T], raw: Any, path: str, errors: list[str]) -> _T:
             refused: Mapping[str, str] = field.metadata.get("refused") or {}
             if isinstance(value, str) and value in refused:
                 raise ValueError(f"{value!r} {refused[value]}")
+            aliases: Mapping[bool, Any] = field.metadata.get("aliases") or {}
+            if isinstance(value, bool) and value in aliases:
+                value = aliases[value]
             values[field.name] = _structure_leaf(value, annotation)
             cls(**{field.name: values[field.name]})  # run the field's validator alone
         except (TypeError, ValueError, cattrs.BaseValidationError) as exc:

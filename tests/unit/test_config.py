@@ -184,12 +184,30 @@ def test_tuning_knobs_parse_in_their_sections_tuning_object() -> None:
     assert errors == []
     network = config.backend.tuning
     assert (network.read_timeout, network.request_timeout, network.max_retries) == (5, 20, 0)
-    assert (config.model.name, config.model.tuning.cache_layout, config.model.tuning.cold_tokens) == ("m", False, 0)
+    assert (config.model.name, config.model.tuning.cache_layout, config.model.tuning.cold_tokens) == ("m", "off", 0)
     assert (config.completion.tuning.samples, config.completion.tuning.context_files) == (1, 0)
     assert (config.actions.tuning.samples, config.actions.tuning.temperature) == (2, 0.5)
     _, errors = parse_config({"model": {"tuning": {"coldTokens": -1}}})
     assert len(errors) == 1
     assert errors[0].startswith("codexLs.model.tuning.coldTokens: ")
+
+
+@pytest.mark.parametrize(
+    ("value", "mode", "errors"),
+    [
+        (True, "on", 0),
+        (False, "off", 0),
+        ("off", "off", 0),
+        ("auto", "auto", 0),
+        (1, "auto", 1),
+        ("yes", "auto", 1),
+    ],
+)
+def test_the_cache_layout_was_a_switch_and_its_true_and_false_still_mean_on_and_off(
+    value: object, mode: str, errors: int
+) -> None:
+    config, found = parse_config({"model": {"tuning": {"cacheLayout": value}}})
+    assert (config.model.tuning.cache_layout, len(found)) == (mode, errors)
 
 
 def test_openai_chat_is_refused_with_what_to_use_instead() -> None:

@@ -123,7 +123,7 @@ class LocalBackend:
     @property
     def cache_layout(self) -> CacheLayout | None:
         tuning = self.config.tuning
-        return CacheLayout(tuning.suffix_chars, typed_last=tuning.cache_layout, cold_tokens=tuning.cold_tokens)
+        return CacheLayout(tuning.suffix_chars, typed_last=typed_last(self.config), cold_tokens=tuning.cold_tokens)
 
     async def load(self) -> LoadedModel:
         if self._model is None:
@@ -172,6 +172,18 @@ def _log_generation(usage: Counter[str], stats: GenerationStats) -> None:
     """Runs on the event loop once the worker is done, so logging reaches the client safely."""
     stats.count(usage)
     log.info("local generation ended: %s", stats)
+
+
+def typed_last(config: ModelConfig) -> bool:
+    """Whether the prompt puts the cursor line's typed part last: ``model.tuning.cacheLayout``,
+    or with ``auto`` the embedded model's own (any ``model.path``: on)."""
+    from ..models.registry import MODELS
+
+    mode = config.tuning.cache_layout
+    if mode != "auto":
+        return mode == "on"
+    spec = None if config.path else MODELS.get(config.name)
+    return spec is None or spec.typed_last
 
 
 def model_path(config: ModelConfig) -> Path:

@@ -26,6 +26,9 @@ class ModelSpec:
     licence: str
     #: What the server uses it for, as ``codex-ls model list`` says.
     role: str = ""
+    #: Whether its prompt puts the cursor line's typed part last when ``model.tuning.cacheLayout``
+    #: is ``auto``: off where that changes what the model answers (``bench/results/safim.md``).
+    typed_last: bool = True
 
 
 def _split_model(stem: str, version: str, count: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -51,6 +54,7 @@ MODELS: dict[str, ModelSpec] = {
             fim_family="qwen",
             licence="Apache-2.0",
             role="once installed (model.large = auto): manual triggers, whole function bodies, code actions",
+            typed_last=False,
         ),
         ModelSpec(
             name="qwen2.5-coder-0.5b",
