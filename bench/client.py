@@ -22,6 +22,7 @@ REQUEST_TIMEOUT = 60.0
 GENERATION = re.compile(
     r"local generation ended: finish=(?P<finish>\w+), prompt (?P<prompt>\d+) tokens "
     r"\((?P<reused>\d+) reused\) in (?P<prompt_s>[\d.]+)s, (?P<generated>\d+) tokens in (?P<gen_s>[\d.]+)s"
+    r"(?P<cold>, cold prompt)?(?:; (?P<model>\S+))?"
 )
 LOADED = re.compile(r"loaded (?P<file>\S+) in (?P<seconds>[\d.]+)s")
 
@@ -46,6 +47,10 @@ class Generation:
     prompt_seconds: float
     generated: int
     generate_seconds: float
+    #: Answered from the cold prompt.
+    cold: bool = False
+    #: The model's file name (servers before it was logged: "").
+    model: str = ""
 
     @classmethod
     def parse(cls, message: str) -> Generation | None:
@@ -59,6 +64,8 @@ class Generation:
             prompt_seconds=float(m["prompt_s"]),
             generated=int(m["generated"]),
             generate_seconds=float(m["gen_s"]),
+            cold=bool(m["cold"]),
+            model=m["model"] or "",
         )
 
 

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import json
 import re
 import shutil
@@ -210,6 +211,8 @@ async def run_task(server: Server, body: Body, n: int, config: str, read: float)
         "tabs": tabs,
         "body": taken,
         "generations": len(generations),
+        # What each generation from Enter on cost: its prompt, the tokens reused, its model.
+        "work": [dataclasses.asdict(g) for g in generations],
         **verdict,
     }
 

@@ -138,7 +138,7 @@ class LocalBackend:
     async def _stream(self, request: GenerationRequest) -> AsyncGenerator[Delta, None]:
         model = await self.load()
         work = functools.partial(model.generate, request)
-        ended = functools.partial(_log_generation, self.models.usage)
+        ended = functools.partial(_log_generation, self.models.usage, model.path.name)
         async with contextlib.aclosing(worker_stream(work, ended)) as deltas:
             async for delta in deltas:
                 yield delta
@@ -168,10 +168,10 @@ class LocalBackend:
         self._model = None
 
 
-def _log_generation(usage: Counter[str], stats: GenerationStats) -> None:
+def _log_generation(usage: Counter[str], model: str, stats: GenerationStats) -> None:
     """Runs on the event loop once the worker is done, so logging reaches the client safely."""
     stats.count(usage)
-    log.info("local generation ended: %s", stats)
+    log.info("local generation ended: %s; %s", stats, model)
 
 
 def typed_last(config: ModelConfig) -> bool:
