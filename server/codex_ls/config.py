@@ -15,10 +15,7 @@ under its ``tuning`` object, which editors do not list among the everyday settin
 
 from __future__ import annotations
 
-import json
-import os
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any, Literal
 
 import attrs
@@ -387,22 +384,3 @@ def parse_config(raw: Any, path: str = "codexLs") -> tuple[Config, list[str]]:
     if raw is None:
         return Config(), errors
     return structure(Config, raw, path, errors), errors
-
-
-def load_env_config(environ: Mapping[str, str] = os.environ) -> tuple[Any, list[str]]:
-    """Read the JSON file named by ``CODEX_LS_CONFIG``, if any."""
-    name = environ.get("CODEX_LS_CONFIG")
-    if not name:
-        return None, []
-    try:
-        return json.loads(Path(name).read_text(encoding="utf-8")), []
-    except (OSError, ValueError) as exc:
-        return None, [f"CODEX_LS_CONFIG={name}: cannot read it ({exc}); using the defaults"]
-
-
-def load_settings(editor: Any, environ: Mapping[str, str] = os.environ) -> tuple[Config, list[str]]:
-    """The settings: the ``CODEX_LS_CONFIG`` file's, overridden by the editor's (or the command
-    line's) where both set a value; with one message per problem, the file's included."""
-    file_settings, errors = load_env_config(environ)
-    config, more = parse_config(merge(file_settings, editor))
-    return config, errors + more

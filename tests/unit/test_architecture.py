@@ -21,6 +21,7 @@ DOMAIN = (
     "models",
     "workspace",
     "config",
+    "settings_sources",
     "errors",
     "tasks",
     "positions",

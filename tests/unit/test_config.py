@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from codex_ls.config import Config, load_env_config, load_settings, merge, parse_config, to_wire
+from codex_ls.config import Config, merge, parse_config, to_wire
+from codex_ls.settings_sources import load_env_config, load_settings
 
 
 def test_example_settings_from_the_docs_parse_without_errors() -> None:

@@ -18,8 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
-from ..config import Config, load_settings
+from ..config import Config
 from ..errors import SECRETS, redact
+from ..settings_sources import load_settings
 
 log = logging.getLogger("codex_ls")
 

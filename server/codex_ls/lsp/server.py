@@ -29,7 +29,7 @@ from ..completion.engine import CompletionEngine
 from ..completion.fim import TEMPLATES, template_for
 from ..completion.request import Answer
 from ..completion.service import CompletionService, OpenDocument
-from ..config import Config, load_settings
+from ..config import Config
 from ..errors import (
     AuthenticationError,
     BackendTimeoutError,
@@ -40,6 +40,7 @@ from ..errors import (
     user_message,
 )
 from ..positions import PositionOutOfRangeError, offset_at, position_at
+from ..settings_sources import load_settings
 from .protocol import CodexProtocol
 
 log = logging.getLogger(__name__)
