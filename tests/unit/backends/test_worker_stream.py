@@ -69,6 +69,7 @@ class Model:
     """What the backends use of a loaded model: ``generate`` runs the producer."""
 
     llm = None
+    path = Path("m.gguf")
 
     def __init__(self, producer: Producer) -> None:
         self.producer = producer
