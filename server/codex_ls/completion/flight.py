@@ -117,9 +117,11 @@ class Generation:
         """Nothing the stream produced so far contradicts what was typed since it began.
 
         A stream that has produced nothing yet is kept: while keys arrive faster
-        than the model answers, restarting would never let an answer arrive.
+        than the model answers, restarting would never let an answer arrive. A
+        one-line stream stops at its line's end, so a line break typed since it
+        began (Enter) is past anything it can say.
         """
-        if typed is None:
+        if typed is None or (self.extent is Extent.LINE and "\n" in typed):
             return False
         so_far = "".join(self.streamed)
         return so_far.startswith(typed) or typed.startswith(so_far)

@@ -240,6 +240,20 @@ async def test_an_edit_that_agrees_keeps_the_stream_and_one_that_contradicts_clo
     assert not engine.session.flight.watching
 
 
+async def test_enter_closes_a_one_line_stream_at_once_and_the_next_line_asks_the_model() -> None:
+    backend = ScriptedBackend("value + 1", "return x", hold_after=0)
+    engine = engine_with(backend)
+    await cancelled_at(engine, "def f(x):\n    x = ", 0.01)  # nothing streamed yet
+    engine.session.flight.edited("def f(x):\n    x = \n    \n", 23)  # Enter, and the indentation
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert (backend.closed_early, engine.counts["closed_contradicted"]) == (1, 1)
+    backend.go.set()
+    answer = await engine.complete(at_end("def f(x):\n    x = \n    "))
+    assert [s.text for s in answer.suggestions] == ["return x"]
+    assert engine.counts["reused"] == 0
+
+
 async def test_a_stream_is_closed_by_its_own_output_when_it_contradicts_the_typing() -> None:
     backend = ScriptedBackend("value + 1", delay=0.05)
     engine = engine_with(backend)
