@@ -1,4 +1,12 @@
-"""The generation in flight for one document: who waits for it, its grace, what closes it.
+"""The generation in flight for one document: adopted, superseded, started, waited for, closed.
+
+A request that no suggestion shown or cached serves comes here once
+(:meth:`InFlight.answer`), and is answered in order by:
+
+* in flight: the generation streaming for the document agrees with the typing and is adopted;
+* debounced: the typing outran the model, so the request waits for a pause first
+  (``debounce.py``, told of this request's keystroke here);
+* model: a new generation (its work is ``generate.py``'s), its stream watched here.
 
 A generation outlives the request that started it. When that request is
 cancelled (``$/cancelRequest``) or superseded by a newer keystroke, the
@@ -8,7 +16,7 @@ as soon as a request comes that it cannot serve, an edit or its own output
 contradicts the typing, the document closes, or the grace runs out; the backend
 then sees its connection close. Closing goes through ``tasks.cancel_once``.
 
-Only this module changes a :class:`Generation`.
+Only this module changes a :class:`Generation`; its work writes only the text it streams.
 """
 
 from __future__ import annotations
@@ -19,14 +27,15 @@ from collections import Counter
 from collections.abc import AsyncGenerator, Callable, Coroutine
 from contextlib import aclosing
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
-from ..backends.base import Delta, GenerationRequest
+from ..backends.base import Delta
 from ..tasks import cancel_once
 from .debounce import Debouncer
+from .request import Place
 from .reuse import AFTER, BEFORE, Anchor, Typing
-from .samples import Enough, Sample, Stream, draw
-from .suggestions import Suggestion
+from .suggestions import Early, Suggestion, advance, early, ended_at
 from .syntax import Extent
 
 log = logging.getLogger(__name__)
@@ -59,20 +68,15 @@ class EarlyLines:
 
 
 @dataclass(frozen=True)
-class Early:
-    """What a request may take before the generation ends: the whole lines streamed past
-    ``after``, as ``shape`` makes them into suggestions (none: it waits on)."""
-
-    after: str
-    shape: Callable[[str], list[Suggestion]]
-
-
-@dataclass(frozen=True)
 class Closed:
     """The generation was closed before it had an answer."""
 
 
 Waited = Finished | EarlyLines | Closed
+#: What a stream becomes once watched against the typing.
+Watch = Callable[[AsyncGenerator[Delta, None]], AsyncGenerator[Delta, None]]
+#: A generation's work: its samples at the place, drawn from streams it watches, made into suggestions.
+Work = Callable[[Place, "Generation", Watch], Coroutine[Any, Any, Finished]]
 
 
 @dataclass(eq=False)
@@ -151,14 +155,101 @@ class InFlight:
     """The document's generation in flight, if any, from its start to its answer or its close."""
 
     def __init__(
-        self, counts: Counter[str], debouncer: Debouncer, finished: Callable[[Generation, Finished], None]
+        self,
+        counts: Counter[str],
+        debouncer: Debouncer,
+        clock: Callable[[], float],
+        finished: Callable[[Generation, Finished], None],
     ) -> None:
         self.counts = counts
-        #: The document's typing rhythm (the grace) and where a close unanswered is noted.
+        #: The document's typing rhythm: told of each request's keystroke, it says how long the request waits.
         self.debouncer = debouncer
+        self._clock = clock
         #: Told of a generation that finished with nobody waiting for it.
         self._finished = finished
         self.generation: Generation | None = None
+        #: The typing's recent interval (s), as the last keystroke told it: the grace is twice that.
+        self._interval = 1.0
+        #: When (by ``clock``) a generation was last closed unanswered, until the next keystroke hears of it.
+        self._closed_at: float | None = None
+
+    def _keystroke(self, place: Place, *, superseding: bool = False) -> float | None:
+        """Tell the debounce of this request; how long it waits before asking the model."""
+        closed_at, self._closed_at = self._closed_at, None
+        beat = self.debouncer.keystroke(superseding=superseding, manual=place.ctx.manual, closed_at=closed_at)
+        self._interval = beat.interval
+        return beat.pause
+
+    def served(self, place: Place) -> None:
+        """A request was answered without a model call (shown, cache): keep the generation in
+        flight only if it still agrees with the typing, for the keystrokes after this one."""
+        self._keystroke(place)
+        self.keep_if_it_serves(place.anchor)
+
+    def mid_word(self, place: Place) -> None:
+        """A request inside a word, which the model is not asked: the generation in flight is closed."""
+        self._keystroke(place)
+        self.drop()
+
+    async def answer(self, place: Place, work: Work) -> Waited:
+        """The request's answer from the generation in flight, or else from a new one, begun
+        after a pause where the typing outruns the model."""
+        generation = self.reusable(place.anchor) if place.reuse else None
+        live = self.generation is not None and not self.generation.task.done()
+        pause = self._keystroke(place, superseding=generation is None and live)
+        if generation is not None:
+            if (waited := await self._adopt(place, generation)) is not None:
+                return waited
+            # The stream went another way than the typing, or had nothing for the place
+            # it began at: ask again for this one, at once.
+            self.counts["reused_disagreed"] += 1
+        else:
+            self.drop()
+            if pause is not None:
+                # Typing faster than the model answers: wait for a pause in the typing (a
+                # newer keystroke cancels this wait) instead of a generation per keystroke.
+                self.counts["debounced"] += 1
+                log.debug("completion at %d: waits %.0f ms for a pause", place.anchor.offset, 1000 * pause)
+                await asyncio.sleep(pause)
+        return await self._ask(place, work)
+
+    async def _adopt(self, place: Place, generation: Generation) -> Waited | None:
+        """This request's answer from a generation begun earlier; ``None`` to ask the model again.
+
+        When the user typed on (or took the lines shown) while a multi-line generation
+        streams, the lines it has completed since are shown at once rather than after
+        the whole block: the next keystroke would otherwise come before anything does.
+        """
+        self.counts["reused"] += 1
+        self.counts["adopted_after_cancel"] += generation.abandoned
+        typing = self.adopt(generation, place.anchor)
+        typed = typing.text
+        log.debug("completion at %d: takes over the stream begun %d back", place.anchor.offset, len(typed))
+        shown = self._early(place, typed) if typed and generation.extent is Extent.BLOCK else None
+        match waited := await self.wait(generation, shown):
+            case EarlyLines():
+                return waited
+            case Closed() if generation.typed != typed:
+                return waited  # closed by newer typing: this request is stale
+            case Finished(answered) if (result := advance(answered, typing)) or ended_at(answered, typed):
+                return Finished(result)
+        return None
+
+    async def _ask(self, place: Place, work: Work) -> Waited:
+        """A new generation's answer. A block typed as it comes is answered with its first
+        lines as soon as they are written; the generation streams on, for the requests
+        that follow the user taking them."""
+        self.counts["model"] += 1
+        generation = Generation(place.anchor, extent=place.extent, until=place.ctx.deadline)
+        self.start(generation, work(place, generation, partial(self.watched, generation)))
+        lines = "multi-line" if place.extent is Extent.BLOCK else "one line"
+        log.debug("completion at %d: asks the model (%s)", place.anchor.offset, lines)
+        shown = self._early(place, "") if place.extent is Extent.BLOCK and place.reuse else None
+        return await self.wait(generation, shown)
+
+    @staticmethod
+    def _early(place: Place, typed: str) -> Early:
+        return early(place.win, typed, place.stop_tokens, place.ctx.language_id)
 
     def start(self, generation: Generation, work: Coroutine[Any, Any, Finished]) -> Generation:
         generation.task = asyncio.ensure_future(work)
@@ -214,7 +305,7 @@ class InFlight:
         if not generation.task.done():
             log.debug("stream closed: %s", reason)
             self.counts[f"closed_{reason}"] += 1
-            self.debouncer.outran()
+            self._closed_at = self._clock()
             cancel_once(generation.task)
 
     def close_current(self, reason: str) -> None:
@@ -262,7 +353,7 @@ class InFlight:
         if not generation.agrees_with(generation.typed):
             self.close(generation, "contradicted")
             return
-        keystrokes = min(GRACE_MAX, max(GRACE_MIN, 2 * self.debouncer.interval))
+        keystrokes = min(GRACE_MAX, max(GRACE_MIN, 2 * self._interval))
         # Lines shown: the user reads them, and may take them and the next.
         grace = READ_GRACE if generation.answered_early else keystrokes
         generation.grace = asyncio.get_running_loop().call_later(grace, self._expire, generation)
@@ -286,29 +377,6 @@ class InFlight:
         generation.typed = generation.anchor.typed_since(later)
         if not generation.agrees_with(generation.typed):
             self.close(generation, "contradicted")
-
-    async def draw(
-        self,
-        generation: Generation,
-        stream: Stream,
-        request: GenerationRequest,
-        *,
-        ended: Callable[[str], bool] | None,
-        enough: Enough | None = None,
-        retry: bool,
-        first: bool,
-    ) -> list[Sample]:
-        """``samples.draw`` for ``generation``, its streams watched; with ``first``, the first
-        sample's text is what the generation has streamed, for the typing to agree with."""
-        return await draw(
-            lambda r: self.watched(generation, stream(r)),
-            request,
-            ended=ended,
-            first=generation.streamed if first else None,
-            enough=enough,
-            retry=retry,
-            until=generation.until,
-        )
 
     async def watched(self, generation: Generation, deltas: AsyncGenerator[Delta, None]) -> AsyncGenerator[Delta, None]:
         """``deltas``, closed as soon as what they say contradicts the latest typing."""

@@ -1,4 +1,10 @@
-"""How the prompt is laid out for one backend: plainly, or for a backend that keeps its evaluated prompt.
+"""Where a request asks and what the model is asked there: laid out plainly, or for a backend with a prompt cache.
+
+:meth:`Prompting.place` cuts a request's place once: the window, one line or a
+block, the anchor of its cursor, and the whole request the model gets there (the
+prompt, stop sequences, the number of samples and when they are enough, which model
+of a cascade). Nothing after it asks for a prompt again, but a line asked once more
+at another indentation (:meth:`Prompting.again`).
 
 Chosen once, when the engine is made for a backend (:func:`prompting_for`):
 
@@ -17,7 +23,10 @@ from dataclasses import replace
 from ..backends.base import Backend, CacheLayout, GenerationRequest
 from ..config import CompletionConfig
 from .fim import Files, FimTemplate
-from .syntax import Extent
+from .request import CompletionContext, Place
+from .reuse import Anchor
+from .samples import Enough, first_stopped, wrote_code
+from .syntax import Extent, before_code, decide_extent, empty_body
 from .window import Window, cached_window, cold_window, split_typed, window
 
 
@@ -27,9 +36,49 @@ class Prompting:
     #: Whether evaluating prompts ahead of a keystroke pays (a prompt cache keeps them).
     warms = False
 
-    def __init__(self, config: CompletionConfig, template: FimTemplate) -> None:
+    def __init__(self, config: CompletionConfig, template: FimTemplate, backend: Backend) -> None:
         self.config = config
         self.template = template
+        #: Read at each request: how many samples it draws at once may change (an engine refused ``n``).
+        self.backend = backend
+
+    def place(self, ctx: CompletionContext) -> Place:
+        """Where ``ctx`` asks, and the request the model would get there."""
+        win = self.window(ctx.text, ctx.offset)
+        extent = decide_extent(ctx.language_id, win.prefix, win.suffix)
+        if ctx.manual and extent is Extent.LINE and before_code(win.prefix, win.suffix):
+            # Lines to insert above code: asked for, the model may write as many as it
+            # needs, ended where it repeats the code below or leaves the block.
+            extent = Extent.BLOCK
+        samples, enough = self.plan(extent, ctx.manual)
+        request = self.request(
+            win,
+            extent,
+            samples=samples,
+            files=(*ctx.neighbours, *ctx.repository),
+            large=wants_large(ctx.manual, win, extent),
+            typing=extent is Extent.LINE and not ctx.manual,
+        )
+        anchor = Anchor.of(win.prefix, win.suffix, ctx.offset)
+        reuse = self.config.tuning.reuse and not ctx.manual
+        return Place(ctx, win, anchor, extent, reuse, request, self.template.stop, enough)
+
+    def plan(self, extent: Extent, manual: bool) -> tuple[int, Enough | None]:
+        """How many samples a completion draws, and when a draw one after another has enough.
+
+        Several samples where they pay: multi-line insertion and manual triggers; a single line
+        never. Where samples come one after another, typing does not wait for them: an automatic
+        multi-line trigger draws a second only after a placeholder (``samples.wrote_code``), a manual
+        one stops at the first that stopped with code (``samples.first_stopped``). Samples drawn
+        together are all read."""
+        if extent is Extent.LINE and not manual:
+            return 1, None
+        backend = self.backend
+        most = 2 if backend.samples_in_sequence and not manual else self.config.tuning.samples
+        n = max(1, min(most, backend.max_samples))
+        if not backend.samples_in_sequence:
+            return n, None
+        return n, first_stopped if manual else wrote_code
 
     @property
     def budget(self) -> int:
@@ -76,8 +125,8 @@ class CachedPrompting(Prompting):
 
     warms = True
 
-    def __init__(self, config: CompletionConfig, template: FimTemplate, layout: CacheLayout) -> None:
-        super().__init__(config, template)
+    def __init__(self, config: CompletionConfig, template: FimTemplate, backend: Backend, layout: CacheLayout) -> None:
+        super().__init__(config, template, backend)
         self.layout = layout
 
     def window(self, text: str, offset: int) -> Window:
@@ -122,7 +171,15 @@ class CachedPrompting(Prompting):
         return replace(super().again(request, moved), cold_prompt=cold)
 
 
+def wants_large(manual: bool, win: Window, extent: Extent) -> bool:
+    """Where the larger model of a cascade answers: the user asked and waits, or a whole
+    body is to be written. Typing elsewhere stays on the small model."""
+    return manual or (extent is Extent.BLOCK and empty_body(win.prefix, win.suffix))
+
+
 def prompting_for(backend: Backend, config: CompletionConfig, template: FimTemplate) -> Prompting:
     """The prompting ``backend`` needs: laid out for its KV cache where it keeps one."""
     layout = backend.cache_layout
-    return Prompting(config, template) if layout is None else CachedPrompting(config, template, layout)
+    if layout is None:
+        return Prompting(config, template, backend)
+    return CachedPrompting(config, template, backend, layout)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..backends.base import GenerationRequest
 from .fim import Files
 from .reuse import Anchor
+from .samples import Enough
 from .suggestions import Suggestion
 from .syntax import Extent
 from .window import Window
@@ -39,18 +41,20 @@ class Answer:
 @dataclass(frozen=True)
 class Place:
     """Where one request asks: its window, the anchor of its cursor, one line or a block,
-    and what its keystroke says about the typing."""
+    and the model's request there, should no earlier answer serve it."""
 
     ctx: CompletionContext
     win: Window
     anchor: Anchor
     extent: Extent
-    #: The document's recent time between keystrokes (s).
-    interval: float
-    #: A generation was closed unanswered just before this request.
-    outran: bool
     #: Answers without a new generation may serve it (not a manual trigger).
     reuse: bool
+    #: What the model is asked here.
+    request: GenerationRequest
+    #: The FIM template's stop tokens, cut wherever they occur in what the model writes.
+    stop_tokens: tuple[str, ...]
+    #: When samples drawn one after another are enough (``None``: all are read).
+    enough: Enough | None = None
 
     @property
     def key(self) -> tuple[str, str, Extent]:

@@ -17,10 +17,9 @@ from collections.abc import AsyncGenerator, Callable
 from contextlib import aclosing
 from dataclasses import dataclass, field, replace
 
-from ..backends.base import Backend, Delta, Finish, GenerationRequest
+from ..backends.base import Delta, Finish, GenerationRequest
 from .nextline import repeated_next_line
 from .postprocess import trim_block
-from .syntax import Extent
 
 Stream = Callable[[GenerationRequest], AsyncGenerator[Delta, None]]
 
@@ -122,23 +121,6 @@ async def draw(
     if past(until):
         return finished_by_deadline(samples, multiline=ended is not None)
     return samples
-
-
-def plan(backend: Backend, configured: int, extent: Extent, manual: bool) -> tuple[int, Enough | None]:
-    """How many samples a completion draws, and when a draw one after another has enough.
-
-    Several samples where they pay: multi-line insertion and manual triggers; a single line
-    never. Where samples come one after another, typing does not wait for them: an automatic
-    multi-line trigger draws a second only after a placeholder (:func:`wrote_code`), a manual
-    one stops at the first that stopped with code (:func:`first_stopped`). Samples drawn
-    together are all read."""
-    if extent is Extent.LINE and not manual:
-        return 1, None
-    most = 2 if backend.samples_in_sequence and not manual else configured
-    n = max(1, min(most, backend.max_samples))
-    if not backend.samples_in_sequence:
-        return n, None
-    return n, first_stopped if manual else wrote_code
 
 
 def first_stopped(found: list[Sample]) -> bool:

@@ -32,7 +32,7 @@ class DocumentSession:
         self.uri = uri
         self.shown: Shown | None = None
         self.debouncer = Debouncer(clock, enabled=debounce)
-        self.flight = InFlight(counts, self.debouncer, self._finished_unwaited)
+        self.flight = InFlight(counts, self.debouncer, clock, self._finished_unwaited)
         #: The document's request being answered now; a newer one supersedes it.
         self.job = LatestWins()
 

@@ -8,6 +8,7 @@ it by what was typed, and follows the closers an auto-closing editor inserted.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from ..backends.base import Finish
@@ -18,8 +19,8 @@ from .postprocess import postprocess
 from .ranking import rank
 from .reuse import Typing
 from .runaway import cut_loop
-from .samples import Sample
-from .syntax import Extent
+from .samples import Sample, writes_code
+from .syntax import Extent, misplaced_line
 from .window import Window
 
 
@@ -70,6 +71,30 @@ def early_lines(win: Window, lines: str, stop_tokens: tuple[str, ...], language_
         win.prefix, win.suffix, lines, extent=Extent.BLOCK, stop_tokens=stop_tokens, language_id=language_id
     )
     return [] if found is None else [found]
+
+
+@dataclass(frozen=True)
+class Early:
+    """What a request may take before the generation ends: the whole lines streamed past
+    ``after``, as ``shape`` makes them into suggestions (none: it waits on)."""
+
+    after: str
+    shape: Callable[[str], list[Suggestion]]
+
+
+def early(win: Window, typed: str, stop_tokens: tuple[str, ...], language_id: str = "") -> Early:
+    """The lines a multi-line generation has completed past ``typed``, as suggestions at
+    ``win``: none while they hold no code (comments, a placeholder), or a first line that
+    the generator would ask for again at another indentation."""
+
+    def shape(lines: str) -> list[Suggestion]:
+        if not writes_code(lines):
+            return []
+        if not typed and misplaced_line(language_id, win.prefix, win.suffix, lines.split("\n", 1)[0]) is not None:
+            return []
+        return early_lines(win, lines, stop_tokens, language_id)
+
+    return Early(typed, shape)
 
 
 #: A line whose code ends with one of these goes on: a call's or a literal's arguments, a

@@ -27,10 +27,10 @@ class Clock:
 def test_the_interval_is_an_average_of_the_gaps_between_keystrokes(gaps: list[float], intervals: list[float]) -> None:
     clock = Clock()
     debouncer = Debouncer(clock)
-    seen = [debouncer.keystroke()]
+    seen = [debouncer.keystroke(superseding=False, manual=False).interval]
     for gap in gaps:
         clock.now += gap
-        seen.append(debouncer.keystroke())
+        seen.append(debouncer.keystroke(superseding=False, manual=False).interval)
     assert seen == pytest.approx(intervals)
     assert debouncer.interval == pytest.approx(intervals[-1])
 
@@ -38,7 +38,7 @@ def test_the_interval_is_an_average_of_the_gaps_between_keystrokes(gaps: list[fl
 def test_the_interval_before_a_second_keystroke_is_one_second() -> None:
     debouncer = Debouncer(Clock())
     assert debouncer.interval == 1.0
-    debouncer.keystroke()
+    debouncer.keystroke(superseding=False, manual=False)
     assert debouncer.interval == 1.0
 
 
@@ -51,24 +51,25 @@ def test_the_interval_before_a_second_keystroke_is_one_second() -> None:
         pytest.param(5.0, False, id="long-ago"),
     ],
 )
-def test_a_close_unanswered_counts_for_the_next_request_within_a_second(after: float, outran: bool) -> None:
+def test_a_close_unanswered_within_a_second_makes_the_request_wait(after: float, outran: bool) -> None:
     clock = Clock()
     debouncer = Debouncer(clock)
-    debouncer.outran()
+    debouncer.keystroke(superseding=False, manual=False)
+    closed_at = clock.now
     clock.now += after
-    assert debouncer.take_outran() is outran
-    assert debouncer.take_outran() is False  # asked once: the request after it is isolated again
+    beat = debouncer.keystroke(superseding=False, manual=False, closed_at=closed_at)
+    assert (beat.pause is not None) is outran
 
 
 def test_nothing_outran_the_model_before_a_close() -> None:
-    assert Debouncer(Clock()).take_outran() is False
+    assert Debouncer(Clock()).keystroke(superseding=False, manual=False).pause is None
 
 
 @pytest.mark.parametrize(
-    ("interval", "superseded", "outran", "manual", "enabled", "pause"),
+    ("gap", "superseding", "outran", "manual", "enabled", "pause"),
     [
         pytest.param(0.1, False, False, False, True, None, id="isolated-request-goes-at-once"),
-        pytest.param(0.1, True, False, False, True, 0.1, id="superseded-waits-one-interval"),
+        pytest.param(0.1, True, False, False, True, 0.1, id="superseding-waits-one-interval"),
         pytest.param(0.1, False, True, False, True, 0.1, id="outran-waits-one-interval"),
         pytest.param(0.6, True, True, False, True, LONGEST_PAUSE, id="slow-typing-waits-at-most-the-cap"),
         pytest.param(0.1, True, True, True, True, None, id="manual-trigger-never-waits"),
@@ -76,7 +77,13 @@ def test_nothing_outran_the_model_before_a_close() -> None:
     ],
 )
 def test_the_pause_before_a_request_asks_the_model(
-    interval: float, superseded: bool, outran: bool, manual: bool, enabled: bool, pause: float | None
+    gap: float, superseding: bool, outran: bool, manual: bool, enabled: bool, pause: float | None
 ) -> None:
-    debouncer = Debouncer(Clock(), enabled=enabled)
-    assert debouncer.pause(interval, superseded=superseded, outran=outran, manual=manual) == pause
+    clock = Clock()
+    debouncer = Debouncer(clock, enabled=enabled)
+    debouncer.keystroke(superseding=False, manual=False)
+    clock.now += gap  # the second keystroke's interval is its gap
+    closed_at = clock.now if outran else None
+    beat = debouncer.keystroke(superseding=superseding, manual=manual, closed_at=closed_at)
+    assert beat.interval == pytest.approx(gap)
+    assert beat.pause == (None if pause is None else pytest.approx(pause))
