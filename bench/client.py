@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import re
+import signal
 import sys
 import time
 from dataclasses import dataclass, field
@@ -281,6 +283,14 @@ class Server:
                 return Answer(text, 0, seconds, generation, "multi-line range")
             replace = item.range.end.character - item.range.start.character  # UTF-16 units
         return Answer(text, replace, seconds, generation)
+
+    def suspend(self) -> None:
+        """Stop the process (SIGSTOP) while another server is measured: a user runs one server, and
+        this one's background work (warming a model) would otherwise take the cores it is measured on."""
+        os.kill(self.pid, signal.SIGSTOP)
+
+    def resume(self) -> None:
+        os.kill(self.pid, signal.SIGCONT)
 
     def memory(self) -> dict[str, int]:
         """VmHWM / VmRSS / RssAnon / RssFile of the server process, in KiB."""

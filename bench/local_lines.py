@@ -8,7 +8,8 @@ The tasks are code nobody here wrote:
   by exact match and edit similarity of the whole body (``bench/judge.py``).
 
 At each task, on one server per configuration (``--configs``, each a git ref's
-``server/codex_ls``; both embedded models installed, ``model.large: auto``), the client:
+``server/codex_ls``; both embedded models installed, ``model.large: auto``; the other
+configurations' servers stopped meanwhile), the client:
 
 1. opens the document without the body, the line before it (the docstring's closing
    quotes, the function's signature) short of its last :data:`CUT` characters, puts
@@ -231,10 +232,18 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         for name, _ in configs:
             env = {"PYTHONPATH": str(folders[name] / "server"), "PATH": "/usr/bin:/bin"}
             servers[name] = await Server.start({"model": {"large": "auto"}}, env)
-        # Task by task, each configuration in turn: the machine's load falls on both alike.
+        # Task by task, each configuration in turn: the machine's load falls on both alike. The
+        # others are stopped meanwhile, so their warm-ups do not take the measured one's cores.
         for n, body in enumerate(bodies):
             for name, _ in configs:
-                record = await asyncio.wait_for(run_task(servers[name], body, n, name, args.read), 600)
+                others = [server for other, server in servers.items() if other != name]
+                for server in others:
+                    server.suspend()
+                try:
+                    record = await asyncio.wait_for(run_task(servers[name], body, n, name, args.read), 600)
+                finally:
+                    for server in others:
+                        server.resume()
                 records.append(record)
                 print(
                     f"{n + 1}/{len(bodies)} {name} {body.task.task_id}: first {record['first_s']} s, "
