@@ -278,6 +278,19 @@ async def test_a_stream_nobody_takes_over_is_closed_at_the_end_of_its_grace_and_
     assert engine.counts["debounced"] == 1
 
 
+async def test_a_close_unanswered_makes_only_the_next_request_wait() -> None:
+    backend = ScriptedBackend("value + 1" * 5, "zeta", "other", delay=0.02)
+    engine = engine_with(backend)
+    await cancelled_at(engine, "x = ", 0.03)
+    await asyncio.sleep(0.4)  # its grace ran out: closed unanswered
+    assert engine.counts["closed_grace"] == 1
+    await engine.complete(at_end("x = z"))
+    assert engine.counts["debounced"] == 1
+    # Heard once: the request after it, which supersedes nothing, asks at once.
+    assert [s.text for s in (await engine.complete(at_end("y = "))).suggestions] == ["other"]
+    assert engine.counts["debounced"] == 1
+
+
 async def test_an_answer_that_arrives_during_the_grace_serves_the_next_keystroke() -> None:
     backend = ScriptedBackend("val", delay=0.01)
     engine = engine_with(backend)
