@@ -150,7 +150,9 @@ class Server:
         ``workspace`` its workspace folder (by default none, and a root URI that is no folder)."""
         client = LanguageClient("bench-local", "1")
         spawned = time.perf_counter()
-        await client.start_io(sys.executable, "-m", "codex_ls", "--stdio", *args, env=env)
+        # A session of its own: a server stopped by ``suspend`` would otherwise be sent SIGHUP (and
+        # die) when the shell that started the benchmark exits and leaves its process group orphaned.
+        await client.start_io(sys.executable, "-m", "codex_ls", "--stdio", *args, env=env, start_new_session=True)
         process = client._server
         assert process is not None
         server = cls(client, process.pid, spawned)
@@ -290,7 +292,10 @@ class Server:
         os.kill(self.pid, signal.SIGSTOP)
 
     def resume(self) -> None:
-        os.kill(self.pid, signal.SIGCONT)
+        try:
+            os.kill(self.pid, signal.SIGCONT)
+        except ProcessLookupError:
+            raise RuntimeError(f"server {self.pid} is gone; its last words:\n" + "\n".join(self.stderr[-20:])) from None
 
     def memory(self) -> dict[str, int]:
         """VmHWM / VmRSS / RssAnon / RssFile of the server process, in KiB."""
