@@ -162,23 +162,20 @@ class InFlight:
         finished: Callable[[Generation, Finished], None],
     ) -> None:
         self.counts = counts
-        #: The document's typing rhythm: told of each request's keystroke, it says how long the request waits.
+        #: The document's typing rhythm: told of each request's keystroke, it says how long the request waits;
+        #: its interval sets the grace.
         self.debouncer = debouncer
         self._clock = clock
         #: Told of a generation that finished with nobody waiting for it.
         self._finished = finished
         self.generation: Generation | None = None
-        #: The typing's recent interval (s), as the last keystroke told it: the grace is twice that.
-        self._interval = 1.0
         #: When (by ``clock``) a generation was last closed unanswered, until the next keystroke hears of it.
         self._closed_at: float | None = None
 
     def _keystroke(self, place: Place, *, superseding: bool = False) -> float | None:
         """Tell the debounce of this request; how long it waits before asking the model."""
         closed_at, self._closed_at = self._closed_at, None
-        beat = self.debouncer.keystroke(superseding=superseding, manual=place.ctx.manual, closed_at=closed_at)
-        self._interval = beat.interval
-        return beat.pause
+        return self.debouncer.keystroke(superseding=superseding, manual=place.ctx.manual, closed_at=closed_at).pause
 
     def served(self, place: Place) -> None:
         """A request was answered without a model call (shown, cache): keep the generation in
@@ -195,8 +192,7 @@ class InFlight:
         """The request's answer from the generation in flight, or else from a new one, begun
         after a pause where the typing outruns the model."""
         generation = self.reusable(place.anchor) if place.reuse else None
-        live = self.generation is not None and not self.generation.task.done()
-        pause = self._keystroke(place, superseding=generation is None and live)
+        pause = self._keystroke(place, superseding=generation is None and self.streaming is not None)
         if generation is not None:
             if (waited := await self._adopt(place, generation)) is not None:
                 return waited
@@ -264,10 +260,16 @@ class InFlight:
         if not generation.waiters and not task.cancelled() and task.exception() is None:
             self._finished(generation, task.result())
 
+    @property
+    def streaming(self) -> Generation | None:
+        """The generation in flight, if it has not ended."""
+        generation = self.generation
+        return None if generation is None or generation.task.done() else generation
+
     def reusable(self, anchor: Anchor) -> Generation | None:
         """The generation in flight, if what it streamed agrees with the typing since it began."""
-        generation = self.generation
-        if generation is None or generation.task.done():
+        generation = self.streaming
+        if generation is None:
             return None
         typed = generation.anchor.typed_since(anchor)
         return generation if typed is not None and generation.agrees_with(typed) else None
@@ -291,8 +293,8 @@ class InFlight:
 
     def drop(self) -> bool:
         """Close the generation in flight; True if there was one."""
-        generation = self.generation
-        if generation is None or generation.task.done():
+        generation = self.streaming
+        if generation is None:
             return False
         self.close(generation, "superseded")
         return True
@@ -353,7 +355,7 @@ class InFlight:
         if not generation.agrees_with(generation.typed):
             self.close(generation, "contradicted")
             return
-        keystrokes = min(GRACE_MAX, max(GRACE_MIN, 2 * self._interval))
+        keystrokes = min(GRACE_MAX, max(GRACE_MIN, 2 * self.debouncer.interval))
         # Lines shown: the user reads them, and may take them and the next.
         grace = READ_GRACE if generation.answered_early else keystrokes
         generation.grace = asyncio.get_running_loop().call_later(grace, self._expire, generation)
@@ -370,8 +372,8 @@ class InFlight:
 
     def edited(self, text: str, offset: int) -> None:
         """The document changed and the cursor is now at ``offset``: close what the typing contradicts."""
-        generation = self.generation
-        if generation is None or generation.task.done():
+        generation = self.streaming
+        if generation is None:
             return
         later = Anchor(offset, text[max(0, offset - BEFORE) : offset], text[offset : offset + AFTER])
         generation.typed = generation.anchor.typed_since(later)
